@@ -1,0 +1,366 @@
+package runtime
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures an Engine. The zero value works: every field has a default.
+type Config struct {
+	// Debug logs each condition's result through Logger at debug level.
+	Debug bool
+	// MaxWorkers sizes the default in-process async pool (default 10).
+	MaxWorkers int
+	// DefaultTimeout bounds async runs and Execute (default 30s). A
+	// synchronous trigger without its own timeout runs under the caller's
+	// context.
+	DefaultTimeout time.Duration
+	// CacheTimeout is how long Execute may reuse an instance its loader
+	// returned (0: no caching).
+	CacheTimeout time.Duration
+	// MaxDepth limits how deeply triggers may cause further operations
+	// (default 8).
+	MaxDepth int
+	// Clock is the engine's clock (default time.Now); the `time` and
+	// `weekday` conditions read it.
+	Clock func() time.Time
+	// Logger receives debug and error logs (default slog.Default()).
+	Logger *slog.Logger
+	// Audit receives one record per run attempt (default: the last 1000
+	// records in memory, see NewMemoryAudit).
+	Audit AuditSink
+	// Queue runs async triggers (default: an in-process pool of MaxWorkers).
+	Queue Queue
+}
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvDebug          = "TRIGGER_DEBUG"
+	EnvMaxWorkers     = "TRIGGER_MAX_WORKERS"
+	EnvDefaultTimeout = "TRIGGER_DEFAULT_TIMEOUT"
+	EnvCacheTimeout   = "TRIGGER_CACHE_TIMEOUT"
+)
+
+// ConfigFromEnv returns a Config read from TRIGGER_DEBUG (a bool),
+// TRIGGER_MAX_WORKERS (an int, default 10), TRIGGER_DEFAULT_TIMEOUT (a
+// duration such as "30s", default 30s) and TRIGGER_CACHE_TIMEOUT (a duration,
+// default 0: off). Unset variables take their defaults; a malformed one is an
+// error naming it, and the defaults are returned with it.
+func ConfigFromEnv() (Config, error) {
+	cfg := Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second}
+	var errs []error
+	if v, ok := os.LookupEnv(EnvDebug); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", EnvDebug, v))
+		}
+		cfg.Debug = b
+	}
+	if v, ok := os.LookupEnv(EnvMaxWorkers); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvMaxWorkers, v))
+		} else {
+			cfg.MaxWorkers = n
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}} {
+		v, ok := os.LookupEnv(d.name)
+		if !ok || v == "" {
+			continue
+		}
+		t, err := time.ParseDuration(v)
+		if err != nil || t < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s", d.name, v))
+			continue
+		}
+		*d.dst = t
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// Engine registers triggers and runs them for the generated lifecycle
+// functions. It is safe for concurrent use. Create it with New and stop it
+// with Close.
+type Engine struct {
+	cfg      Config
+	clock    func() time.Time
+	log      *slog.Logger
+	audit    AuditSink
+	queue    Queue
+	maxDepth int
+
+	enabled atomic.Bool
+	debug   atomic.Bool
+	closed  atomic.Bool
+
+	mu       sync.Mutex // serialises registration, toggles and plan rebuilds
+	triggers map[string]*trig
+	states   atomic.Pointer[map[any]modelHandle]
+}
+
+// New returns an engine configured by cfg, with defaults for zero fields.
+// No goroutine starts until async work is queued.
+func New(cfg Config) *Engine {
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 10
+	}
+	if cfg.DefaultTimeout <= 0 {
+		cfg.DefaultTimeout = 30 * time.Second
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = 8
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Audit == nil {
+		cfg.Audit = NewMemoryAudit(1000)
+	}
+	if cfg.Queue == nil {
+		cfg.Queue = NewPool(cfg.MaxWorkers, 0)
+	}
+	e := &Engine{
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		log:      cfg.Logger,
+		audit:    cfg.Audit,
+		queue:    cfg.Queue,
+		maxDepth: cfg.MaxDepth,
+		triggers: map[string]*trig{},
+	}
+	e.enabled.Store(true)
+	e.debug.Store(cfg.Debug)
+	empty := map[any]modelHandle{}
+	e.states.Store(&empty)
+	return e
+}
+
+// Config returns the engine's configuration with its defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Now returns the engine clock's current time.
+func (e *Engine) Now() time.Time { return e.clock() }
+
+// Logger returns the engine's logger.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Audit returns the engine's audit sink.
+func (e *Engine) Audit() AuditSink { return e.audit }
+
+// Queue returns the engine's async queue.
+func (e *Engine) Queue() Queue { return e.queue }
+
+// SetDebug switches the debug logging of condition results on or off.
+func (e *Engine) SetDebug(on bool) { e.debug.Store(on) }
+
+// Debug reports whether debug logging is on.
+func (e *Engine) Debug() bool { return e.debug.Load() }
+
+// SetEngineEnabled switches every trigger off (false) or back to its own
+// state (true). Operations still persist while the engine is off.
+func (e *Engine) SetEngineEnabled(on bool) { e.enabled.Store(on) }
+
+// EngineEnabled reports whether the engine runs triggers.
+func (e *Engine) EngineEnabled() bool { return e.enabled.Load() }
+
+// SetEnabled switches the named trigger on or off; the plans of its model
+// are rebuilt and swapped atomically. Unknown names wrap ErrNotFound.
+func (e *Engine) SetEnabled(name string, on bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.triggers[name]
+	if !ok {
+		return fmt.Errorf("trigger %q: %w", name, ErrNotFound)
+	}
+	if t.enabled.Load() == on {
+		return nil
+	}
+	t.enabled.Store(on)
+	(*e.states.Load())[t.handle].rebuild()
+	return nil
+}
+
+// ClearCaches drops the instances Execute cached and rebuilds every plan.
+func (e *Engine) ClearCaches() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, h := range *e.states.Load() {
+		h.clearCache()
+		h.rebuild()
+	}
+}
+
+// Trigger returns the description of the named trigger.
+func (e *Engine) Trigger(name string) (TriggerInfo, bool) {
+	e.mu.Lock()
+	t, ok := e.triggers[name]
+	e.mu.Unlock()
+	if !ok {
+		return TriggerInfo{}, false
+	}
+	return t.info(), true
+}
+
+// ListFilter selects triggers for List; empty fields match all.
+type ListFilter struct {
+	Model       string
+	Event       string
+	EnabledOnly bool
+}
+
+// List returns the triggers that match f, sorted by name.
+func (e *Engine) List(f ListFilter) []TriggerInfo {
+	e.mu.Lock()
+	ts := make([]*trig, 0, len(e.triggers))
+	for _, t := range e.triggers {
+		ts = append(ts, t)
+	}
+	e.mu.Unlock()
+	slices.SortFunc(ts, func(a, b *trig) int { return strings.Compare(a.name, b.name) })
+	out := make([]TriggerInfo, 0, len(ts))
+	for _, t := range ts {
+		if f.Model != "" && t.model != f.Model {
+			continue
+		}
+		if f.Event != "" && !slices.Contains(t.eventNames, f.Event) {
+			continue
+		}
+		if f.EnabledOnly && !t.enabled.Load() {
+			continue
+		}
+		out = append(out, t.info())
+	}
+	return out
+}
+
+// Logs returns audit records matching f, newest first, read from the
+// configured sink when it implements LogReader (nil otherwise).
+func (e *Engine) Logs(f LogFilter) []ExecutionRecord {
+	if r, ok := e.audit.(LogReader); ok {
+		return r.Logs(f)
+	}
+	return nil
+}
+
+// Close stops accepting async work and waits until the queued work is done
+// or ctx ends. It is idempotent.
+func (e *Engine) Close(ctx context.Context) error {
+	e.closed.Store(true)
+	return e.queue.Close(ctx)
+}
+
+// TriggerInfo describes a registered trigger.
+type TriggerInfo struct {
+	Name, Model, Description string
+	Events, Conditions       []string
+	Priority                 int
+	Enabled, Async, OnCommit bool
+	Retries                  int
+	Timeout                  time.Duration
+	Stats                    Stats
+	// Queue is the async queue's name ("" for the default).
+	Queue string
+	// Bulk reports a trigger on bulk events.
+	Bulk bool
+	// Source is where the trigger is declared (file:line), when known.
+	Source string
+}
+
+// trig is the untyped part of a registered trigger.
+type trig struct {
+	name, model, description, source, queue string
+	events                                  []Event
+	eventNames, conds                       []string
+	priority                                int
+	async, onCommit, bulk                   bool
+	retries                                 int
+	backoff, timeout                        time.Duration
+
+	handle  any // the model's key in Engine.states
+	enabled atomic.Bool
+	stats   statsRecorder
+	exec    func(ctx context.Context, key string, ev Event) error
+}
+
+func (t *trig) info() TriggerInfo {
+	return TriggerInfo{
+		Name: t.name, Model: t.model, Description: t.description,
+		Events: slices.Clone(t.eventNames), Conditions: slices.Clone(t.conds),
+		Priority: t.priority, Enabled: t.enabled.Load(), Async: t.async, OnCommit: t.onCommit,
+		Retries: t.retries, Timeout: t.timeout, Stats: t.stats.snapshot(),
+		Queue: t.queue, Bulk: t.bulk, Source: t.source,
+	}
+}
+
+func (t *trig) deferred() bool { return t.async || t.onCommit }
+
+func (t *trig) has(evs ...Event) bool {
+	for _, e := range evs {
+		if slices.Contains(t.events, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// modelHandle is the untyped view of a model's state in one engine.
+type modelHandle interface {
+	rebuild()
+	clearCache()
+}
+
+// stateFor returns the model's state in eng, creating it.
+func stateFor[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C, B] {
+	if st := lookup(eng, model); st != nil {
+		return st
+	}
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	old := *eng.states.Load()
+	if h, ok := old[model]; ok {
+		return h.(*modelState[M, C, B])
+	}
+	st := &modelState[M, C, B]{eng: eng, model: model}
+	st.plans.Store(&plans[M, C, B]{})
+	next := make(map[any]modelHandle, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[model] = st
+	eng.states.Store(&next)
+	return st
+}
+
+// lookup returns the model's state in eng, or nil when nothing was
+// registered for it.
+func lookup[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C, B] {
+	if h, ok := (*eng.states.Load())[model]; ok {
+		return h.(*modelState[M, C, B])
+	}
+	return nil
+}
+
+// priorityOrder sorts higher priority first, then by name.
+func priorityOrder(a, b *trig) int {
+	if c := cmp.Compare(b.priority, a.priority); c != 0 {
+		return c
+	}
+	return strings.Compare(a.name, b.name)
+}

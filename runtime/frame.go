@@ -1,0 +1,146 @@
+package runtime
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+)
+
+// opFrame is the context triggers of one operation run under. It records
+// the nesting depth, the trigger running now and the instance, so that
+// nested operations can enforce MaxDepth and skip self re-entry.
+type opFrame struct {
+	context.Context
+	up      *opFrame
+	depth   int
+	model   string
+	inst    keyer
+	running atomic.Pointer[trig]
+}
+
+type keyer interface{ instanceKey() string }
+
+// Value returns the frame itself for frameKey and defers to the parent
+// context otherwise.
+func (f *opFrame) Value(k any) any {
+	if k == any(frameKey) {
+		return f
+	}
+	return f.Context.Value(k)
+}
+
+func frameFrom(ctx context.Context) *opFrame {
+	f, _ := ctx.Value(frameKey).(*opFrame)
+	return f
+}
+
+// reentry reports whether t is already running for the same instance further
+// up the chain of operations.
+func reentry(up *opFrame, t *trig, model string, inst keyer) bool {
+	key, known := "", false
+	for f := up; f != nil; f = f.up {
+		if f.running.Load() != t || f.model != model || f.inst == nil {
+			continue
+		}
+		if !known {
+			key, known = inst.instanceKey(), true
+		}
+		if f.inst.instanceKey() == key {
+			return true
+		}
+	}
+	return false
+}
+
+// frame is one single-instance operation: its context and its change.
+type frame[M, C, B any] struct {
+	opFrame
+	st     *modelState[M, C, B]
+	change C
+	zero   M
+	pooled bool
+}
+
+func (f *frame[M, C, B]) view() *Change[M] { return f.st.model.spec.Change(&f.change) }
+
+func (f *frame[M, C, B]) instance() *M {
+	v := f.view()
+	if v.Event.IsDelete() {
+		return v.Old
+	}
+	return v.New
+}
+
+func (f *frame[M, C, B]) instanceKey() string { return f.st.model.spec.Key(f.instance()) }
+
+// newScratch returns a pooled frame for condition tests; it must not reach
+// user code other than conditions.
+func (st *modelState[M, C, B]) newScratch(ctx context.Context, up *opFrame, depth int, ev Event, old, new *M) *frame[M, C, B] {
+	f, _ := st.scratch.Get().(*frame[M, C, B])
+	if f == nil {
+		f = &frame[M, C, B]{st: st, pooled: true}
+	}
+	f.setup(ctx, up, depth, ev, old, new)
+	return f
+}
+
+func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev Event, old, new *M) {
+	f.Context, f.up, f.depth, f.model = ctx, up, depth, f.st.model.spec.Name
+	f.inst = f
+	v := f.view()
+	v.Event, v.Old, v.New = ev, old, new
+	if old == nil {
+		v.Old = &f.zero
+	}
+	if new == nil {
+		v.New = &f.zero
+	}
+}
+
+// promote moves a scratch frame to the heap before a trigger runs on it, so
+// that the trigger may keep its context and change; it is the one
+// allocation of an operation whose triggers run.
+func (f *frame[M, C, B]) promote() *frame[M, C, B] {
+	if !f.pooled {
+		return f
+	}
+	n := &frame[M, C, B]{st: f.st, change: f.change}
+	n.Context, n.up, n.depth, n.model = f.Context, f.up, f.depth, f.model
+	n.inst = n
+	v, ov := n.view(), f.view()
+	if ov.Old == &f.zero {
+		v.Old = &n.zero
+	}
+	if ov.New == &f.zero {
+		v.New = &n.zero
+	}
+	f.release()
+	return n
+}
+
+func (f *frame[M, C, B]) release() {
+	if !f.pooled {
+		return
+	}
+	var zc C
+	var zm M
+	f.change, f.zero = zc, zm
+	f.Context, f.up, f.inst = nil, nil, nil
+	f.st.scratch.Put(f)
+}
+
+// batchKey joins the keys of a batch's items: at most 20, then ",...".
+func batchKey[M any](key func(*M) string, items []*M) string {
+	var b strings.Builder
+	for i, m := range items {
+		if i == 20 {
+			b.WriteString(",...")
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(key(m))
+	}
+	return b.String()
+}

@@ -1,0 +1,118 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// On registers a per-instance trigger for model's instances in eng. It
+// returns an error, and registers nothing, when the trigger is invalid: an
+// empty or duplicate name, no events, a bulk event or an event the model
+// does not declare, no action, a nil action or condition test, or negative
+// retries or durations.
+func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
+	tr := &trig{
+		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
+		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority,
+		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
+	}
+	var errs []error
+	for i, a := range t.Actions {
+		if a == nil {
+			errs = append(errs, fmt.Errorf("action %d is nil", i+1))
+		}
+	}
+	if len(t.Actions) == 0 {
+		errs = append(errs, errors.New("no actions"))
+	}
+	errs = append(errs, checkTrigger(model, tr, t.Conditions, false)...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("trigger %q: %w", t.Name, err)
+	}
+	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), actions: slices.Clone(t.Actions)}
+	return register(eng, model, e, t.Disabled)
+}
+
+// OnBatch registers a bulk trigger for model in eng; see On for the checks.
+// Its events must all be bulk events.
+func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, B]) error {
+	tr := &trig{
+		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
+		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority, bulk: true,
+		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
+	}
+	var errs []error
+	for i, a := range t.Actions {
+		if a == nil {
+			errs = append(errs, fmt.Errorf("action %d is nil", i+1))
+		}
+	}
+	if len(t.Actions) == 0 {
+		errs = append(errs, errors.New("no actions"))
+	}
+	errs = append(errs, checkTrigger(model, tr, t.Conditions, true)...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("trigger %q: %w", t.Name, err)
+	}
+	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), batch: slices.Clone(t.Actions)}
+	return register(eng, model, e, t.Disabled)
+}
+
+func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Condition[C], bulk bool) []error {
+	var errs []error
+	if tr.name == "" {
+		errs = append(errs, errors.New("empty name"))
+	} else if strings.ContainsAny(tr.name, " \t\n/") {
+		errs = append(errs, errors.New("name must not contain spaces or slashes"))
+	}
+	if len(tr.events) == 0 {
+		errs = append(errs, errors.New("no events"))
+	}
+	for _, ev := range tr.events {
+		switch {
+		case !model.validEvent(ev):
+			errs = append(errs, fmt.Errorf("event %s is not an event of %s", ev, model.Name()))
+		case ev.IsBulk() && !bulk:
+			errs = append(errs, fmt.Errorf("bulk event %s needs a batch trigger (OnBatch)", ev))
+		case !ev.IsBulk() && bulk:
+			errs = append(errs, fmt.Errorf("event %s is not a bulk event", model.EventName(ev)))
+		}
+		tr.eventNames = append(tr.eventNames, model.EventName(ev))
+	}
+	for i, c := range conds {
+		if c.Test == nil {
+			errs = append(errs, fmt.Errorf("condition %d has no test", i+1))
+		}
+		tr.conds = append(tr.conds, c.Description)
+	}
+	if tr.retries < 0 || tr.backoff < 0 || tr.timeout < 0 {
+		errs = append(errs, errors.New("retries, backoff and timeout must not be negative"))
+	}
+	if tr.priority == 0 {
+		tr.priority = PriorityNormal
+	}
+	if tr.backoff == 0 {
+		tr.backoff = 100 * time.Millisecond
+	}
+	return errs
+}
+
+func register[M, C, B any](eng *Engine, model *Model[M, C, B], e *entry[M, C, B], disabled bool) error {
+	st := stateFor(eng, model)
+	e.handle = model
+	e.enabled.Store(!disabled)
+	e.exec = func(ctx context.Context, key string, ev Event) error { return st.executeKey(ctx, e, key, ev) }
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	if _, dup := eng.triggers[e.name]; dup {
+		return fmt.Errorf("trigger %q: already registered", e.name)
+	}
+	eng.triggers[e.name] = e.trig
+	st.entries = append(st.entries, e)
+	st.rebuild()
+	return nil
+}

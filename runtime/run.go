@@ -1,0 +1,225 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+const maxBackoff = 30 * time.Second
+
+// run runs e once (with its retries) on c, or on b for a bulk trigger, under
+// the frame f: timeouts per attempt, panics recovered, one audit record per
+// attempt and one stats entry per run.
+func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c *C, b *B, ev Event, key string) error {
+	t := e.trig
+	prev := f.running.Swap(t)
+	defer f.running.Store(prev)
+	start := time.Now()
+	backoff := t.backoff
+	for attempt := 1; ; attempt++ {
+		at := time.Now()
+		err, outcome := st.attempt(f, e, c, b)
+		st.record(f, t, key, ev, at, time.Since(at), outcome, err, attempt)
+		if err == nil {
+			t.stats.record(OutcomeSuccess, time.Since(start))
+			return nil
+		}
+		if attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
+			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, jitter(backoff)) {
+			t.stats.record(outcome, time.Since(start))
+			return err
+		}
+		backoff = min(backoff*2, maxBackoff)
+	}
+}
+
+// attempt runs the actions once.
+func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c *C, b *B) (err error, outcome string) {
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err, outcome = fmt.Errorf("panic: %v", r), OutcomePanic
+		}
+	}()
+	if b != nil {
+		for _, a := range e.batch {
+			if err = a(ctx, b); err != nil {
+				break
+			}
+		}
+	} else {
+		for _, a := range e.actions {
+			if err = a(ctx, c); err != nil {
+				break
+			}
+		}
+	}
+	switch {
+	case err == nil:
+		return nil, OutcomeSuccess
+	case e.timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		if !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (%w after %s)", err, context.DeadlineExceeded, e.timeout)
+		}
+		return err, OutcomeTimeout
+	case errors.Is(err, context.DeadlineExceeded):
+		return err, OutcomeTimeout
+	}
+	return err, OutcomeFailure
+}
+
+func (st *modelState[M, C, B]) record(ctx context.Context, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
+	a, _ := ActorFrom(ctx)
+	r := ExecutionRecord{
+		Trigger: t.name, Model: t.model, Key: key, Event: st.model.EventName(ev),
+		ActorID: a.ID, RequestID: RequestIDFrom(ctx),
+		Start: start, Duration: d, Outcome: outcome, Attempt: attempt,
+	}
+	if err != nil {
+		r.Error = err.Error()
+		st.eng.log.LogAttrs(ctx, slog.LevelWarn, "trigger failed",
+			slog.String("trigger", t.name), slog.String("key", key), slog.String("event", r.Event),
+			slog.Int("attempt", attempt), slog.String("error", r.Error))
+	}
+	st.eng.audit.Record(r)
+}
+
+// jitter spreads d by ±20%.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
+}
+
+// sleep waits d or until ctx ends; it reports whether the wait completed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// detach returns a context with the values of origin that ends when live
+// ends or after timeout (when > 0): deferred work keeps the actor and request
+// ID but not the caller's deadline.
+func detach(origin, live context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(origin))
+	if timeout > 0 {
+		var c2 context.CancelFunc
+		ctx, c2 = context.WithTimeout(ctx, timeout)
+		prev := cancel
+		cancel = func() { c2(); prev() }
+	}
+	stop := context.AfterFunc(live, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// deferAll queues the async and on_commit triggers of es whose conditions
+// hold for the frame's change.
+func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], es []*entry[M, C, B], skip *skipSet) []error {
+	var errs []error
+	for _, e := range es {
+		if skip.skips(e.name) {
+			continue
+		}
+		if !st.holds(ctx, e, &f.change) || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
+			e.stats.skip()
+			continue
+		}
+		if e.bulk {
+			errs = append(errs, st.deferBatch(ctx, &f.opFrame, e, []C{f.change}, f.view().Event))
+			continue
+		}
+		v := f.view()
+		old, cur := st.model.spec.Snapshot(v.Old), st.model.spec.Snapshot(v.New)
+		ev, depth := v.Event, f.depth
+		key := st.model.spec.Key(f.instance())
+		work := func(wctx context.Context) error {
+			df := &frame[M, C, B]{st: st}
+			df.setup(wctx, nil, depth, ev, &old, &cur)
+			if err := st.run(&df.opFrame, e, &df.change, nil, ev, key); err != nil {
+				return &TriggerError{Trigger: e.name, Err: err}
+			}
+			return nil
+		}
+		errs = append(errs, st.schedule(ctx, e, ev, key, work))
+	}
+	return errs
+}
+
+// deferBatch queues bulk trigger e for items, copied deeply now.
+func (st *modelState[M, C, B]) deferBatch(ctx context.Context, bf *opFrame, e *entry[M, C, B], items []C, ev Event) error {
+	olds, news := make([]M, len(items)), make([]M, len(items))
+	keys := make([]*M, len(items))
+	for i := range items {
+		v := st.model.spec.Change(&items[i])
+		olds[i], news[i] = st.model.spec.Snapshot(v.Old), st.model.spec.Snapshot(v.New)
+		keys[i] = &news[i]
+		if v.Event.IsDelete() {
+			keys[i] = &olds[i]
+		}
+	}
+	key := batchKey(st.model.spec.Key, keys)
+	depth := bf.depth
+	work := func(wctx context.Context) error {
+		cs := make([]C, len(items))
+		for i := range cs {
+			v := st.model.spec.Change(&cs[i])
+			v.Event, v.Old, v.New = st.model.spec.Change(&items[i]).Event, &olds[i], &news[i]
+		}
+		df := &opFrame{Context: wctx, depth: depth, model: st.model.spec.Name, inst: batchKeyer[M]{st.model.spec.Key, keys}}
+		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: cs})
+		if err := st.run(df, e, nil, b, ev, key); err != nil {
+			return &TriggerError{Trigger: e.name, Err: err}
+		}
+		return nil
+	}
+	return st.schedule(ctx, e, ev, key, work)
+}
+
+// schedule hands deferred work to the queue (async) or the scope (on_commit),
+// or runs it now when it is on_commit and no scope is open.
+func (st *modelState[M, C, B]) schedule(ctx context.Context, e *entry[M, C, B], ev Event, key string, work func(context.Context) error) error {
+	eng := st.eng
+	run := work
+	if e.async {
+		a, _ := ActorFrom(ctx)
+		job := Job{
+			Trigger: e.name, Model: e.model, Key: key, Queue: e.queue, Event: ev,
+			Actor: a, RequestID: RequestIDFrom(ctx),
+			Run: func(qctx context.Context) error {
+				rctx, cancel := detach(ctx, qctx, eng.cfg.DefaultTimeout)
+				defer cancel()
+				return work(rctx)
+			},
+		}
+		run = func(ectx context.Context) error {
+			if eng.closed.Load() {
+				return &TriggerError{Trigger: e.name, Err: ErrClosed}
+			}
+			if err := eng.queue.Enqueue(ectx, job); err != nil {
+				return &TriggerError{Trigger: e.name, Err: err}
+			}
+			return nil
+		}
+	}
+	if e.onCommit {
+		if s := ScopeFrom(ctx); s != nil {
+			return s.add(ctx, run)
+		}
+	}
+	return run(ctx)
+}

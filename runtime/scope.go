@@ -1,0 +1,133 @@
+package runtime
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+)
+
+// Scope collects on_commit work of the operations run with its context.
+// Commit runs the work, Rollback drops it. A scope begun inside another
+// scope hands its work to the outer one on Commit.
+type Scope struct {
+	mu     sync.Mutex
+	parent *Scope
+	tx     *sql.Tx
+	work   []deferredWork
+	done   bool
+}
+
+type deferredWork struct {
+	origin context.Context
+	run    func(context.Context) error
+}
+
+// ErrScopeDone is returned by Commit on a scope that was already committed
+// or rolled back.
+var ErrScopeDone = errors.New("triggergen: scope already committed or rolled back")
+
+// BeginScope returns a context carrying a new scope, and the scope. Pass the
+// context to the operations of the transaction, then call Commit or
+// Rollback exactly once.
+func BeginScope(ctx context.Context) (context.Context, *Scope) {
+	s := &Scope{parent: ScopeFrom(ctx)}
+	if s.parent != nil {
+		s.tx = s.parent.tx
+	}
+	return context.WithValue(ctx, scopeKey, s), s
+}
+
+// BeginTxScope is BeginScope for a scope bound to a database/sql
+// transaction; durable queues enqueue async work in that transaction.
+func BeginTxScope(ctx context.Context, tx *sql.Tx) (context.Context, *Scope) {
+	ctx, s := BeginScope(ctx)
+	s.tx = tx
+	return ctx, s
+}
+
+// ScopeFrom returns the innermost scope carried by ctx, or nil.
+func ScopeFrom(ctx context.Context) *Scope {
+	s, _ := ctx.Value(scopeKey).(*Scope)
+	return s
+}
+
+// Tx returns the SQL transaction the scope is bound to, or nil.
+func (s *Scope) Tx() *sql.Tx { return s.tx }
+
+// add queues work, or runs it now when the scope is already done.
+func (s *Scope) add(origin context.Context, run func(context.Context) error) error {
+	s.mu.Lock()
+	if !s.done {
+		s.work = append(s.work, deferredWork{origin, run})
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	return run(origin)
+}
+
+// Commit runs the queued on_commit work in order before it returns, and
+// returns its errors joined; in a nested scope it hands the work to the
+// outer scope instead.
+func (s *Scope) Commit(ctx context.Context) error {
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return ErrScopeDone
+	}
+	s.done = true
+	work := s.work
+	s.work = nil
+	s.mu.Unlock()
+	if s.parent != nil {
+		var errs []error
+		for _, w := range work {
+			errs = append(errs, s.parent.add(w.origin, w.run))
+		}
+		return errors.Join(errs...)
+	}
+	var errs []error
+	for _, w := range work {
+		wctx, cancel := detach(w.origin, ctx, 0)
+		errs = append(errs, w.run(wctx))
+		cancel()
+	}
+	return errors.Join(errs...)
+}
+
+// Rollback drops the queued work. It is safe to call after Commit (it does
+// nothing then), so `defer scope.Rollback()` is the usual pattern.
+func (s *Scope) Rollback() {
+	s.mu.Lock()
+	s.done = true
+	s.work = nil
+	s.mu.Unlock()
+}
+
+// InTx runs fn in a database/sql transaction and a scope bound to it. When
+// fn returns nil the transaction commits and then the scope's on_commit work
+// runs; otherwise, or when the commit fails, both roll back.
+func InTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	sctx, s := BeginTxScope(ctx, tx)
+	if err := fn(sctx, tx); err != nil {
+		s.Rollback()
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	if err := tx.Commit(); err != nil {
+		s.Rollback()
+		return err
+	}
+	return s.Commit(ctx)
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package runtime
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// entry is a registered trigger with its typed parts.
+type entry[M, C, B any] struct {
+	*trig
+	conds   []Condition[C]
+	actions []Action[C]
+	batch   []BatchAction[B]
+}
+
+// opKind is a single-instance operation.
+type opKind uint8
+
+const (
+	opCreate opKind = iota
+	opUpdate
+	opDelete
+	numOps
+)
+
+// opEvents are the events of each operation: the operation's own before and
+// after events, the bulk ones, and the events merged into its plans.
+var opEvents = [numOps]struct {
+	before, after, bulkBefore, bulkAfter Event
+	mergedBefore, mergedAfter            []Event
+}{
+	opCreate: {BeforeCreate, AfterCreate, BeforeBulkCreate, AfterBulkCreate, []Event{BeforeCreate, BeforeSave}, []Event{AfterCreate, AfterSave}},
+	opUpdate: {BeforeUpdate, AfterUpdate, BeforeBulkUpdate, AfterBulkUpdate, []Event{BeforeUpdate, BeforeSave}, []Event{AfterUpdate, AfterSave}},
+	opDelete: {BeforeDelete, AfterDelete, BeforeBulkDelete, AfterBulkDelete, []Event{BeforeDelete}, []Event{AfterDelete}},
+}
+
+// phasePlan lists the enabled triggers of one operation in run order.
+type phasePlan[M, C, B any] struct {
+	before, after, deferred []*entry[M, C, B]
+}
+
+func (p *phasePlan[M, C, B]) empty() bool {
+	return len(p.before) == 0 && len(p.after) == 0 && len(p.deferred) == 0
+}
+
+// plans is an immutable snapshot of a model's dispatch plans; it is rebuilt
+// and swapped whenever a trigger is registered or toggled.
+type plans[M, C, B any] struct {
+	ops  [numOps]phasePlan[M, C, B] // per-item triggers, merged per operation
+	bulk [numOps]phasePlan[M, C, B] // bulk triggers
+	fire map[Event]*phasePlan[M, C, B]
+}
+
+// modelState is one model's triggers, plans and loader in one engine.
+type modelState[M, C, B any] struct {
+	eng     *Engine
+	model   *Model[M, C, B]
+	entries []*entry[M, C, B] // guarded by eng.mu
+	plans   atomic.Pointer[plans[M, C, B]]
+	scratch sync.Pool
+
+	loadMu sync.Mutex
+	loader Loader[M]
+	cache  map[string]cached[M]
+}
+
+type cached[M any] struct {
+	v  *M
+	at time.Time
+}
+
+// rebuild recomputes the plans from the registered triggers; eng.mu is held.
+func (st *modelState[M, C, B]) rebuild() {
+	es := slices.Clone(st.entries)
+	slices.SortFunc(es, func(a, b *entry[M, C, B]) int { return priorityOrder(a.trig, b.trig) })
+	p := &plans[M, C, B]{fire: map[Event]*phasePlan[M, C, B]{}}
+	for _, e := range es {
+		if !e.enabled.Load() {
+			continue
+		}
+		for op := range numOps {
+			oe := opEvents[op]
+			pp := &p.ops[op]
+			if e.bulk {
+				pp = &p.bulk[op]
+			}
+			before := e.has(oe.mergedBefore...) || e.has(oe.bulkBefore)
+			after := e.has(oe.mergedAfter...) || e.has(oe.bulkAfter)
+			switch {
+			case e.deferred() && (before || after):
+				pp.deferred = append(pp.deferred, e)
+			case e.bulk:
+				if e.has(oe.bulkBefore) {
+					pp.before = append(pp.before, e)
+				}
+				if e.has(oe.bulkAfter) {
+					pp.after = append(pp.after, e)
+				}
+			default:
+				if before {
+					pp.before = append(pp.before, e)
+				}
+				if after {
+					pp.after = append(pp.after, e)
+				}
+			}
+		}
+		for _, ev := range e.events {
+			fp := p.fire[ev]
+			if fp == nil {
+				fp = &phasePlan[M, C, B]{}
+				p.fire[ev] = fp
+			}
+			switch {
+			case e.deferred():
+				fp.deferred = append(fp.deferred, e)
+			case ev.IsBefore():
+				fp.before = append(fp.before, e)
+			default:
+				fp.after = append(fp.after, e)
+			}
+		}
+	}
+	st.plans.Store(p)
+}
+
+func (st *modelState[M, C, B]) clearCache() {
+	st.loadMu.Lock()
+	st.cache = nil
+	st.loadMu.Unlock()
+}
+
+// holds reports whether all of e's conditions hold for c.
+func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c *C) bool {
+	for i := range e.conds {
+		ok := e.conds[i].Test(ctx, c)
+		if st.eng.debug.Load() {
+			st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
+				slog.String("trigger", e.name), slog.String("condition", e.conds[i].Description), slog.Bool("result", ok))
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
