@@ -1,0 +1,458 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+	"github.com/triggergen/triggergen/gen/cond"
+)
+
+// condCompiler type-checks one condition and turns it into Go code.
+type condCompiler struct {
+	p     *pkgInfo
+	file  *ast.File
+	t     *trigger
+	c     *condition
+	d     *diags
+	e     *emitter // set when emitting
+	ok    bool
+	usesC bool // the condition reads the change
+	usesX bool // the condition reads the context
+}
+
+// modelPkg returns the model's package as the trigger package sees it.
+func (t *trigger) modelPkg() *types.Package {
+	if t.pkg.path == t.Model.pkg.path {
+		return t.pkg.types
+	}
+	for _, imp := range t.pkg.types.Imports() {
+		if imp.Path() == t.Model.pkg.path {
+			return imp
+		}
+	}
+	return t.Model.pkg.types
+}
+
+// fieldType returns the type of a tracked field as the trigger package sees it.
+func (t *trigger) fieldType(name string) (types.Type, bool) {
+	if !slices.ContainsFunc(t.Model.Fields, func(f *field) bool { return f.Name == name }) {
+		return nil, false
+	}
+	mp := t.modelPkg()
+	obj := mp.Scope().Lookup(t.Model.Name)
+	if obj == nil {
+		return nil, false
+	}
+	v, _, _ := types.LookupFieldOrMethod(obj.Type(), false, mp, name)
+	fv, ok := v.(*types.Var)
+	if !ok {
+		return nil, false
+	}
+	return fv.Type(), true
+}
+
+func (cc *condCompiler) errorf(pos cond.Pos, format string, args ...any) {
+	cc.ok = false
+	cc.d.errorf(cc.c.Pos+token.Pos(pos), "condition: "+format, args...)
+}
+
+// compileCondition checks a condition against the model's fields and the
+// constants in scope; errors point into the comment.
+func compileCondition(p *pkgInfo, file *ast.File, t *trigger, c *condition, d *diags) {
+	cc := &condCompiler{p: p, file: file, t: t, c: c, d: d, ok: true}
+	cc.check(c.expr)
+}
+
+// operand is a resolved operand.
+type operand struct {
+	kind  string // "field", "old", "new", "lit", "const", "nil"
+	typ   types.Type
+	field string
+	obj   *types.Const
+	pkg   *types.Package // of obj
+	name  string         // as written
+	lit   cond.Value
+}
+
+func (cc *condCompiler) check(x cond.Expr) {
+	switch x := x.(type) {
+	case *cond.Binary:
+		cc.check(x.X)
+		cc.check(x.Y)
+	case *cond.Not:
+		cc.check(x.X)
+	case *cond.Paren:
+		cc.check(x.X)
+	case *cond.Changed:
+		cc.usesC = true
+		ft, ok := cc.t.fieldType(x.Field.Name)
+		if !ok {
+			cc.unknownField(x.Field.NamePos, x.Field.Name)
+			return
+		}
+		fo := operand{kind: "field", typ: ft, field: x.Field.Name, name: x.Field.Name}
+		for _, v := range []*cond.Value{x.From, x.To} {
+			if v != nil {
+				if vo, ok := cc.value(*v); ok {
+					cc.compare(fo, "==", vo, v.Pos())
+				}
+			}
+		}
+	case *cond.Compare:
+		a, ok1 := cc.operand(x.X)
+		b, ok2 := cc.operand(x.Y)
+		if ok1 && ok2 {
+			if a.kind != "lit" && a.kind != "const" && a.kind != "nil" || b.kind != "lit" && b.kind != "const" && b.kind != "nil" {
+				cc.usesC = true
+			}
+			cc.compare(a, x.Op, b, x.OpPos)
+		}
+	case *cond.In:
+		a, ok := cc.operand(x.X)
+		if a.kind != "lit" {
+			cc.usesC = true
+		}
+		for _, v := range x.Values {
+			if vo, vok := cc.value(v); ok && vok {
+				cc.compare(a, "==", vo, v.Pos())
+			}
+		}
+	case *cond.BoolTest:
+		a, ok := cc.operand(x.X)
+		if !ok {
+			return
+		}
+		cc.usesC = cc.usesC || a.kind == "field" || a.kind == "old" || a.kind == "new"
+		if b, isBasic := a.typ.Underlying().(*types.Basic); !isBasic || b.Info()&types.IsBoolean == 0 {
+			cc.errorf(x.Pos(), "%s is %s, not a bool: compare it (%s == ...) or test a bool field", x.X.String(), cc.typeString(a.typ), x.X.String())
+		}
+	case *cond.Role:
+		cc.usesX = true
+	case *cond.TimeWindow, *cond.Weekday:
+	case *cond.Func:
+		cc.usesX, cc.usesC = true, true
+		obj := cc.p.types.Scope().Lookup(x.Name)
+		fn, ok := obj.(*types.Func)
+		want := fmt.Sprintf("func(ctx context.Context, c *%s) bool", cc.changeTypeName())
+		if !ok {
+			cc.errorf(x.NamePos, "func %s: no function %s in package %s (want %s)", x.Name, x.Name, cc.p.name, want)
+			return
+		}
+		sig := fn.Type().(*types.Signature)
+		pt := cc.t.paramTypeFor(false)
+		if sig.Params().Len() != 2 || sig.Results().Len() != 1 || !isContext(sig.Params().At(0).Type()) ||
+			pt == nil || !types.Identical(sig.Params().At(1).Type(), pt) || !types.Identical(sig.Results().At(0).Type(), types.Typ[types.Bool]) {
+			cc.errorf(x.NamePos, "func %s must be %s", x.Name, want)
+		}
+	}
+}
+
+func (cc *condCompiler) changeTypeName() string {
+	n := cc.t.Model.Name + "Change"
+	if cc.t.Model.pkg.path != cc.p.path {
+		n = cc.t.Model.pkg.name + "." + n
+	}
+	return n
+}
+
+func (cc *condCompiler) typeString(t types.Type) string {
+	return types.TypeString(t, types.RelativeTo(cc.p.types))
+}
+
+func (cc *condCompiler) unknownField(pos cond.Pos, name string) {
+	var names []string
+	for _, f := range cc.t.Model.Fields {
+		names = append(names, f.Name)
+	}
+	msg := fmt.Sprintf("%s is not a tracked field of %s", name, cc.t.Model.Name)
+	if s := nearest(name, names); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	cc.errorf(pos, "%s", msg)
+}
+
+// operand resolves an operand: a field, old./new. field, literal or constant.
+func (cc *condCompiler) operand(o cond.Operand) (operand, bool) {
+	switch o.Kind {
+	case cond.OldRef, cond.NewRef:
+		ft, ok := cc.t.fieldType(o.Name)
+		if !ok {
+			cc.unknownField(o.NamePos, o.Name)
+			return operand{}, false
+		}
+		k := "old"
+		if o.Kind == cond.NewRef {
+			k = "new"
+		}
+		return operand{kind: k, typ: ft, field: o.Name, name: o.String()}, true
+	case cond.NameRef:
+		if !strings.Contains(o.Name, ".") {
+			if ft, ok := cc.t.fieldType(o.Name); ok {
+				return operand{kind: "field", typ: ft, field: o.Name, name: o.Name}, true
+			}
+		}
+		return cc.value(cond.Value{Kind: cond.Ident, Text: o.Name, ValuePos: o.NamePos})
+	}
+	return cc.value(o.Value)
+}
+
+// value resolves a value: a literal or a constant of the model's or the
+// trigger's package (or pkg.Name through the file's imports).
+func (cc *condCompiler) value(v cond.Value) (operand, bool) {
+	switch v.Kind {
+	case cond.Nil:
+		return operand{kind: "nil", typ: types.Typ[types.UntypedNil], name: "nil", lit: v}, true
+	case cond.String:
+		return operand{kind: "lit", typ: types.Typ[types.UntypedString], name: v.Text, lit: v}, true
+	case cond.Int:
+		return operand{kind: "lit", typ: types.Typ[types.UntypedInt], name: v.Text, lit: v}, true
+	case cond.Float:
+		return operand{kind: "lit", typ: types.Typ[types.UntypedFloat], name: v.Text, lit: v}, true
+	case cond.Bool:
+		return operand{kind: "lit", typ: types.Typ[types.UntypedBool], name: v.Text, lit: v}, true
+	}
+	name := v.Text
+	var scopes []*types.Package
+	if q, n, ok := strings.Cut(name, "."); ok {
+		path, found := importPath(cc.p, cc.file, q)
+		if !found {
+			cc.errorf(v.Pos(), "unknown package %q in %s: import it in this file", q, name)
+			return operand{}, false
+		}
+		for _, imp := range cc.p.types.Imports() {
+			if imp.Path() == path {
+				scopes = append(scopes, imp)
+			}
+		}
+		name = n
+	} else {
+		scopes = []*types.Package{cc.t.modelPkg(), cc.p.types}
+	}
+	for _, pkg := range scopes {
+		obj := pkg.Scope().Lookup(name)
+		if obj == nil {
+			continue
+		}
+		c, ok := obj.(*types.Const)
+		if !ok {
+			cc.errorf(v.Pos(), "%s is not a constant (a condition compares with constants of the model's or the trigger's package)", v.Text)
+			return operand{}, false
+		}
+		if pkg != cc.p.types && !c.Exported() {
+			cc.errorf(v.Pos(), "constant %s is not exported from package %s", v.Text, pkg.Name())
+			return operand{}, false
+		}
+		return operand{kind: "const", typ: c.Type(), obj: c, pkg: pkg, name: v.Text, lit: v}, true
+	}
+	var fields []string
+	for _, f := range cc.t.Model.Fields {
+		fields = append(fields, f.Name)
+	}
+	msg := fmt.Sprintf("unknown identifier %s: not a tracked field of %s nor a constant of package %s or %s", v.Text, cc.t.Model.Name, cc.t.Model.pkg.name, cc.p.name)
+	if s := nearest(v.Text, fields); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	}
+	cc.errorf(v.Pos(), "%s", msg)
+	return operand{}, false
+}
+
+// compare type-checks `a op b` with go/types.
+func (cc *condCompiler) compare(a operand, op string, b operand, pos cond.Pos) {
+	pkg := types.NewPackage("triggergen.check", "check")
+	src := make([]string, 2)
+	for i, o := range []operand{a, b} {
+		name := fmt.Sprintf("_%c", 'a'+i)
+		switch o.kind {
+		case "field", "old", "new":
+			pkg.Scope().Insert(types.NewVar(token.NoPos, pkg, name, o.typ))
+			src[i] = name
+		case "const":
+			pkg.Scope().Insert(types.NewConst(token.NoPos, pkg, name, o.obj.Type(), o.obj.Val()))
+			src[i] = name
+		default:
+			src[i] = o.lit.Text
+		}
+	}
+	if a.kind != "field" && a.kind != "old" && a.kind != "new" && b.kind != "field" && b.kind != "old" && b.kind != "new" {
+		cc.errorf(pos, "%s %s %s compares no field", a.name, op, b.name)
+		return
+	}
+	if op != "==" && op != "!=" && (hasEqual(a.typ) && a.kind != "lit") {
+		cc.errorf(pos, "%s is %s, which has no order: use == or !=", a.name, cc.typeString(a.typ))
+		return
+	}
+	text := src[0] + " " + op + " " + src[1]
+	x, err := parser.ParseExpr(text)
+	if err != nil {
+		cc.errorf(pos, "cannot compare %s %s %s: %v", a.name, op, b.name, err)
+		return
+	}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
+	if err := types.CheckExpr(token.NewFileSet(), pkg, token.NoPos, x, info); err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "-") {
+			msg = msg[i+2:]
+		}
+		msg = strings.NewReplacer("_a", a.name, "_b", b.name, "triggergen.check.", "", "check.", "").Replace(msg)
+		cc.errorf(pos, "%s", msg)
+	}
+}
+
+// paramTypeFor is paramType for a bulk or per-item trigger.
+func (t *trigger) paramTypeFor(bulk bool) types.Type {
+	saved := t.Bulk
+	t.Bulk = bulk
+	defer func() { t.Bulk = saved }()
+	return t.paramType()
+}
+
+// --- emission ---
+
+// code returns the Go expression of a checked condition.
+func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
+	switch x := x.(type) {
+	case *cond.Binary:
+		op := "&&"
+		if x.Op == "or" {
+			op = "||"
+		}
+		return cc.sub(x.X, x.Op).Op(op).Add(cc.sub(x.Y, x.Op))
+	case *cond.Not:
+		inner := cc.code(x.X)
+		switch x.X.(type) {
+		case *cond.Binary, *cond.Compare, *cond.In, *cond.Changed:
+			inner = jen.Parens(inner)
+		}
+		return jen.Op("!").Add(inner)
+	case *cond.Paren:
+		return jen.Parens(cc.code(x.X))
+	case *cond.Changed:
+		s := jen.Id("c").Dot(x.Field.Name + "Changed").Call()
+		if x.From != nil {
+			fo, _ := cc.value(*x.From)
+			s = s.Op("&&").Add(cc.eq(jen.Id("c").Dot("Old").Dot(x.Field.Name), fo, x.Field.Name))
+		}
+		if x.To != nil {
+			to, _ := cc.value(*x.To)
+			s = s.Op("&&").Add(cc.eq(jen.Id("c").Dot("New").Dot(x.Field.Name), to, x.Field.Name))
+		}
+		return s
+	case *cond.Compare:
+		a, _ := cc.operand(x.X)
+		b, _ := cc.operand(x.Y)
+		if (x.Op == "==" || x.Op == "!=") && hasEqual(a.typ) && b.kind != "nil" && b.kind != "lit" {
+			s := cc.operandCode(a).Dot("Equal").Call(cc.operandCode(b))
+			if x.Op == "!=" {
+				return jen.Op("!").Add(s)
+			}
+			return s
+		}
+		return cc.operandCode(a).Op(x.Op).Add(cc.operandCode(b))
+	case *cond.In:
+		a, _ := cc.operand(x.X)
+		var s *jen.Statement
+		for i, v := range x.Values {
+			vo, _ := cc.value(v)
+			t := cc.operandCode(a).Op("==").Add(cc.operandCode(vo))
+			if i == 0 {
+				s = t
+			} else {
+				s = s.Op("||").Add(t)
+			}
+		}
+		if len(x.Values) > 1 {
+			return jen.Parens(s)
+		}
+		return s
+	case *cond.BoolTest:
+		a, _ := cc.operand(x.X)
+		return cc.operandCode(a)
+	case *cond.Role:
+		return cc.e.rt("ActorHasRole").Call(jen.Id("ctx"), jen.Lit(x.Name))
+	case *cond.TimeWindow:
+		return cc.e.rt("ClockWindow").Call(jen.Id("eng").Dot("Now").Call(), clockCode(x.StartMin), clockCode(x.EndMin))
+	case *cond.Weekday:
+		return cc.e.rt("WeekdayIn").Call(jen.Id("eng").Dot("Now").Call(),
+			jen.Qual("time", x.From.String()), jen.Qual("time", x.To.String()))
+	case *cond.Func:
+		return jen.Id(x.Name).Call(jen.Id("ctx"), jen.Id("c"))
+	}
+	return jen.False()
+}
+
+// sub renders a child of an and/or, with parentheses where precedence needs them.
+func (cc *condCompiler) sub(x cond.Expr, parent string) *jen.Statement {
+	if b, ok := x.(*cond.Binary); ok && b.Op != parent {
+		return jen.Parens(cc.code(x))
+	}
+	return cc.code(x)
+}
+
+func (cc *condCompiler) eq(lhs *jen.Statement, v operand, _ string) *jen.Statement {
+	return lhs.Op("==").Add(cc.operandCode(v))
+}
+
+func (cc *condCompiler) operandCode(o operand) *jen.Statement {
+	switch o.kind {
+	case "field":
+		return jen.Id("c").Dot("Instance").Call().Dot(o.field)
+	case "old":
+		return jen.Id("c").Dot("Old").Dot(o.field)
+	case "new":
+		return jen.Id("c").Dot("New").Dot(o.field)
+	case "const":
+		return cc.e.qual(o.pkg, o.obj.Name())
+	case "nil":
+		return jen.Nil()
+	}
+	switch o.lit.Kind {
+	case cond.String:
+		return jen.Lit(o.lit.Str)
+	case cond.Bool:
+		return jen.Id(o.lit.Text)
+	}
+	// Numbers: keep the literal as written, validated by the parser.
+	if v := constant.MakeFromLiteral(strings.TrimPrefix(o.lit.Text, "-"), token.FLOAT, 0); v.Kind() == constant.Unknown {
+		return jen.Op(o.lit.Text)
+	}
+	return jen.Op(o.lit.Text)
+}
+
+// clockCode renders minutes after midnight as a duration expression.
+func clockCode(min int) *jen.Statement {
+	h, m := min/60, min%60
+	switch {
+	case min == 0:
+		return jen.Lit(0)
+	case m == 0:
+		return jen.Lit(h).Op("*").Qual("time", "Hour")
+	case h == 0:
+		return jen.Lit(m).Op("*").Qual("time", "Minute")
+	}
+	return jen.Lit(h).Op("*").Qual("time", "Hour").Op("+").Lit(m).Op("*").Qual("time", "Minute")
+}
+
+// durationCode renders a duration in its largest whole unit: 200 * time.Millisecond.
+func durationCode(d time.Duration) *jen.Statement {
+	units := []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}}
+	for _, u := range units {
+		if d%u.d == 0 {
+			if d == u.d {
+				return jen.Qual("time", u.name)
+			}
+			return jen.Lit(int64(d/u.d)).Op("*").Qual("time", u.name)
+		}
+	}
+	return jen.Qual("time", "Duration").Call(jen.Lit(int64(d)))
+}

@@ -1,0 +1,110 @@
+package gen
+
+import (
+	"github.com/dave/jennifer/jen"
+)
+
+// emitRegister writes Register for a trigger package.
+func (e *emitter) emitRegister(p *pkgInfo, ts []*trigger) {
+	var calls []jen.Code
+	for _, t := range ts {
+		calls = append(calls, e.registration(p, t))
+	}
+	e.file.Comment("Register registers the triggers of this package with eng. It registers")
+	e.file.Comment("nothing twice: a second call reports every name as already registered.")
+	var body *jen.Statement
+	if len(calls) == 1 {
+		body = jen.Return(calls[0])
+	} else {
+		var lines []jen.Code
+		for _, c := range calls {
+			lines = append(lines, jen.Line().Add(c))
+		}
+		lines = append(lines, jen.Line())
+		body = jen.Return(jen.Qual("errors", "Join").Custom(jen.Options{Open: "(", Close: ")", Separator: ","}, lines...))
+	}
+	e.file.Func().Id("Register").Params(jen.Id("eng").Op("*").Add(e.rt("Engine"))).Error().Block(body)
+}
+
+// registration returns runtime.On(eng, M Model, runtime.Trigger[...]{...}) for t.
+func (e *emitter) registration(p *pkgInfo, t *trigger) jen.Code {
+	m := t.Model
+	mp := t.modelPkg()
+	change := e.qual(mp, m.Name+"Change")
+	d := []jen.Code{kv("Name", jen.Lit(t.Name))}
+	if t.Doc != "" {
+		d = append(d, kv("Description", jen.Lit(t.Doc)))
+	}
+	var evs []jen.Code
+	for _, ev := range t.Events {
+		if ev.Builtin != 0 {
+			evs = append(evs, e.rt(camelCase(ev.Name)))
+		} else {
+			evs = append(evs, e.qual(mp, m.eventConst(ev.Custom)))
+		}
+	}
+	d = append(d, kv("Events", jen.Index().Add(e.rt("Event")).Values(evs...)))
+	if len(t.Conds) > 0 {
+		var cs []jen.Code
+		for _, c := range t.Conds {
+			cc := &condCompiler{p: p, file: t.file, t: t, c: c, e: e, ok: true, d: &diags{fset: p.fset}}
+			cc.check(c.expr)
+			ctxName, cName := "_", "_"
+			if cc.usesX {
+				ctxName = "ctx"
+			}
+			if cc.usesC {
+				cName = "c"
+			}
+			body := cc.code(c.expr)
+			cs = append(cs, literal([]jen.Code{
+				kv("Description", jen.Lit(c.Src)),
+				kv("Test", jen.Func().Params(jen.Id(ctxName).Qual("context", "Context"), jen.Id(cName).Op("*").Add(change.Clone())).Bool().Block(
+					jen.Return(body))),
+			}))
+		}
+		d = append(d, kv("Conditions", jen.Index().Add(e.rt("Condition")).Types(change.Clone()).Add(literal(cs))))
+	}
+	actions := []jen.Code{jen.Id(t.Func)}
+	for _, f := range t.Then {
+		actions = append(actions, jen.Id(f))
+	}
+	actionType := e.rt("Action").Types(change.Clone())
+	kind := "Trigger"
+	on := "On"
+	var typeArgs []jen.Code
+	typeArgs = append(typeArgs, change.Clone())
+	if t.Bulk {
+		batch := e.qual(mp, m.Name+"Batch")
+		actionType = e.rt("BatchAction").Types(batch.Clone())
+		kind, on = "BatchTrigger", "OnBatch"
+		typeArgs = append(typeArgs, batch)
+	}
+	d = append(d, kv("Actions", jen.Index().Add(actionType).Values(actions...)))
+	if t.Priority != 50 {
+		d = append(d, kv("Priority", jen.Lit(t.Priority)))
+	}
+	if t.Async {
+		d = append(d, kv("Async", jen.True()))
+	}
+	if t.Queue != "" {
+		d = append(d, kv("Queue", jen.Lit(t.Queue)))
+	}
+	if t.OnCommit {
+		d = append(d, kv("OnCommit", jen.True()))
+	}
+	if t.Retries > 0 {
+		d = append(d, kv("Retries", jen.Lit(t.Retries)))
+	}
+	if t.Backoff > 0 {
+		d = append(d, kv("Backoff", durationCode(t.Backoff)))
+	}
+	if t.Timeout > 0 {
+		d = append(d, kv("Timeout", durationCode(t.Timeout)))
+	}
+	if t.Disabled {
+		d = append(d, kv("Disabled", jen.True()))
+	}
+	d = append(d, kv("Source", jen.Lit(t.Source)))
+	return e.rt(on).Call(jen.Id("eng"), e.qual(mp, m.Name+"Model"), e.rt(kind).Types(typeArgs...).Add(literal(d)))
+}

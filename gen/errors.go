@@ -1,0 +1,70 @@
+package gen
+
+import (
+	"cmp"
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Error is one problem found in the input, at a position in a Go file.
+type Error struct {
+	Pos token.Position
+	Msg string
+}
+
+func (e Error) Error() string {
+	if !e.Pos.IsValid() {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)
+}
+
+// ErrorList is every problem found, sorted by position; Generate returns it
+// whole so that all errors can be fixed at once.
+type ErrorList []Error
+
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// diags collects errors during a run.
+type diags struct {
+	fset *token.FileSet
+	dir  string
+	list ErrorList
+}
+
+func (d *diags) errorf(pos token.Pos, format string, args ...any) {
+	p := d.fset.Position(pos)
+	if d.dir != "" && p.Filename != "" {
+		if rel, err := filepath.Rel(d.dir, p.Filename); err == nil && !strings.HasPrefix(rel, "..") {
+			p.Filename = filepath.ToSlash(rel)
+		}
+	}
+	d.list = append(d.list, Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err returns the sorted, de-duplicated list, or nil.
+func (d *diags) err() error {
+	if len(d.list) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(d.list, func(a, b Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Filename, b.Pos.Filename), cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column), cmp.Compare(a.Msg, b.Msg))
+	})
+	d.list = slices.CompactFunc(d.list, func(a, b Error) bool { return a == b })
+	return d.list
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -1,0 +1,246 @@
+// Package gen is the triggergen generator: it loads Go packages, reads their
+// //trigger: directives, and renders each package's triggers_gen.go.
+//
+// Generation is a pure function from packages to files (Generate); writing
+// is a separate step (Write), and Check compares without writing.
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/imports"
+)
+
+// Config says what to generate for.
+type Config struct {
+	// Dir is the directory patterns are resolved in (default: the current one).
+	Dir string
+	// Patterns are go/packages patterns (default ".").
+	Patterns []string
+	// Tags are build tags.
+	Tags []string
+	// Env is the environment of the go command (default: the process's).
+	Env []string
+	// Log, when set, receives a line per step (-v).
+	Log io.Writer
+}
+
+// File is one generated file.
+type File struct {
+	Path    string
+	Content []byte
+}
+
+// Result is what Generate produced.
+type Result struct {
+	// Files are the generated files, sorted by path.
+	Files []File
+	// Catalog describes every model and trigger found.
+	Catalog Catalog
+}
+
+// Generate loads the packages of cfg and the model packages their triggers
+// use, and returns the files to write. It returns an ErrorList with every
+// problem found in the input, or another error when loading fails; no
+// files are returned then.
+func Generate(cfg Config) (*Result, error) {
+	if len(cfg.Patterns) == 0 {
+		cfg.Patterns = []string{"."}
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Dir = abs
+	fset := token.NewFileSet()
+	l := &loader{cfg: cfg, fset: fset}
+	d := &diags{fset: fset, dir: abs}
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", args...)
+		}
+	}
+
+	roots, err := l.load(nil, cfg.Patterns...)
+	if err != nil {
+		return nil, err
+	}
+	pkgs := map[string]*pkgInfo{}
+	for _, p := range roots {
+		pkgs[p.path] = p
+	}
+	// Model packages that the roots' triggers use but that were not named.
+	var extra []string
+	for _, p := range roots {
+		for _, path := range modelRefs(p) {
+			if _, ok := pkgs[path]; !ok && !slices.Contains(extra, path) {
+				extra = append(extra, path)
+			}
+		}
+	}
+	if len(extra) > 0 {
+		slices.Sort(extra)
+		logf("loading model packages %s", strings.Join(extra, " "))
+		more, err := l.load(nil, extra...)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range more {
+			pkgs[p.path] = p
+		}
+	}
+
+	// Analyse the models.
+	var order []string
+	for path := range pkgs {
+		order = append(order, path)
+	}
+	slices.Sort(order)
+	models := map[string][]*model{} // by package path
+	var triggerPkgs []string
+	for _, path := range order {
+		p := pkgs[path]
+		if ms := findModels(p, d); len(ms) > 0 {
+			models[path] = ms
+			logf("%s: %d models", path, len(ms))
+		}
+		if hasTriggerFuncs(p) && slices.ContainsFunc(roots, func(r *pkgInfo) bool { return r.path == path }) {
+			triggerPkgs = append(triggerPkgs, path)
+		}
+	}
+	checkModelNames(pkgs, models, d)
+	for _, path := range order {
+		if len(models[path]) > 0 || slices.Contains(triggerPkgs, path) {
+			if err := checkOwned(pkgs[path].output()); err != nil {
+				d.list = append(d.list, Error{Msg: err.Error()})
+			}
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+
+	emitters := map[string]*emitter{}
+	emitterFor := func(p *pkgInfo) *emitter {
+		if e, ok := emitters[p.path]; ok {
+			return e
+		}
+		e := newEmitter(p.path, p.name)
+		emitters[p.path] = e
+		return e
+	}
+	for _, path := range order {
+		for _, m := range models[path] {
+			emitterFor(pkgs[path]).emitModel(m)
+		}
+	}
+
+	// Reload the trigger packages against the new model code, then analyse
+	// and emit their triggers.
+	var triggers []*trigger
+	if len(triggerPkgs) > 0 {
+		overlay := map[string][]byte{}
+		for path, e := range emitters {
+			src, err := render(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: rendering model code: %w", path, err)
+			}
+			overlay[pkgs[path].output()] = src
+		}
+		for _, path := range triggerPkgs {
+			if _, ok := overlay[pkgs[path].output()]; !ok {
+				overlay[pkgs[path].output()] = []byte("package " + pkgs[path].name + "\n")
+			}
+		}
+		logf("loading trigger packages %s", strings.Join(triggerPkgs, " "))
+		tpkgs, err := l.load(overlay, triggerPkgs...)
+		if err != nil {
+			return nil, err
+		}
+		byPkg := map[string]*model{} // "path.Name" -> model
+		for path, ms := range models {
+			for _, m := range ms {
+				byPkg[path+"."+m.Name] = m
+			}
+		}
+		for _, p := range tpkgs {
+			ts := findTriggers(p, byPkg, d)
+			triggers = append(triggers, ts...)
+			logf("%s: %d triggers", p.path, len(ts))
+			if len(ts) > 0 {
+				emitterFor(p).emitRegister(p, ts)
+			}
+		}
+		checkTriggerNames(triggers, d)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+
+	res := &Result{Catalog: buildCatalog(order, models, triggers, d)}
+	var paths []string
+	for path := range emitters {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	for _, path := range paths {
+		src, err := render(emitters[path])
+		if err != nil {
+			return nil, fmt.Errorf("%s: rendering: %w", path, err)
+		}
+		res.Files = append(res.Files, File{Path: pkgs[path].output(), Content: src})
+	}
+	return res, nil
+}
+
+// render renders a file and groups its imports the way goimports does.
+func render(e *emitter) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := e.file.Render(&buf); err != nil {
+		return nil, err
+	}
+	return imports.Process(OutputName, buf.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+}
+
+// hasTriggerFuncs reports whether a package has functions with directives.
+func hasTriggerFuncs(p *pkgInfo) bool {
+	for _, f := range p.userFiles() {
+		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && len(directives(fd.Doc)) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkModelNames reports generated names that collide with declared ones
+// or with each other.
+func checkModelNames(pkgs map[string]*pkgInfo, models map[string][]*model, d *diags) {
+	for path, ms := range models {
+		p := pkgs[path]
+		seen := map[string]*model{}
+		for _, m := range ms {
+			for _, name := range m.generatedNames() {
+				if pos, ok := p.declared(name); ok {
+					d.errorf(pos, "%s collides with the name triggergen generates for model %s; rename it", name, m.Name)
+				}
+				if other, ok := seen[name]; ok && other != m {
+					d.errorf(m.Pos, "models %s and %s both generate %s; rename one of them", other.Name, m.Name, name)
+				}
+				seen[name] = m
+			}
+		}
+	}
+}

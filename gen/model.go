@@ -1,0 +1,366 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// model is an analysed //trigger:model struct.
+type model struct {
+	pkg    *pkgInfo
+	Name   string
+	Doc    string
+	Pos    token.Pos
+	named  *types.Named
+	Fields []*field
+	Key    *field // nil: no key
+	Events []customEvent
+}
+
+// field is a tracked field, possibly promoted from an embedded struct.
+type field struct {
+	Name string
+	Type types.Type
+	Pos  token.Pos
+	Path []string // selector path from the model, Name last
+	Doc  string
+}
+
+// customEvent is one name of `events=`.
+type customEvent struct {
+	Name string
+	Pos  token.Pos
+}
+
+// Event returns the constant name of a custom event: M + CamelCase(name).
+func (m *model) eventConst(e customEvent) string { return m.Name + camelCase(e.Name) }
+
+// findModels returns the //trigger:model structs of a package.
+func findModels(p *pkgInfo, d *diags) []*model {
+	var ms []*model
+	for _, file := range p.userFiles() {
+		for _, decl := range file.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				doc := ts.Doc
+				if doc == nil && len(gd.Specs) == 1 {
+					doc = gd.Doc
+				}
+				var md *directive
+				for _, dir := range directives(doc) {
+					if dir.Name == "model" {
+						if md != nil {
+							d.errorf(dir.NamePos, "duplicate //trigger:model directive")
+						}
+						md = &dir
+					} else {
+						d.errorf(dir.NamePos, "//trigger:%s is not a model directive (models take only //trigger:model [events=a,b])", dir.Name)
+					}
+				}
+				if md == nil {
+					continue
+				}
+				if m := analyseModel(p, ts, doc, *md, d); m != nil {
+					ms = append(ms, m)
+				}
+			}
+		}
+	}
+	slices.SortFunc(ms, func(a, b *model) int { return strings.Compare(a.Name, b.Name) })
+	return ms
+}
+
+func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md directive, d *diags) *model {
+	m := &model{pkg: p, Name: ts.Name.Name, Doc: docText(doc), Pos: ts.Name.Pos()}
+	ok := true
+	if ts.TypeParams != nil {
+		d.errorf(ts.Name.Pos(), "model %s: generic types cannot be models", m.Name)
+		ok = false
+	}
+	if !ast.IsExported(m.Name) {
+		d.errorf(ts.Name.Pos(), "model %s: the type must be exported", m.Name)
+		ok = false
+	}
+	if _, isStruct := ts.Type.(*ast.StructType); !isStruct {
+		d.errorf(ts.Name.Pos(), "model %s: //trigger:model needs a struct type", m.Name)
+		return nil
+	}
+	for _, a := range md.Args {
+		name, val, found := strings.Cut(a.Text, "=")
+		if !found || name != "events" {
+			d.errorf(a.Pos, "unknown model option %q: want events=name,name", a.Text)
+			ok = false
+			continue
+		}
+		off := len(name) + 1
+		for _, ev := range strings.Split(val, ",") {
+			pos := a.Pos + token.Pos(off)
+			off += len(ev) + 1
+			switch {
+			case !isSnake(ev):
+				d.errorf(pos, "custom event %q must be snake_case (like fraud_review)", ev)
+				ok = false
+			case isBuiltinEvent(ev):
+				d.errorf(pos, "custom event %q is a built-in event", ev)
+				ok = false
+			case slices.ContainsFunc(m.Events, func(e customEvent) bool { return e.Name == ev }):
+				d.errorf(pos, "custom event %q is declared twice", ev)
+				ok = false
+			default:
+				m.Events = append(m.Events, customEvent{ev, pos})
+			}
+		}
+	}
+	if len(m.Events) > int(255-runtime.FirstCustomEvent) {
+		d.errorf(md.NamePos, "model %s declares %d custom events; at most %d are allowed", m.Name, len(m.Events), 255-runtime.FirstCustomEvent)
+		ok = false
+	}
+	obj, _ := p.types.Scope().Lookup(m.Name).(*types.TypeName)
+	if obj == nil {
+		d.errorf(ts.Name.Pos(), "model %s: type not found (does the package compile?)", m.Name)
+		return nil
+	}
+	named, _ := obj.Type().(*types.Named)
+	st, _ := obj.Type().Underlying().(*types.Struct)
+	if named == nil || st == nil {
+		d.errorf(ts.Name.Pos(), "model %s: //trigger:model needs a struct type", m.Name)
+		return nil
+	}
+	m.named = named
+	if !collectFields(p, m, st, nil, map[*types.Struct]bool{}, d) {
+		ok = false
+	}
+	if len(m.Fields) > runtime.MaxFields {
+		d.errorf(ts.Name.Pos(), "model %s has %d tracked fields; at most %d are allowed: tag the others trigger:\"-\"", m.Name, len(m.Fields), runtime.MaxFields)
+		ok = false
+	}
+	for _, f := range m.Fields {
+		if err := checkComparable(f.Type); err != nil {
+			d.errorf(f.Pos, "field %s of %s: %v: add the tag trigger:\"-\" to stop tracking it, or give its type a method Equal(%s) bool",
+				f.Name, m.Name, err, types.TypeString(f.Type, types.RelativeTo(p.types)))
+			ok = false
+		}
+	}
+	if m.Key == nil {
+		for _, f := range m.Fields {
+			if f.Name == "ID" {
+				m.Key = f
+			}
+		}
+	}
+	if m.Key != nil && keyKind(m.Key.Type) == "" {
+		d.errorf(m.Key.Pos, "key field %s of %s has type %s: a key must be a string, an integer or have a String() string method",
+			m.Key.Name, m.Name, types.TypeString(m.Key.Type, types.RelativeTo(p.types)))
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return m
+}
+
+// collectFields walks a struct and the structs it embeds, collecting the
+// tracked fields in declaration order with Go's promotion rules.
+func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen map[*types.Struct]bool, d *diags) bool {
+	if seen[st] {
+		return true
+	}
+	seen[st] = true
+	ok := true
+	for i := range st.NumFields() {
+		v := st.Field(i)
+		tag, hasTag := reflect.StructTag(st.Tag(i)).Lookup("trigger")
+		isKey := false
+		if hasTag {
+			switch tag {
+			case "-":
+				continue
+			case "key":
+				isKey = true
+			default:
+				d.errorf(v.Pos(), "field %s: unknown tag trigger:%q (want \"-\" or \"key\")", v.Name(), tag)
+				ok = false
+				continue
+			}
+		}
+		if !v.Exported() {
+			if isKey {
+				d.errorf(v.Pos(), "key field %s must be exported", v.Name())
+				ok = false
+			}
+			continue
+		}
+		fpath := append(slices.Clone(path), v.Name())
+		if v.Embedded() {
+			t := v.Type()
+			if ptr, isPtr := t.Underlying().(*types.Pointer); isPtr {
+				if _, isStruct := ptr.Elem().Underlying().(*types.Struct); isStruct {
+					d.errorf(v.Pos(), "embedded field %s is a pointer: embed the struct by value, or tag it trigger:\"-\"", v.Name())
+					ok = false
+					continue
+				}
+			}
+			if est, isStruct := t.Underlying().(*types.Struct); isStruct && !isKey {
+				if !collectFields(p, m, est, fpath, seen, d) {
+					ok = false
+				}
+				continue
+			}
+		}
+		// Keep only fields that the selector m.Name really reaches.
+		obj, index, _ := types.LookupFieldOrMethod(m.named, false, p.types, v.Name())
+		if fv, isVar := obj.(*types.Var); !isVar || fv != v || len(index) != len(fpath) {
+			continue
+		}
+		if invalidType(v.Type()) {
+			d.errorf(v.Pos(), "field %s of %s has an invalid type (does the package compile?)", v.Name(), m.Name)
+			ok = false
+			continue
+		}
+		f := &field{Name: v.Name(), Type: v.Type(), Pos: v.Pos(), Path: fpath}
+		m.Fields = append(m.Fields, f)
+		if isKey {
+			if m.Key != nil {
+				d.errorf(v.Pos(), "model %s has two key fields: %s and %s", m.Name, m.Key.Name, v.Name())
+				ok = false
+			}
+			m.Key = f
+		}
+	}
+	return ok
+}
+
+func invalidType(t types.Type) bool {
+	b, ok := t.(*types.Basic)
+	return ok && b.Kind() == types.Invalid
+}
+
+// keyKind classifies a key field type: "string", "int", "uint", "stringer" or "".
+func keyKind(t types.Type) string {
+	if b, ok := t.Underlying().(*types.Basic); ok {
+		switch {
+		case b.Info()&types.IsString != 0:
+			return "string"
+		case b.Info()&types.IsInteger != 0 && b.Info()&types.IsUnsigned != 0:
+			return "uint"
+		case b.Info()&types.IsInteger != 0:
+			return "int"
+		}
+	}
+	if hasStringMethod(t) {
+		return "stringer"
+	}
+	return ""
+}
+
+func hasStringMethod(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "String")
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Params().Len() != 0 || sig.Results().Len() != 1 {
+		return false
+	}
+	b, ok := sig.Results().At(0).Type().(*types.Basic)
+	return ok && b.Kind() == types.String
+}
+
+// hasEqual reports whether values of t have a method Equal(t) bool.
+func hasEqual(t types.Type) bool {
+	if types.IsInterface(t) {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Equal")
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Params().Len() != 1 || sig.Results().Len() != 1 || !types.Identical(sig.Params().At(0).Type(), t) {
+		return false
+	}
+	b, ok := sig.Results().At(0).Type().Underlying().(*types.Basic)
+	return ok && b.Kind() == types.Bool
+}
+
+// checkComparable reports why values of t cannot be compared by the
+// generated equality, or nil.
+func checkComparable(t types.Type) error { return comparableIn(t, false) }
+
+func comparableIn(t types.Type, nested bool) error {
+	if hasEqual(t) {
+		return nil
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return nil
+	case *types.Pointer:
+		return comparableIn(u.Elem(), nested)
+	case *types.Slice:
+		if nested {
+			return fmt.Errorf("a slice inside a slice or map cannot be compared")
+		}
+		return comparableIn(u.Elem(), true)
+	case *types.Map:
+		if nested {
+			return fmt.Errorf("a map inside a slice or map cannot be compared")
+		}
+		return comparableIn(u.Elem(), true)
+	case *types.Interface:
+		return fmt.Errorf("an interface cannot be compared safely")
+	case *types.Signature:
+		return fmt.Errorf("a func cannot be compared")
+	case *types.Chan:
+		return nil
+	case *types.Array, *types.Struct:
+		if !types.Comparable(t) {
+			return fmt.Errorf("%s is not comparable with ==", types.TypeString(t, nil))
+		}
+		if hasInterface(u, 0) {
+			return fmt.Errorf("%s holds an interface, which cannot be compared safely", types.TypeString(t, nil))
+		}
+		return nil
+	case *types.TypeParam:
+		return fmt.Errorf("a type parameter cannot be compared")
+	}
+	return fmt.Errorf("type %s cannot be compared", types.TypeString(t, nil))
+}
+
+// hasInterface reports whether a comparable composite holds an interface
+// (whose == may panic at run time).
+func hasInterface(t types.Type, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Interface:
+		return true
+	case *types.Array:
+		return hasInterface(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if hasInterface(u.Field(i).Type(), depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isBuiltinEvent(name string) bool {
+	_, ok := runtime.ParseEvent(name)
+	return ok
+}

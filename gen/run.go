@@ -1,0 +1,83 @@
+package gen
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// RunOptions selects what Run does besides generating.
+type RunOptions struct {
+	// Check writes nothing and reports stale files as a unified diff.
+	Check bool
+	// List prints the catalog.
+	List bool
+	// Doc is a Markdown file to write the catalog to ("": none).
+	Doc string
+	// Verbose reports each file written.
+	Verbose bool
+}
+
+// RunResult is what Run did.
+type RunResult struct {
+	// Stale reports, under Check, that some file is not current.
+	Stale bool
+	// Wrote lists the files written.
+	Wrote []string
+}
+
+// Run is the triggergen command: Generate, then write the files (or
+// compare them under Check), the catalog listing and the Markdown catalog.
+// Nothing is written when any error is found.
+func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
+	var rr RunResult
+	res, err := Generate(cfg)
+	if err != nil {
+		return rr, err
+	}
+	files := res.Files
+	if opts.Doc != "" {
+		md, err := RenderDoc(res.Catalog)
+		if err != nil {
+			return rr, err
+		}
+		path := opts.Doc
+		if !filepath.IsAbs(path) {
+			base := cfg.Dir
+			if base == "" {
+				base, _ = os.Getwd()
+			}
+			path = filepath.Join(base, path)
+		}
+		files = append(files, File{Path: path, Content: md})
+	}
+	if opts.List {
+		if err := WriteList(stdout, res.Catalog); err != nil {
+			return rr, err
+		}
+	}
+	if opts.Check {
+		dir := cfg.Dir
+		if dir == "" {
+			dir, _ = os.Getwd()
+		}
+		diff, err := Check(files, dir)
+		if err != nil {
+			return rr, err
+		}
+		if diff != "" {
+			fmt.Fprint(stdout, diff)
+			rr.Stale = true
+		}
+		return rr, nil
+	}
+	wrote, err := Write(files)
+	rr.Wrote = wrote
+	if opts.Verbose && cfg.Log != nil {
+		for _, w := range wrote {
+			fmt.Fprintf(cfg.Log, "wrote %s\n", w)
+		}
+	}
+	return rr, err
+}

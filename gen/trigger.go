@@ -1,0 +1,571 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/triggergen/triggergen/gen/cond"
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// trigger is an analysed trigger function.
+type trigger struct {
+	pkg      *pkgInfo
+	file     *ast.File
+	Func     string
+	Pos      token.Pos
+	Name     string
+	Doc      string
+	Model    *model
+	Events   []eventRef
+	Bulk     bool
+	Conds    []*condition
+	Priority int
+	Async    bool
+	Queue    string
+	OnCommit bool
+	Retries  int
+	Backoff  time.Duration
+	Timeout  time.Duration
+	Then     []string
+	Disabled bool
+	Source   string
+}
+
+// eventRef is one event of //trigger:on.
+type eventRef struct {
+	Name    string
+	Builtin runtime.Event // 0 for a custom event
+	Custom  customEvent
+}
+
+// condition is one //trigger:when line.
+type condition struct {
+	Src  string
+	Pos  token.Pos
+	expr cond.Expr
+}
+
+// rawTrigger is what the directives of one function say, before anything
+// is resolved against types.
+type rawTrigger struct {
+	modelRef   word
+	events     []word
+	onPos      token.Pos
+	name       *word
+	conds      []*condition
+	priority   int
+	async      bool
+	queue      string
+	onCommit   bool
+	retries    int
+	backoff    time.Duration
+	timeout    time.Duration
+	then       []word
+	disabled   bool
+	hasOn      bool
+	directives int
+}
+
+var triggerDirectives = []string{"on", "name", "when", "priority", "async", "on_commit", "retry", "timeout", "then", "disabled"}
+
+// parseTrigger reads the directives of one function. It reports every
+// problem to d and never panics, whatever the text.
+func parseTrigger(ds []directive, d *diags) *rawTrigger {
+	r := &rawTrigger{priority: runtime.PriorityNormal, directives: len(ds)}
+	seen := map[string]bool{}
+	once := func(dir directive) bool {
+		if seen[dir.Name] {
+			d.errorf(dir.NamePos, "duplicate //trigger:%s directive", dir.Name)
+			return false
+		}
+		seen[dir.Name] = true
+		return true
+	}
+	noArgs := func(dir directive) {
+		if len(dir.Args) > 0 {
+			d.errorf(dir.Args[0].Pos, "//trigger:%s takes no arguments", dir.Name)
+		}
+	}
+	for _, dir := range ds {
+		switch dir.Name {
+		case "on":
+			if !once(dir) {
+				continue
+			}
+			r.hasOn, r.onPos = true, dir.NamePos
+			if len(dir.Args) < 2 {
+				d.errorf(dir.End, "//trigger:on needs a model and at least one event: //trigger:on <Model> <event>...")
+				continue
+			}
+			r.modelRef, r.events = dir.Args[0], dir.Args[1:]
+		case "name":
+			if !once(dir) {
+				continue
+			}
+			switch {
+			case len(dir.Args) != 1:
+				d.errorf(dir.RestPos, "//trigger:name needs exactly one snake_case name")
+			case !isSnake(dir.Args[0].Text):
+				d.errorf(dir.Args[0].Pos, "trigger name %q must be snake_case (like sim_card_fraud_alert)", dir.Args[0].Text)
+			default:
+				r.name = &dir.Args[0]
+			}
+		case "when":
+			if dir.Rest == "" {
+				d.errorf(dir.End, "//trigger:when needs a condition")
+				continue
+			}
+			e, err := cond.Parse(dir.Rest)
+			if err != nil {
+				pe := err.(*cond.Error)
+				d.errorf(dir.RestPos+token.Pos(pe.Pos), "condition: %s", pe.Msg)
+				continue
+			}
+			r.conds = append(r.conds, &condition{Src: dir.Rest, Pos: dir.RestPos, expr: e})
+		case "priority":
+			if !once(dir) {
+				continue
+			}
+			if len(dir.Args) != 1 {
+				d.errorf(dir.RestPos, "//trigger:priority needs one of critical, high, normal, low or an integer")
+				continue
+			}
+			a := dir.Args[0]
+			switch a.Text {
+			case "critical":
+				r.priority = runtime.PriorityCritical
+			case "high":
+				r.priority = runtime.PriorityHigh
+			case "normal":
+				r.priority = runtime.PriorityNormal
+			case "low":
+				r.priority = runtime.PriorityLow
+			default:
+				n, err := strconv.Atoi(a.Text)
+				if err != nil || n == 0 || n < -1000000 || n > 1000000 {
+					msg := fmt.Sprintf("invalid priority %q: want critical, high, normal, low or a non-zero integer", a.Text)
+					if s := nearest(a.Text, []string{"critical", "high", "normal", "low"}); s != "" && err != nil {
+						msg += fmt.Sprintf(" (did you mean %s?)", s)
+					}
+					d.errorf(a.Pos, "%s", msg)
+					continue
+				}
+				r.priority = n
+			}
+		case "async":
+			if !once(dir) {
+				continue
+			}
+			r.async = true
+			for _, a := range dir.Args {
+				q, ok := strings.CutPrefix(a.Text, "queue=")
+				if !ok || q == "" || r.queue != "" {
+					d.errorf(a.Pos, "unknown async option %q: want queue=<name>", a.Text)
+					continue
+				}
+				r.queue = q
+			}
+		case "on_commit":
+			if once(dir) {
+				noArgs(dir)
+				r.onCommit = true
+			}
+		case "disabled":
+			if once(dir) {
+				noArgs(dir)
+				r.disabled = true
+			}
+		case "retry":
+			if !once(dir) {
+				continue
+			}
+			if len(dir.Args) == 0 || len(dir.Args) > 2 {
+				d.errorf(dir.RestPos, "//trigger:retry needs a count and an optional backoff: //trigger:retry 3 backoff=200ms")
+				continue
+			}
+			n, err := strconv.Atoi(dir.Args[0].Text)
+			if err != nil || n < 0 || n > 100 {
+				d.errorf(dir.Args[0].Pos, "invalid retry count %q: want an integer from 0 to 100", dir.Args[0].Text)
+			}
+			r.retries = n
+			if len(dir.Args) == 2 {
+				a := dir.Args[1]
+				v, ok := strings.CutPrefix(a.Text, "backoff=")
+				if !ok {
+					d.errorf(a.Pos, "unknown retry option %q: want backoff=<duration>", a.Text)
+					continue
+				}
+				b, err := time.ParseDuration(v)
+				if err != nil || b <= 0 {
+					d.errorf(a.Pos+token.Pos(len("backoff=")), "invalid backoff %q: want a positive duration such as 200ms", v)
+					continue
+				}
+				r.backoff = b
+			}
+		case "timeout":
+			if !once(dir) {
+				continue
+			}
+			if len(dir.Args) != 1 {
+				d.errorf(dir.RestPos, "//trigger:timeout needs one duration such as 5s")
+				continue
+			}
+			t, err := time.ParseDuration(dir.Args[0].Text)
+			if err != nil || t <= 0 {
+				d.errorf(dir.Args[0].Pos, "invalid timeout %q: want a positive duration such as 5s", dir.Args[0].Text)
+				continue
+			}
+			r.timeout = t
+		case "then":
+			if len(dir.Args) == 0 {
+				d.errorf(dir.End, "//trigger:then needs one or more function names")
+				continue
+			}
+			for _, a := range dir.Args {
+				if !token.IsIdentifier(a.Text) {
+					d.errorf(a.Pos, "//trigger:then takes function names of this package, not %q", a.Text)
+					continue
+				}
+				r.then = append(r.then, a)
+			}
+		case "model":
+			d.errorf(dir.NamePos, "//trigger:model belongs on a struct type, not a function")
+		default:
+			msg := fmt.Sprintf("unknown directive //trigger:%s", dir.Name)
+			if s := nearest(dir.Name, triggerDirectives); s != "" {
+				msg += fmt.Sprintf("; did you mean //trigger:%s?", s)
+			} else {
+				msg += "; want one of " + strings.Join(triggerDirectives, ", ")
+			}
+			d.errorf(dir.NamePos, "%s", msg)
+		}
+	}
+	return r
+}
+
+// triggerFuncs returns the functions of a package that carry directives.
+func triggerFuncs(p *pkgInfo) []struct {
+	file *ast.File
+	fn   *ast.FuncDecl
+} {
+	var out []struct {
+		file *ast.File
+		fn   *ast.FuncDecl
+	}
+	for _, f := range p.userFiles() {
+		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && len(directives(fd.Doc)) > 0 {
+				out = append(out, struct {
+					file *ast.File
+					fn   *ast.FuncDecl
+				}{f, fd})
+			}
+		}
+	}
+	return out
+}
+
+// modelRefs returns the import paths of the model packages a package's
+// triggers name, from `on pkg.Model` or the change parameter's type, read
+// from the syntax alone (the types may not resolve before generation).
+func modelRefs(p *pkgInfo) []string {
+	var paths []string
+	add := func(f *ast.File, qual string) {
+		if path, ok := importPath(p, f, qual); ok && !slices.Contains(paths, path) {
+			paths = append(paths, path)
+		}
+	}
+	for _, tf := range triggerFuncs(p) {
+		for _, dir := range directives(tf.fn.Doc) {
+			if dir.Name == "on" && len(dir.Args) > 0 {
+				if q, _, ok := strings.Cut(dir.Args[0].Text, "."); ok {
+					add(tf.file, q)
+				}
+			}
+		}
+		if ps := tf.fn.Type.Params; ps != nil && len(ps.List) == 2 {
+			if star, ok := ps.List[1].Type.(*ast.StarExpr); ok {
+				if se, ok := star.X.(*ast.SelectorExpr); ok {
+					if id, ok := se.X.(*ast.Ident); ok {
+						add(tf.file, id.Name)
+					}
+				}
+			}
+		}
+	}
+	return paths
+}
+
+// importPath resolves a package name used in file to its import path.
+func importPath(p *pkgInfo, f *ast.File, name string) (string, bool) {
+	for _, spec := range f.Imports {
+		path, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			continue
+		}
+		if spec.Name != nil {
+			if spec.Name.Name == name {
+				return path, true
+			}
+			continue
+		}
+		if imp, ok := p.pkg.Imports[path]; ok && imp.Name != "" {
+			if imp.Name == name {
+				return path, true
+			}
+		} else if filepath.Base(path) == name {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// findTriggers analyses the trigger functions of a package loaded with the
+// new model code in place.
+func findTriggers(p *pkgInfo, models map[string]*model, d *diags) []*trigger {
+	var ts []*trigger
+	for _, tf := range triggerFuncs(p) {
+		if t := analyseTrigger(p, tf.file, tf.fn, models, d); t != nil {
+			ts = append(ts, t)
+		}
+	}
+	slices.SortFunc(ts, func(a, b *trigger) int { return strings.Compare(a.Name, b.Name) })
+	return ts
+}
+
+func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[string]*model, d *diags) *trigger {
+	nerr := len(d.list)
+	r := parseTrigger(directives(fd.Doc), d)
+	if fd.Recv != nil {
+		d.errorf(fd.Name.Pos(), "%s: a trigger must be a function, not a method", fd.Name.Name)
+		return nil
+	}
+	if !r.hasOn {
+		d.errorf(fd.Name.Pos(), "%s has //trigger: directives but no //trigger:on <Model> <event>...", fd.Name.Name)
+		return nil
+	}
+	pos := p.fset.Position(fd.Name.Pos())
+	t := &trigger{
+		pkg: p, file: file, Func: fd.Name.Name, Pos: fd.Name.Pos(), Name: snakeCase(fd.Name.Name),
+		Doc: docText(fd.Doc), Conds: r.conds, Priority: r.priority, Async: r.async, Queue: r.queue,
+		OnCommit: r.onCommit, Retries: r.retries, Backoff: r.backoff, Timeout: r.timeout, Disabled: r.disabled,
+		Source: sourcePath(p, pos.Filename) + ":" + strconv.Itoa(pos.Line),
+	}
+	if r.name != nil {
+		t.Name = r.name.Text
+	}
+	if r.modelRef.Text == "" {
+		return nil
+	}
+	t.Model = resolveModel(p, file, fd, r.modelRef, models, d)
+	if t.Model == nil {
+		return nil
+	}
+	m := t.Model
+	var names []string
+	for _, e := range runtime.BuiltinEvents() {
+		names = append(names, e.String())
+	}
+	for _, e := range m.Events {
+		names = append(names, e.Name)
+	}
+	bulk, item := 0, 0
+	for _, w := range r.events {
+		if ev, ok := runtime.ParseEvent(w.Text); ok {
+			if slices.ContainsFunc(t.Events, func(e eventRef) bool { return e.Name == w.Text }) {
+				d.errorf(w.Pos, "event %s is listed twice", w.Text)
+				continue
+			}
+			t.Events = append(t.Events, eventRef{Name: w.Text, Builtin: ev})
+			if ev.IsBulk() {
+				bulk++
+			} else {
+				item++
+			}
+			continue
+		}
+		i := slices.IndexFunc(m.Events, func(e customEvent) bool { return e.Name == w.Text })
+		if i >= 0 {
+			t.Events = append(t.Events, eventRef{Name: w.Text, Custom: m.Events[i]})
+			item++
+			continue
+		}
+		msg := fmt.Sprintf("unknown event %q for model %s", w.Text, m.Name)
+		if s := nearest(w.Text, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %s?", s)
+		} else if isSnake(w.Text) {
+			msg += fmt.Sprintf(" (declare custom events with //trigger:model events=%s)", w.Text)
+		}
+		d.errorf(w.Pos, "%s", msg)
+	}
+	if bulk > 0 && item > 0 {
+		d.errorf(r.events[0].Pos, "%s mixes bulk and per-item events: a bulk trigger takes *%sBatch, a per-item one *%sChange; split it in two", t.Func, m.Name, m.Name)
+	}
+	t.Bulk = bulk > 0 && item == 0
+	checkSignature(p, fd, fd.Name, t, d)
+	for _, w := range r.then {
+		obj := p.types.Scope().Lookup(w.Text)
+		fn, ok := obj.(*types.Func)
+		if !ok {
+			d.errorf(w.Pos, "//trigger:then: %s is not a function of package %s", w.Text, p.name)
+			continue
+		}
+		if !t.signatureOK(fn.Type().(*types.Signature)) {
+			d.errorf(w.Pos, "//trigger:then: %s must be %s", w.Text, t.expectedSignature(p))
+			continue
+		}
+		t.Then = append(t.Then, w.Text)
+	}
+	for _, c := range t.Conds {
+		compileCondition(p, file, t, c, d)
+	}
+	if len(d.list) > nerr {
+		return nil
+	}
+	return t
+}
+
+// sourcePath returns a file's path relative to its module, or its base name.
+func sourcePath(p *pkgInfo, filename string) string {
+	if mod := p.pkg.Module; mod != nil && mod.Dir != "" {
+		if rel, err := filepath.Rel(mod.Dir, filename); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(filename)
+}
+
+// resolveModel finds the model named by //trigger:on.
+func resolveModel(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, ref word, models map[string]*model, d *diags) *model {
+	qual, name, qualified := strings.Cut(ref.Text, ".")
+	if !qualified {
+		name, qual = qual, ""
+	}
+	var candidates []string
+	if qualified {
+		path, ok := importPath(p, file, qual)
+		if !ok {
+			d.errorf(ref.Pos, "unknown package %q in //trigger:on %s: import it in this file", qual, ref.Text)
+			return nil
+		}
+		candidates = []string{path}
+	} else {
+		candidates = []string{p.path}
+		// The package of the change parameter's type.
+		if obj, ok := p.info.Defs[fd.Name].(*types.Func); ok {
+			sig := obj.Type().(*types.Signature)
+			if sig.Params().Len() == 2 {
+				if ptr, ok := sig.Params().At(1).Type().(*types.Pointer); ok {
+					if n, ok := ptr.Elem().(*types.Named); ok && n.Obj().Pkg() != nil {
+						candidates = append(candidates, n.Obj().Pkg().Path())
+					}
+				}
+			}
+		}
+	}
+	for _, path := range candidates {
+		if m, ok := models[path+"."+name]; ok {
+			return m
+		}
+	}
+	var known []string
+	for _, m := range models {
+		known = append(known, m.Name)
+	}
+	slices.Sort(known)
+	msg := fmt.Sprintf("unknown model %q in //trigger:on", ref.Text)
+	if s := nearest(name, known); s != "" {
+		msg += fmt.Sprintf("; did you mean %s?", s)
+	} else if len(known) > 0 {
+		msg += "; models found: " + strings.Join(known, ", ")
+	} else {
+		msg += "; no //trigger:model struct was found in the packages it could be in"
+	}
+	d.errorf(ref.Pos, "%s", msg)
+	return nil
+}
+
+// paramType returns the type the trigger's second parameter must have.
+func (t *trigger) paramType() types.Type {
+	suffix := "Change"
+	if t.Bulk {
+		suffix = "Batch"
+	}
+	// The trigger package sees the generated code through the overlay, so
+	// look the type up from there.
+	var obj types.Object
+	if t.pkg.path == t.Model.pkg.path {
+		obj = t.pkg.types.Scope().Lookup(t.Model.Name + suffix)
+	}
+	for _, imp := range t.pkg.types.Imports() {
+		if imp.Path() == t.Model.pkg.path {
+			obj = imp.Scope().Lookup(t.Model.Name + suffix)
+		}
+	}
+	if obj == nil {
+		return nil
+	}
+	return types.NewPointer(obj.Type())
+}
+
+func (t *trigger) signatureOK(sig *types.Signature) bool {
+	want := t.paramType()
+	if want == nil || sig.Params().Len() != 2 || sig.Results().Len() != 1 || sig.Variadic() || sig.TypeParams() != nil {
+		return false
+	}
+	return isContext(sig.Params().At(0).Type()) && types.Identical(sig.Params().At(1).Type(), want) &&
+		types.Identical(sig.Results().At(0).Type(), types.Universe.Lookup("error").Type())
+}
+
+func (t *trigger) expectedSignature(p *pkgInfo) string {
+	suffix := "Change"
+	if t.Bulk {
+		suffix = "Batch"
+	}
+	name := t.Model.Name + suffix
+	if t.Model.pkg.path != p.path {
+		name = t.Model.pkg.name + "." + name
+	}
+	arg := "c"
+	if t.Bulk {
+		arg = "b"
+	}
+	return fmt.Sprintf("func(ctx context.Context, %s *%s) error", arg, name)
+}
+
+func checkSignature(p *pkgInfo, fd *ast.FuncDecl, id *ast.Ident, t *trigger, d *diags) {
+	obj, ok := p.info.Defs[id].(*types.Func)
+	if !ok {
+		d.errorf(id.Pos(), "%s: cannot resolve its type", id.Name)
+		return
+	}
+	if fd.Type.TypeParams != nil || !t.signatureOK(obj.Type().(*types.Signature)) {
+		d.errorf(id.Pos(), "trigger %s must be %s", id.Name, t.expectedSignature(p))
+	}
+}
+
+func isContext(t types.Type) bool {
+	n, ok := t.(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+// checkTriggerNames reports trigger names used twice in one run.
+func checkTriggerNames(ts []*trigger, d *diags) {
+	byName := map[string]*trigger{}
+	for _, t := range ts {
+		if other, ok := byName[t.Name]; ok {
+			op := d.fset.Position(other.Pos)
+			d.errorf(t.Pos, "trigger name %q is already used by %s at %s:%d", t.Name, other.Func, filepath.Base(op.Filename), op.Line)
+			continue
+		}
+		byName[t.Name] = t
+	}
+}
