@@ -327,9 +327,13 @@ func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
 		return cc.sub(x.X, x.Op).Op(op).Add(cc.sub(x.Y, x.Op))
 	case *cond.Not:
 		inner := cc.code(x.X)
-		switch x.X.(type) {
-		case *cond.Binary, *cond.Compare, *cond.In, *cond.Changed:
+		switch x := x.X.(type) {
+		case *cond.Binary, *cond.Compare, *cond.In:
 			inner = jen.Parens(inner)
+		case *cond.Changed:
+			if x.From != nil || x.To != nil {
+				inner = jen.Parens(inner)
+			}
 		}
 		return jen.Op("!").Add(inner)
 	case *cond.Paren:
@@ -368,9 +372,6 @@ func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
 				s = s.Op("||").Add(t)
 			}
 		}
-		if len(x.Values) > 1 {
-			return jen.Parens(s)
-		}
 		return s
 	case *cond.BoolTest:
 		a, _ := cc.operand(x.X)
@@ -393,10 +394,19 @@ func (cc *condCompiler) sub(x cond.Expr, parent string) *jen.Statement {
 	if b, ok := x.(*cond.Binary); ok && b.Op != parent {
 		return jen.Parens(cc.code(x))
 	}
+	if in, ok := x.(*cond.In); ok && len(in.Values) > 1 && parent == "and" {
+		return jen.Parens(cc.code(x))
+	}
 	return cc.code(x)
 }
 
 func (cc *condCompiler) eq(lhs *jen.Statement, v operand, _ string) *jen.Statement {
+	if v.kind == "lit" && v.lit.Kind == cond.Bool {
+		if v.lit.Text == "true" {
+			return lhs
+		}
+		return jen.Op("!").Add(lhs)
+	}
 	return lhs.Op("==").Add(cc.operandCode(v))
 }
 
@@ -451,8 +461,8 @@ func durationCode(d time.Duration) *jen.Statement {
 			if d == u.d {
 				return jen.Qual("time", u.name)
 			}
-			return jen.Lit(int64(d/u.d)).Op("*").Qual("time", u.name)
+			return jen.Lit(int(d/u.d)).Op("*").Qual("time", u.name)
 		}
 	}
-	return jen.Qual("time", "Duration").Call(jen.Lit(int64(d)))
+	return jen.Lit(int(d)).Op("*").Qual("time", "Nanosecond")
 }

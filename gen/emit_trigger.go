@@ -2,6 +2,7 @@ package gen
 
 import (
 	"github.com/dave/jennifer/jen"
+	"github.com/triggergen/triggergen/runtime"
 )
 
 // emitRegister writes Register for a trigger package.
@@ -81,7 +82,15 @@ func (e *emitter) registration(p *pkgInfo, t *trigger) jen.Code {
 		typeArgs = append(typeArgs, batch)
 	}
 	d = append(d, kv("Actions", jen.Index().Add(actionType).Values(actions...)))
-	if t.Priority != 50 {
+	switch t.Priority {
+	case runtime.PriorityNormal:
+	case runtime.PriorityCritical:
+		d = append(d, kv("Priority", e.rt("PriorityCritical")))
+	case runtime.PriorityHigh:
+		d = append(d, kv("Priority", e.rt("PriorityHigh")))
+	case runtime.PriorityLow:
+		d = append(d, kv("Priority", e.rt("PriorityLow")))
+	default:
 		d = append(d, kv("Priority", jen.Lit(t.Priority)))
 	}
 	if t.Async {

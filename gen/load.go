@@ -89,18 +89,21 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 	var out []*pkgInfo
 	var errs []string
 	for _, p := range pkgs {
-		for _, e := range p.Errors {
-			// Type errors are expected while generated code is missing or
-			// stale; list and parse errors make the package unusable.
-			if e.Kind == packages.ListError || e.Kind == packages.ParseError {
+		if len(p.GoFiles) == 0 || p.Types == nil || len(p.Syntax) == 0 {
+			for _, e := range p.Errors {
 				errs = append(errs, e.Error())
 			}
-		}
-		if p.Types == nil || len(p.Syntax) == 0 {
 			if len(p.Errors) == 0 {
 				errs = append(errs, fmt.Sprintf("package %s: no Go files", p.PkgPath))
 			}
 			continue
+		}
+		for _, e := range p.Errors {
+			// Type and compile errors are expected while generated code is
+			// missing or stale; a file that does not parse is not.
+			if e.Kind == packages.ParseError && !strings.Contains(e.Pos, OutputName) {
+				errs = append(errs, e.Error())
+			}
 		}
 		dir := ""
 		if len(p.GoFiles) > 0 {

@@ -212,7 +212,7 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 			fs[i].setup(ctx, up, depth, oe.before, m, nil)
 		}
 	}
-	bf := &opFrame{Context: ctx, up: up, depth: depth, model: model.Name(), inst: batchKeyer[M]{model.spec.Key, ms}}
+	bf := &opFrame{Context: ctx, eng: eng, up: up, depth: depth, model: model.Name(), inst: batchKeyer[M]{model.spec.Key, ms}}
 
 	for _, e := range bp.before {
 		if err := st.tryBatch(ctx, bf, fs, e, oe.bulkBefore, skip); err != nil {

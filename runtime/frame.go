@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // opFrame is the context triggers of one operation run under. It records
@@ -11,6 +12,7 @@ import (
 // nested operations can enforce MaxDepth and skip self re-entry.
 type opFrame struct {
 	context.Context
+	eng     *Engine
 	up      *opFrame
 	depth   int
 	model   string
@@ -27,6 +29,23 @@ func (f *opFrame) Value(k any) any {
 		return f
 	}
 	return f.Context.Value(k)
+}
+
+// EngineFrom returns the engine running the trigger that ctx was passed to.
+func EngineFrom(ctx context.Context) (*Engine, bool) {
+	if f := frameFrom(ctx); f != nil && f.eng != nil {
+		return f.eng, true
+	}
+	return nil, false
+}
+
+// Now returns the current time on the clock of the engine running the
+// trigger that ctx was passed to (Config.Clock), or time.Now outside one.
+func Now(ctx context.Context) time.Time {
+	if e, ok := EngineFrom(ctx); ok {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 func frameFrom(ctx context.Context) *opFrame {
@@ -85,7 +104,7 @@ func (st *modelState[M, C, B]) newScratch(ctx context.Context, up *opFrame, dept
 }
 
 func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev Event, old, new *M) {
-	f.Context, f.up, f.depth, f.model = ctx, up, depth, f.st.model.spec.Name
+	f.Context, f.eng, f.up, f.depth, f.model = ctx, f.st.eng, up, depth, f.st.model.spec.Name
 	f.inst = f
 	v := f.view()
 	v.Event, v.Old, v.New = ev, old, new
@@ -105,7 +124,7 @@ func (f *frame[M, C, B]) promote() *frame[M, C, B] {
 		return f
 	}
 	n := &frame[M, C, B]{st: f.st, change: f.change}
-	n.Context, n.up, n.depth, n.model = f.Context, f.up, f.depth, f.model
+	n.Context, n.eng, n.up, n.depth, n.model = f.Context, f.eng, f.up, f.depth, f.model
 	n.inst = n
 	v, ov := n.view(), f.view()
 	if ov.Old == &f.zero {

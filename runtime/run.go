@@ -180,7 +180,7 @@ func (st *modelState[M, C, B]) deferBatch(ctx context.Context, bf *opFrame, e *e
 			v := st.model.spec.Change(&cs[i])
 			v.Event, v.Old, v.New = st.model.spec.Change(&items[i]).Event, &olds[i], &news[i]
 		}
-		df := &opFrame{Context: wctx, depth: depth, model: st.model.spec.Name, inst: batchKeyer[M]{st.model.spec.Key, keys}}
+		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.model.spec.Name, inst: batchKeyer[M]{st.model.spec.Key, keys}}
 		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: cs})
 		if err := st.run(df, e, nil, b, ev, key); err != nil {
 			return &TriggerError{Trigger: e.name, Err: err}

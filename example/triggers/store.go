@@ -1,0 +1,54 @@
+// Package triggers holds the nine SSM triggers of the triggergen example.
+// Each is an annotated function; `go generate` turns the annotations into
+// Register, which the application calls once at start-up.
+//
+// The triggers reach the application through a Store carried by the
+// context (WithStore), so that they run inside the caller's transaction.
+package triggers
+
+//go:generate go run github.com/triggergen/triggergen/cmd/triggergen -doc ../CATALOG.md .
+
+import (
+	"context"
+	"errors"
+
+	"github.com/triggergen/triggergen/example/models"
+)
+
+// Store is what the triggers need from the application.
+type Store interface {
+	// Notify records a notification for a recipient.
+	Notify(ctx context.Context, recipient, message string) error
+	// RecordQuality folds a SIM card's quality change into its shop's
+	// quality statistics.
+	RecordQuality(ctx context.Context, shopID string, old, new int) error
+	// FraudAlert raises an alert for the fraud team.
+	FraudAlert(ctx context.Context, card models.SimCard) error
+	// RecordAssignment logs a SIM card's assignment and updates the
+	// per-assignee counters.
+	RecordAssignment(ctx context.Context, cardID string, from, to *string) error
+	// Shop loads a shop.
+	Shop(ctx context.Context, id string) (*models.Shop, error)
+	// SaveShop persists a shop (through models.UpdateShop).
+	SaveShop(ctx context.Context, old, shop *models.Shop) error
+	// RecordPerformance stores a shop's sales performance aggregate.
+	RecordPerformance(ctx context.Context, shopID string, sales int, revenue float64) error
+}
+
+type storeKey struct{}
+
+// WithStore returns a context whose operations' triggers use s.
+func WithStore(ctx context.Context, s Store) context.Context {
+	return context.WithValue(ctx, storeKey{}, s)
+}
+
+// ErrNoStore is returned by a trigger run with a context that has no Store.
+var ErrNoStore = errors.New("triggers: no Store in the context (use triggers.WithStore)")
+
+func storeFrom(ctx context.Context) (Store, error) {
+	s, ok := ctx.Value(storeKey{}).(Store)
+	if !ok {
+		return nil, ErrNoStore
+	}
+	return s, nil
+}
