@@ -1628,3 +1628,19 @@ func TestTriggerErrorMessage(t *testing.T) {
 	assert.ErrorIs(t, p, errBoom)
 	assert.True(t, strings.Contains(p.Error(), "boom"))
 }
+
+func TestPanickingConditionIsTheTriggersFailure(t *testing.T) {
+	// A condition is part of its trigger (`when func F` calls user code), so
+	// its panic must be recovered like an action's.
+	eng := newEngine(t, runtime.Config{})
+	cards := newCardStore()
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "bad_cond", Events: []runtime.Event{runtime.AfterUpdate},
+		Conditions: []runtime.Condition[CardChange]{cond("func Broken", func(c *CardChange) bool { panic("condition kaboom") })},
+		Actions:    acts(noop),
+	})
+	var err error
+	assert.NotPanics(t, func() { err = runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"}) },
+		"BUG: a panicking condition escapes the engine and crashes the caller")
+	assert.Equal(t, []string{"bad_cond"}, triggerNames(err))
+}

@@ -141,9 +141,13 @@ func (f *frame[M, C, B]) release() {
 	if !f.pooled {
 		return
 	}
+	v := f.view()
+	if v.Old == &f.zero || v.New == &f.zero {
+		var zm M
+		f.zero = zm
+	}
 	var zc C
-	var zm M
-	f.change, f.zero = zc, zm
+	f.change = zc
 	f.Context, f.up, f.inst = nil, nil, nil
 	f.st.scratch.Put(f)
 }

@@ -19,21 +19,26 @@ func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c *C, b *B, ev
 	prev := f.running.Swap(t)
 	defer f.running.Store(prev)
 	start := time.Now()
+	at := start
 	backoff := t.backoff
 	for attempt := 1; ; attempt++ {
-		at := time.Now()
 		err, outcome := st.attempt(f, e, c, b)
-		st.record(f, t, key, ev, at, time.Since(at), outcome, err, attempt)
+		d := time.Since(at)
+		st.record(f, t, key, ev, at, d, outcome, err, attempt)
+		if attempt > 1 {
+			d = time.Since(start)
+		}
 		if err == nil {
-			t.stats.record(OutcomeSuccess, time.Since(start))
+			t.stats.record(OutcomeSuccess, d)
 			return nil
 		}
 		if attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
 			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, jitter(backoff)) {
-			t.stats.record(outcome, time.Since(start))
+			t.stats.record(outcome, d)
 			return err
 		}
 		backoff = min(backoff*2, maxBackoff)
+		at = time.Now()
 	}
 }
 

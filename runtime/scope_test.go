@@ -356,3 +356,26 @@ func TestAsyncSelfUpdateDoesNotLoop(t *testing.T) {
 	info, _ := eng.Trigger("bump")
 	assert.Equal(t, int64(1), info.Stats.Skipped)
 }
+
+func TestRolledBackScopeDropsLaterWork(t *testing.T) {
+	t.Run("operation after rollback", func(t *testing.T) {
+		eng := newEngine(t, runtime.Config{})
+		var rec recorder
+		onCommit(t, eng, &rec, "commit", nil)
+		ctx, scope := runtime.BeginScope(context.Background())
+		scope.Rollback()
+		require.NoError(t, runOp(ctx, eng, "update", newCardStore(), &Card{ID: "c1", Status: "x"}))
+		assert.Nil(t, rec.get(), "BUG: on_commit work of an operation in a rolled-back scope runs at once")
+	})
+	t.Run("inner commit after outer rollback", func(t *testing.T) {
+		eng := newEngine(t, runtime.Config{})
+		var rec recorder
+		onCommit(t, eng, &rec, "commit", nil)
+		octx, outer := runtime.BeginScope(context.Background())
+		ictx, inner := runtime.BeginScope(octx)
+		require.NoError(t, runOp(ictx, eng, "update", newCardStore(), &Card{ID: "c1", Status: "x"}))
+		outer.Rollback()
+		require.NoError(t, inner.Commit(context.Background()))
+		assert.Nil(t, rec.get(), "BUG: work handed to a rolled-back outer scope runs at once")
+	})
+}

@@ -344,25 +344,54 @@ func prec(e Expr) int {
 	return 3
 }
 
-func wrap(e Expr, need bool) string {
-	if need {
-		return "(" + e.String() + ")"
+// format writes the canonical form of e to b. Composite nodes are written
+// into one builder so that printing a long chain is linear in its length.
+func format(b *strings.Builder, e Expr) {
+	switch n := e.(type) {
+	case *Binary:
+		p := prec(n)
+		formatWrapped(b, n.X, prec(n.X) < p)
+		b.WriteString(" ")
+		b.WriteString(n.Op)
+		b.WriteString(" ")
+		formatWrapped(b, n.Y, prec(n.Y) <= p)
+	case *Not:
+		b.WriteString("not ")
+		formatWrapped(b, n.X, prec(n.X) < 3)
+	case *Paren:
+		formatWrapped(b, n.X, true)
+	case nil:
+		b.WriteString("<nil>")
+	default:
+		b.WriteString(e.String())
 	}
-	return e.String()
+}
+
+func formatWrapped(b *strings.Builder, e Expr, paren bool) {
+	if paren {
+		b.WriteString("(")
+	}
+	format(b, e)
+	if paren {
+		b.WriteString(")")
+	}
+}
+
+func formatString(e Expr) string {
+	var b strings.Builder
+	format(&b, e)
+	return b.String()
 }
 
 // String returns "X and Y" or "X or Y". Parentheses are only added if the
 // tree was not built by Parse and would otherwise print ambiguously.
-func (e *Binary) String() string {
-	p := prec(e)
-	return wrap(e.X, prec(e.X) < p) + " " + e.Op + " " + wrap(e.Y, prec(e.Y) <= p)
-}
+func (e *Binary) String() string { return formatString(e) }
 
 // String returns "not X".
-func (e *Not) String() string { return "not " + wrap(e.X, prec(e.X) < 3) }
+func (e *Not) String() string { return formatString(e) }
 
 // String returns "(X)".
-func (e *Paren) String() string { return "(" + e.X.String() + ")" }
+func (e *Paren) String() string { return formatString(e) }
 
 // String returns "Field changed [from V] [to V]".
 func (e *Changed) String() string {
