@@ -18,6 +18,7 @@ type opFrame struct {
 	model   string
 	inst    keyer
 	running atomic.Pointer[trig]
+	event   atomic.Uint32 // the event of the running trigger
 }
 
 type keyer interface{ instanceKey() string }

@@ -18,6 +18,7 @@ func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c *C, b *B, ev
 	t := e.trig
 	prev := f.running.Swap(t)
 	defer f.running.Store(prev)
+	f.event.Store(uint32(ev))
 	start := time.Now()
 	at := start
 	backoff := t.backoff
