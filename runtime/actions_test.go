@@ -87,4 +87,3 @@ func TestCurrentRunOutsideTrigger(t *testing.T) {
 	_, ok = runtime.EngineFrom(context.Background())
 	assert.False(t, ok)
 }
-

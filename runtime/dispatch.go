@@ -110,18 +110,18 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]
 		pp = &st.plans.Load().ops[op]
 		skip, _ = ctx.Value(skipKey).(*skipSet)
 	}
+	target := m
+	if op == opDelete {
+		target = old
+	}
 	if pp == nil || pp.empty() || (skip != nil && skip.all) {
 		if persist == nil {
 			return nil
 		}
-		return persist(ctx, m)
+		return persist(ctx, target)
 	}
 	oe := opEvents[op]
-	newV := m
-	if op == opDelete {
-		newV = nil
-	}
-	f := st.newScratch(ctx, up, depth, oe.before, old, newV)
+	f := st.newScratch(ctx, up, depth, oe.before, old, m)
 	defer func() { f.release() }()
 	for _, e := range pp.before {
 		if f, err = st.try(ctx, f, e, skip); err != nil {
@@ -129,7 +129,7 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]
 		}
 	}
 	if persist != nil {
-		if err := persist(ctx, m); err != nil {
+		if err := persist(ctx, target); err != nil {
 			return err
 		}
 	}
@@ -152,16 +152,19 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]
 // try runs e on the frame's change if it is not skipped and its conditions
 // hold. It returns the frame, promoted to the heap when the trigger ran.
 func (st *modelState[M, C, B]) try(ctx context.Context, f *frame[M, C, B], e *entry[M, C, B], skip *skipSet) (*frame[M, C, B], error) {
-	if skip.skips(e.name) {
+	if skip != nil && skip.skips(e.name) {
 		return f, nil
 	}
-	if !st.holds(ctx, e, &f.change) || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
+	ok, err := st.holds(ctx, e, &f.change)
+	if err != nil {
+		return f, st.conditionFailed(ctx, e, f.instanceKey(), f.view().Event, err)
+	}
+	if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
 		e.stats.skip()
 		return f, nil
 	}
 	f = f.promote()
 	ev := f.view().Event
-	var err error
 	if e.bulk {
 		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: []C{f.change}})
 		err = st.run(&f.opFrame, e, nil, b, ev, f.instanceKey())
@@ -200,6 +203,12 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 		return persist(ctx, ms)
 	}
 	item, bp, oe := &p.ops[op], &p.bulk[op], opEvents[op]
+	if st.bulkQuiet(ctx, up, depth, op, old, ms, item, bp, skip) {
+		if persist == nil {
+			return nil
+		}
+		return persist(ctx, ms)
+	}
 	fs := make([]frame[M, C, B], len(ms))
 	for i, m := range ms {
 		fs[i].st = st
@@ -252,13 +261,65 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 		if skip.skips(e.name) {
 			continue
 		}
-		if items := st.matching(ctx, fs, e); len(items) > 0 {
+		items, err := st.matching(ctx, fs, e)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case len(items) > 0:
 			errs = append(errs, st.deferBatch(ctx, bf, e, items, bulkEventOf(e, oe.bulkBefore, oe.bulkAfter)))
-		} else {
+		default:
 			e.stats.skip()
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// bulkQuiet reports whether no trigger of a bulk operation would run, so
+// that it can persist without allocating; it counts the skips then. It tests
+// the conditions on a pooled scratch frame, one item at a time.
+func (st *modelState[M, C, B]) bulkQuiet(ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []*M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
+	oe := opEvents[op]
+	lists := [...]struct {
+		es []*entry[M, C, B]
+		ev Event
+	}{{bp.before, oe.before}, {item.before, oe.before}, {item.after, oe.after}, {bp.after, oe.after}, {item.deferred, oe.after}, {bp.deferred, oe.after}}
+	f := st.newScratch(ctx, up, depth, oe.before, nil, nil)
+	defer f.release()
+	for i, m := range ms {
+		for _, l := range lists {
+			switch op {
+			case opCreate:
+				f.setup(ctx, up, depth, l.ev, nil, m)
+			case opUpdate:
+				f.setup(ctx, up, depth, l.ev, &old[i], m)
+			case opDelete:
+				f.setup(ctx, up, depth, l.ev, m, nil)
+			}
+			for _, e := range l.es {
+				if skip.skips(e.name) {
+					continue
+				}
+				if ok, err := st.holds(ctx, e, &f.change); ok || err != nil {
+					return false
+				}
+			}
+		}
+	}
+	for _, l := range lists {
+		for _, e := range l.es {
+			if skip.skips(e.name) {
+				continue
+			}
+			if e.bulk {
+				e.stats.skip()
+				continue
+			}
+			for range ms {
+				e.stats.skip()
+			}
+		}
+	}
+	return true
 }
 
 func bulkEventOf[M, C, B any](e *entry[M, C, B], before, after Event) Event {
@@ -269,14 +330,36 @@ func bulkEventOf[M, C, B any](e *entry[M, C, B], before, after Event) Event {
 }
 
 // matching returns the changes of the items for which e's conditions hold.
-func (st *modelState[M, C, B]) matching(ctx context.Context, fs []frame[M, C, B], e *entry[M, C, B]) []C {
+func (st *modelState[M, C, B]) matching(ctx context.Context, fs []frame[M, C, B], e *entry[M, C, B]) ([]C, error) {
 	var items []C
 	for i := range fs {
-		if st.holds(ctx, e, &fs[i].change) {
+		ok, err := st.holds(ctx, e, &fs[i].change)
+		if err != nil {
+			return nil, st.conditionFailed(ctx, e, fs[i].instanceKey(), fs[i].view().Event, err)
+		}
+		if ok {
 			items = append(items, fs[i].change)
 		}
 	}
-	return items
+	return items, nil
+}
+
+// itemsKeyer names the instances of a batch's items.
+type itemsKeyer[M, C, B any] struct {
+	st    *modelState[M, C, B]
+	items []C
+}
+
+func (k itemsKeyer[M, C, B]) instanceKey() string {
+	ms := make([]*M, len(k.items))
+	for i := range k.items {
+		v := k.st.model.spec.Change(&k.items[i])
+		ms[i] = v.New
+		if v.Event.IsDelete() {
+			ms[i] = v.Old
+		}
+	}
+	return batchKey(k.st.model.spec.Key, ms)
 }
 
 // tryBatch runs bulk trigger e once with the items whose conditions hold.
@@ -284,13 +367,18 @@ func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []f
 	if skip.skips(e.name) {
 		return nil
 	}
-	items := st.matching(ctx, fs, e)
-	if len(items) == 0 || (bf.up != nil && reentry(bf.up, e.trig, bf.model, bf.inst)) {
+	items, err := st.matching(ctx, fs, e)
+	if err != nil {
+		return err
+	}
+	k := itemsKeyer[M, C, B]{st, items}
+	if len(items) == 0 || (bf.up != nil && reentry(bf.up, e.trig, bf.model, k)) {
 		e.stats.skip()
 		return nil
 	}
+	bf.inst = k
 	b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: items})
-	if err := st.run(bf, e, nil, b, ev, bf.inst.instanceKey()); err != nil {
+	if err := st.run(bf, e, nil, b, ev, k.instanceKey()); err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
 	}
 	return nil

@@ -351,8 +351,13 @@ func stateFor[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C,
 // lookup returns the model's state in eng, or nil when nothing was
 // registered for it.
 func lookup[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C, B] {
+	if st := model.last.Load(); st != nil && st.eng == eng {
+		return st
+	}
 	if h, ok := (*eng.states.Load())[model]; ok {
-		return h.(*modelState[M, C, B])
+		st := h.(*modelState[M, C, B])
+		model.last.Store(st)
+		return st
 	}
 	return nil
 }

@@ -129,7 +129,6 @@ func TestBeforeEditsAreSeenAndPersisted(t *testing.T) {
 
 func TestMergedPlanPerOperation(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
-	cards := newCardStore()
 	var rec recorder
 	ev := func(events ...runtime.Event) []runtime.Event { return events }
 	type def struct {
@@ -210,7 +209,6 @@ func TestMergedPlanPerOperation(t *testing.T) {
 			assert.Equal(t, tt.want, rec.get())
 		})
 	}
-	_ = cards
 }
 
 func TestUpdateFiresWhenNothingChanged(t *testing.T) {
@@ -1083,18 +1081,15 @@ func TestFire(t *testing.T) {
 	})
 }
 
-func TestFireDuplicateEventRunsOnce(t *testing.T) {
+func TestDuplicateEventIsRejected(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
-	var n int
-	on(t, eng, runtime.Trigger[CardChange]{
+	err := runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
 		Name: "dup", Events: []runtime.Event{runtime.AfterUpdate, runtime.AfterUpdate},
-		Actions: acts(func(context.Context, *CardChange) error { n++; return nil }),
+		Actions: acts(func(context.Context, *CardChange) error { return nil }),
 	})
-	require.NoError(t, FireCard(context.Background(), eng, runtime.AfterUpdate, nil, &Card{ID: "c1"}))
-	assert.Equal(t, 1, n, "BUG: a trigger listing an event twice runs twice under Fire")
-	n = 0
-	require.NoError(t, runOp(context.Background(), eng, "update", newCardStore(), &Card{ID: "c1"}))
-	assert.Equal(t, 1, n)
+	require.ErrorContains(t, err, "event after_update is listed twice")
+	_, ok := eng.Trigger("dup")
+	assert.False(t, ok, "nothing is registered")
 }
 
 func TestExecute(t *testing.T) {
@@ -1643,4 +1638,101 @@ func TestPanickingConditionIsTheTriggersFailure(t *testing.T) {
 	assert.NotPanics(t, func() { err = runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"}) },
 		"BUG: a panicking condition escapes the engine and crashes the caller")
 	assert.Equal(t, []string{"bad_cond"}, triggerNames(err))
+}
+
+func TestRetryBackoff(t *testing.T) {
+	tests := []struct {
+		name    string
+		backoff time.Duration
+		retries int
+		minGaps []time.Duration // lower bounds: the base delay doubled, less 20% jitter
+	}{
+		{name: "default 100ms", retries: 1, minGaps: []time.Duration{80 * time.Millisecond}},
+		{name: "doubling", backoff: 10 * time.Millisecond, retries: 2, minGaps: []time.Duration{8 * time.Millisecond, 16 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newEngine(t, runtime.Config{})
+			on(t, eng, runtime.Trigger[CardChange]{
+				Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Retries: tt.retries, Backoff: tt.backoff,
+				Actions: acts(func(context.Context, *CardChange) error { return errBoom }),
+			})
+			require.Error(t, CreateCard(context.Background(), eng, &Card{ID: "c1"}, nil))
+			logs := eng.Logs(runtime.LogFilter{Trigger: "r"})
+			require.Len(t, logs, tt.retries+1)
+			for i, least := range tt.minGaps {
+				prev, next := logs[len(logs)-1-i], logs[len(logs)-2-i]
+				gap := next.Start.Sub(prev.Start.Add(prev.Duration))
+				assert.GreaterOrEqual(t, gap, least, "wait before attempt %d", next.Attempt)
+			}
+		})
+	}
+}
+
+func TestRetryStopsWhenCallerContextEnds(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Retries: 5, Backoff: time.Hour,
+		Actions: acts(func(context.Context, *CardChange) error { n++; cancel(); return errBoom }),
+	})
+	assert.ErrorIs(t, CreateCard(ctx, eng, &Card{ID: "c1"}, nil), errBoom)
+	assert.Equal(t, 1, n)
+}
+
+func TestBulkSelfReentryIsSkipped(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	runs := 0
+	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
+		Name: "again", Events: []runtime.Event{runtime.AfterBulkUpdate},
+		Actions: []runtime.BatchAction[CardBatch]{func(ctx context.Context, b *CardBatch) error {
+			runs++
+			ms := make([]*Card, len(b.Items))
+			old := make([]Card, len(b.Items))
+			for i := range b.Items {
+				ms[i] = b.Items[i].New
+				old[i] = SnapshotCard(ms[i])
+			}
+			return UpdateCards(ctx, eng, old, ms, nil)
+		}},
+	})
+	require.NoError(t, UpdateCards(context.Background(), eng, []Card{{ID: "c1"}, {ID: "c2"}}, []*Card{{ID: "c1"}, {ID: "c2"}}, nil))
+	assert.Equal(t, 1, runs)
+	info, _ := eng.Trigger("again")
+	assert.Equal(t, int64(1), info.Stats.Skipped)
+}
+
+func TestEngineFromAndNowInTriggers(t *testing.T) {
+	clk := &testClock{}
+	at := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
+	clk.Set(at)
+	eng := newEngine(t, runtime.Config{Clock: clk.Now})
+	cards := newCardStore()
+	cards.Put(Card{ID: "c1"})
+	SetCardLoader(eng, cards.Load)
+	var rec recorder
+	check := func(where string, ctx context.Context) {
+		got, ok := runtime.EngineFrom(ctx)
+		rec.add(fmt.Sprintf("%s %v %v", where, ok && got == eng, runtime.Now(ctx).Equal(at)))
+	}
+	on(t, eng, runtime.Trigger[CardChange]{Name: "sync", Events: []runtime.Event{runtime.AfterUpdate},
+		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("sync", ctx); return nil })})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "async", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("async", ctx); return nil })})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "commit", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("commit", ctx); return nil })})
+	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "bulk", Events: []runtime.Event{runtime.AfterBulkUpdate},
+		Actions: []runtime.BatchAction[CardBatch]{func(ctx context.Context, _ *CardBatch) error { check("bulk", ctx); return nil }}})
+
+	require.NoError(t, runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"}))
+	require.NoError(t, eng.Close(context.Background()))
+	require.NoError(t, UpdateCards(runtime.WithoutTriggers(context.Background(), "sync", "async", "commit"), eng, []Card{{ID: "c2"}}, []*Card{{ID: "c2"}}, nil))
+	require.NoError(t, eng.Execute(context.Background(), "sync", "c1", 0))
+	// The async run races the on_commit one: compare as a multiset.
+	assert.ElementsMatch(t, []string{"sync true true", "commit true true", "async true true", "bulk true true", "sync true true"}, rec.get())
+
+	_, ok := runtime.EngineFrom(context.Background())
+	assert.False(t, ok)
+	assert.WithinDuration(t, time.Now(), runtime.Now(context.Background()), time.Minute, "outside a trigger: time.Now")
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 )
 
 // Change is the shape every generated change type shares: the event being
@@ -44,9 +45,12 @@ type ModelSpec[M, C, B any] struct {
 
 // Model is the typed descriptor of one model type. Generated code creates one
 // per model (MModel); registration, programmatic triggers and loaders take it.
-// A Model holds no state of its own: one Model serves any number of engines.
+// One Model serves any number of engines.
 type Model[M, C, B any] struct {
 	spec ModelSpec[M, C, B]
+	// last caches the model's state in the engine used last, so that the
+	// usual single-engine program skips the engine's map lookup.
+	last atomic.Pointer[modelState[M, C, B]]
 }
 
 // NewModel returns the descriptor for spec. Generated code calls it; a

@@ -437,7 +437,7 @@ func (r *recorder) get() []string {
 	return slices.Clone(r.list)
 }
 
-// logAction returns an action that records name.
+// action returns a Card action that records name.
 func (r *recorder) action(name string) runtime.Action[CardChange] {
 	return func(context.Context, *CardChange) error { r.add(name); return nil }
 }

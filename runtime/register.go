@@ -72,8 +72,11 @@ func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Conditio
 	if len(tr.events) == 0 {
 		errs = append(errs, errors.New("no events"))
 	}
-	for _, ev := range tr.events {
+	for i, ev := range tr.events {
 		switch {
+		case slices.Contains(tr.events[:i], ev):
+			errs = append(errs, fmt.Errorf("event %s is listed twice", model.EventName(ev)))
+			continue
 		case !model.validEvent(ev):
 			errs = append(errs, fmt.Errorf("event %s is not an event of %s", ev, model.Name()))
 		case ev.IsBulk() && !bulk:

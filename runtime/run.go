@@ -141,7 +141,12 @@ func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], 
 		if skip.skips(e.name) {
 			continue
 		}
-		if !st.holds(ctx, e, &f.change) || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
+		ok, err := st.holds(ctx, e, &f.change)
+		if err != nil {
+			errs = append(errs, st.conditionFailed(ctx, e, f.instanceKey(), f.view().Event, err))
+			continue
+		}
+		if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
 			e.stats.skip()
 			continue
 		}

@@ -16,6 +16,7 @@ type Scope struct {
 	tx     *sql.Tx
 	work   []deferredWork
 	done   bool
+	rolled bool // done by Rollback
 }
 
 type deferredWork struct {
@@ -55,7 +56,8 @@ func ScopeFrom(ctx context.Context) *Scope {
 // Tx returns the SQL transaction the scope is bound to, or nil.
 func (s *Scope) Tx() *sql.Tx { return s.tx }
 
-// add queues work, or runs it now when the scope is already done.
+// add queues work; when the scope is already done it runs the work now if
+// the scope committed and drops it if it rolled back.
 func (s *Scope) add(origin context.Context, run func(context.Context) error) error {
 	s.mu.Lock()
 	if !s.done {
@@ -63,7 +65,11 @@ func (s *Scope) add(origin context.Context, run func(context.Context) error) err
 		s.mu.Unlock()
 		return nil
 	}
+	rolled := s.rolled
 	s.mu.Unlock()
+	if rolled {
+		return nil
+	}
 	return run(origin)
 }
 
@@ -100,8 +106,10 @@ func (s *Scope) Commit(ctx context.Context) error {
 // nothing then), so `defer scope.Rollback()` is the usual pattern.
 func (s *Scope) Rollback() {
 	s.mu.Lock()
-	s.done = true
-	s.work = nil
+	if !s.done {
+		s.done, s.rolled = true, true
+		s.work = nil
+	}
 	s.mu.Unlock()
 }
 

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -378,4 +379,100 @@ func TestRolledBackScopeDropsLaterWork(t *testing.T) {
 		require.NoError(t, inner.Commit(context.Background()))
 		assert.Nil(t, rec.get(), "BUG: work handed to a rolled-back outer scope runs at once")
 	})
+}
+
+// fakeQueue keeps the jobs it is given; the test runs them.
+type fakeQueue struct {
+	mu     sync.Mutex
+	jobs   []runtime.Job
+	err    error
+	closed bool
+}
+
+func (q *fakeQueue) Enqueue(_ context.Context, j runtime.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err != nil {
+		return q.err
+	}
+	q.jobs = append(q.jobs, j)
+	return nil
+}
+
+func (q *fakeQueue) Close(context.Context) error {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	return nil
+}
+
+func TestAsyncUsesConfiguredQueue(t *testing.T) {
+	q := &fakeQueue{}
+	eng := newEngine(t, runtime.Config{Queue: q, DefaultTimeout: time.Hour})
+	assert.Same(t, q, eng.Queue())
+	var rec recorder
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, Queue: "alerts",
+		Actions: acts(func(ctx context.Context, c *CardChange) error {
+			a, _ := runtime.ActorFrom(ctx)
+			_, dl := ctx.Deadline()
+			rec.add(fmt.Sprintf("%s %s by %s deadline=%v", c.New.ID, c.New.Status, a.ID, dl))
+			return nil
+		}),
+	})
+	ctx := runtime.WithRequestID(runtime.WithActor(context.Background(), runtime.Actor{ID: "ann", Roles: []string{"ops"}}), "req-3")
+	c := &Card{ID: "c1", Status: "queued"}
+	require.NoError(t, runOp(ctx, eng, "update", newCardStore(), c))
+	c.Status = "mutated"
+	require.Len(t, q.jobs, 1)
+	j := q.jobs[0]
+	assert.Equal(t, "notify", j.Trigger)
+	assert.Equal(t, "Card", j.Model)
+	assert.Equal(t, "c1", j.Key)
+	assert.Equal(t, "alerts", j.Queue)
+	assert.Equal(t, runtime.AfterUpdate, j.Event)
+	assert.Equal(t, runtime.Actor{ID: "ann", Roles: []string{"ops"}}, j.Actor)
+	assert.Equal(t, "req-3", j.RequestID)
+	assert.Nil(t, rec.get(), "nothing runs until the queue runs the job")
+
+	require.NoError(t, j.Run(context.Background()))
+	assert.Equal(t, []string{"c1 queued by ann deadline=true"}, rec.get())
+	logs := eng.Logs(runtime.LogFilter{Trigger: "notify"})
+	require.Len(t, logs, 1)
+	assert.Equal(t, "req-3", logs[0].RequestID)
+
+	q.err = errOther
+	err := runOp(ctx, eng, "update", newCardStore(), c)
+	assert.ErrorIs(t, err, errOther, "an Enqueue error is the operation's")
+	assert.Equal(t, []string{"notify"}, triggerNames(err))
+
+	require.NoError(t, eng.Close(context.Background()))
+	assert.True(t, q.closed, "Close closes the queue")
+}
+
+func TestAsyncQueueFullWaitsForCallerContext(t *testing.T) {
+	pool := runtime.NewPool(1, 1)
+	eng := newEngine(t, runtime.Config{Queue: pool})
+	gate := make(chan struct{})
+	started := make(chan struct{}, 8)
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Actions: acts(func(context.Context, *CardChange) error { started <- struct{}{}; <-gate; return nil }),
+	})
+	cards := newCardStore()
+	require.NoError(t, runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"}))
+	<-started                                                                              // the worker is busy
+	require.NoError(t, runOp(context.Background(), eng, "update", cards, &Card{ID: "c2"})) // fills the buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := runOp(ctx, eng, "update", cards, &Card{ID: "c3"})
+	assert.ErrorIs(t, err, runtime.ErrQueueFull)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, []string{"slow"}, triggerNames(err))
+	_, ok := cards.Get("c3")
+	assert.True(t, ok, "the operation itself persisted")
+	close(gate)
+	require.NoError(t, eng.Close(context.Background()))
+	info, _ := eng.Trigger("slow")
+	assert.Equal(t, int64(2), info.Stats.Executions, "nothing accepted is dropped")
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -134,17 +135,37 @@ func (st *modelState[M, C, B]) clearCache() {
 	st.loadMu.Unlock()
 }
 
-// holds reports whether all of e's conditions hold for c.
-func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c *C) bool {
+// holds reports whether all of e's conditions hold for c. A panicking
+// condition is the trigger's failure: holds recovers it and returns it as err.
+func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c *C) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, fmt.Errorf("condition panicked: %v", r)
+		}
+	}()
+	if !st.eng.debug.Load() {
+		for i := range e.conds {
+			if !e.conds[i].Test(ctx, c) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
 	for i := range e.conds {
 		ok := e.conds[i].Test(ctx, c)
-		if st.eng.debug.Load() {
-			st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
-				slog.String("trigger", e.name), slog.String("condition", e.conds[i].Description), slog.Bool("result", ok))
-		}
+		st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
+			slog.String("trigger", e.name), slog.String("condition", e.conds[i].Description), slog.Bool("result", ok))
 		if !ok {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
+}
+
+// conditionFailed records a run whose condition panicked and returns the
+// trigger's error.
+func (st *modelState[M, C, B]) conditionFailed(ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
+	st.record(ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
+	e.stats.record(OutcomePanic, 0)
+	return &TriggerError{Trigger: e.name, Err: err}
 }
