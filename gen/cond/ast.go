@@ -19,8 +19,23 @@
 //	value    = string | number | true | false | nil | Name
 //	Name     = Ident [ "." Ident ]
 //
+// with "not" binding tighter than "and", and "and" tighter than "or"; both
+// binary operators are left-associative.
+//
 // The parser only checks syntax. Names are recorded as written; deciding
 // whether a Name is a model field or a constant is left to the caller.
+//
+// Lexical rules: white space is any Unicode space. The lowercase keywords
+// changed, from, to, in, not, and, or, role, time, weekday, func, old, new,
+// true, false and nil are reserved and cannot start a Name; the identifier
+// after a "." (pkg.X, old.X, new.X) may be any identifier. The parts of a
+// qualified name and of old./new. must not be separated by spaces. Strings
+// are Go interpreted ("...") or raw (`...`) string literals. Numbers are Go
+// integer and floating-point literals, optionally preceded directly by "-"
+// in a value position; integers must fit in int64 or uint64 and floats in
+// float64. Weekday names are case-insensitive; clock times are H:MM or HH:MM
+// on a 24-hour clock. A role name starts with a letter or "_" and may
+// contain letters, digits, "_" and "-".
 package cond
 
 import (
@@ -260,7 +275,16 @@ func (*Weekday) expr()    {}
 func (*Func) expr()       {}
 
 // Pos returns the start of the left operand.
-func (e *Binary) Pos() Pos { return e.X.Pos() }
+func (e *Binary) Pos() Pos {
+	x := e.X
+	for {
+		b, ok := x.(*Binary)
+		if !ok || b == nil {
+			return x.Pos()
+		}
+		x = b.X
+	}
+}
 
 // End returns the end of the right operand.
 func (e *Binary) End() Pos { return e.Y.End() }

@@ -27,9 +27,10 @@ type parser struct {
 	lastCmp   bool     // the last test was a comparison
 }
 
-// Parse parses a condition. On failure the error is always a *Error whose
-// Pos is the offset of the offending token (len(src) for end of input).
-// Parse never panics.
+// Parse parses a condition. On failure it returns a nil Expr and an error
+// that is always a *Error whose Pos is the byte offset of the offending token
+// in src (len(src) for end of input). Empty or all-space input is the error
+// "empty condition" at 0. Parse never panics.
 func Parse(src string) (e Expr, err error) {
 	p := &parser{lx: lexer{src: src}}
 	defer func() {

@@ -580,3 +580,13 @@ func checkPositions(t testing.TB, src string, e Expr) {
 		return true
 	})
 }
+
+func TestLongChain(t *testing.T) {
+	// Printing must stay linear in the length of long and/or chains.
+	src := strings.Repeat("A and B or ", 50000) + "C"
+	e, err := Parse(src)
+	require.NoError(t, err)
+	assert.Equal(t, src, e.String())
+	assert.Equal(t, Pos(0), e.Pos())
+	assert.Equal(t, Pos(len(src)), e.End())
+}
