@@ -56,7 +56,11 @@ func (e *emitter) emitModel(m *model) {
 	for _, fd := range m.Fields {
 		names = append(names, jen.Lit(fd.Name))
 	}
-	f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Values(names...)
+	if len(names) > 6 {
+		f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Add(literal(names))
+	} else {
+		f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Values(names...)
+	}
 	f.Commentf("String returns the field's Go name.")
 	f.Func().Params(jen.Id("f").Id(fieldT)).Id("String").Params().String().Block(
 		jen.If(jen.Int().Call(jen.Id("f")).Op("<").Len(jen.Id(m.fieldNamesVar()))).Block(
@@ -75,6 +79,7 @@ func (e *emitter) emitModel(m *model) {
 			}
 			consts = append(consts, c)
 		}
+		f.Commentf("The custom events of %s, declared with //trigger:model events=.", n)
 		f.Const().Defs(consts...)
 	}
 

@@ -284,7 +284,17 @@ const (
 	ShopFieldUpdatedAt
 )
 
-var shopFieldNames = [...]string{"ID", "Name", "Status", "Stock", "SalesCount", "Revenue", "Rating", "Attributes", "UpdatedAt"}
+var shopFieldNames = [...]string{
+	"ID",
+	"Name",
+	"Status",
+	"Stock",
+	"SalesCount",
+	"Revenue",
+	"Rating",
+	"Attributes",
+	"UpdatedAt",
+}
 
 // String returns the field's Go name.
 func (f ShopField) String() string {
@@ -590,7 +600,18 @@ const (
 	SimCardFieldTags
 )
 
-var simCardFieldNames = [...]string{"ID", "SerialNumber", "Status", "FraudFlag", "Quality", "ShopID", "AssignedTo", "Registered", "ActivatedAt", "Tags"}
+var simCardFieldNames = [...]string{
+	"ID",
+	"SerialNumber",
+	"Status",
+	"FraudFlag",
+	"Quality",
+	"ShopID",
+	"AssignedTo",
+	"Registered",
+	"ActivatedAt",
+	"Tags",
+}
 
 // String returns the field's Go name.
 func (f SimCardField) String() string {
@@ -600,6 +621,7 @@ func (f SimCardField) String() string {
 	return "SimCardField(" + strconv.Itoa(int(f)) + ")"
 }
 
+// The custom events of SimCard, declared with //trigger:model events=.
 const (
 	// SimCardFraudReview is the custom event "fraud_review" of SimCard.
 	SimCardFraudReview runtime.Event = runtime.FirstCustomEvent + iota
