@@ -73,6 +73,14 @@ func (s *Scope) add(origin context.Context, run func(context.Context) error) err
 	return run(origin)
 }
 
+// AfterCommit queues fn to run when the scope commits, in order with the
+// on_commit triggers queued before it, and drops it on rollback. ctx is the
+// context fn runs with (without its cancellation). On a scope that already
+// committed, fn runs now; on one that rolled back, never.
+func (s *Scope) AfterCommit(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.add(ctx, fn)
+}
+
 // Commit runs the queued on_commit work in order before it returns, and
 // returns its errors joined; in a nested scope it hands the work to the
 // outer scope instead.

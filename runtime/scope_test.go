@@ -476,3 +476,26 @@ func TestAsyncQueueFullWaitsForCallerContext(t *testing.T) {
 	info, _ := eng.Trigger("slow")
 	assert.Equal(t, int64(2), info.Stats.Executions, "nothing accepted is dropped")
 }
+
+func TestAfterCommit(t *testing.T) {
+	ctx := context.Background()
+	var ran []string
+	note := func(s string) func(context.Context) error {
+		return func(context.Context) error { ran = append(ran, s); return nil }
+	}
+	_, s := runtime.BeginScope(ctx)
+	require.NoError(t, s.AfterCommit(ctx, note("a")))
+	require.NoError(t, s.AfterCommit(ctx, note("b")))
+	assert.Empty(t, ran)
+	require.NoError(t, s.Commit(ctx))
+	assert.Equal(t, []string{"a", "b"}, ran)
+	require.NoError(t, s.AfterCommit(ctx, note("late")))
+	assert.Equal(t, []string{"a", "b", "late"}, ran, "a committed scope runs new work at once")
+
+	ran = nil
+	_, r := runtime.BeginScope(ctx)
+	require.NoError(t, r.AfterCommit(ctx, note("x")))
+	r.Rollback()
+	require.NoError(t, r.AfterCommit(ctx, note("y")))
+	assert.Empty(t, ran, "rolled-back work never runs")
+}
