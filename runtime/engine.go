@@ -97,6 +97,7 @@ func ConfigFromEnv() (Config, error) {
 // with Close.
 type Engine struct {
 	cfg      Config
+	started  time.Time
 	clock    func() time.Time
 	log      *slog.Logger
 	audit    AuditSink
@@ -138,6 +139,7 @@ func New(cfg Config) *Engine {
 	}
 	e := &Engine{
 		cfg:      cfg,
+		started:  time.Now(),
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		audit:    cfg.Audit,

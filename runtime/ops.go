@@ -30,6 +30,9 @@ type Status struct {
 	Queue *QueueStats `json:"queue,omitempty"`
 	// Issues are the messages of the issues Health found, never nil.
 	Issues []string `json:"issues"`
+	// Started is when the engine was created; Uptime how long ago that was.
+	Started time.Time     `json:"started"`
+	Uptime  time.Duration `json:"-"`
 }
 
 // MarshalJSON encodes the status with snake_case keys, the queue's too.
@@ -37,8 +40,9 @@ func (s Status) MarshalJSON() ([]byte, error) {
 	type plain Status
 	doc := struct {
 		plain
-		Queue *queueDoc `json:"queue,omitempty"`
-	}{plain: plain(s), Queue: queueDocOf(s.Queue)}
+		Queue         *queueDoc `json:"queue,omitempty"`
+		UptimeSeconds float64   `json:"uptime_seconds"`
+	}{plain: plain(s), Queue: queueDocOf(s.Queue), UptimeSeconds: s.Uptime.Seconds()}
 	if doc.Issues == nil {
 		doc.Issues = []string{}
 	}
@@ -73,6 +77,8 @@ func (e *Engine) Status() Status {
 		TotalTriggers: len(ts),
 		Debug:         e.debug.Load(),
 		Issues:        make([]string, 0, len(h.Issues)),
+		Started:       e.started,
+		Uptime:        time.Since(e.started),
 	}
 	for _, t := range ts {
 		if t.enabled.Load() {
@@ -92,8 +98,9 @@ func (e *Engine) Status() Status {
 // Metrics holds the run figures of every trigger and of all of them
 // together, as Engine.Metrics reports them.
 //
-// In JSON, durations are milliseconds (mean_ms, p50_ms, p95_ms, max_ms) and
-// every key is snake_case.
+// In JSON every key is snake_case: a figure set has executions, successes,
+// failures, skipped, success_rate (percent) and the durations mean_ms,
+// p50_ms, p95_ms and max_ms in milliseconds.
 type Metrics struct {
 	// Overall merges the figures of every trigger (see MergeStats).
 	Overall Stats `json:"overall"`
@@ -101,19 +108,19 @@ type Metrics struct {
 	Triggers []TriggerMetrics `json:"triggers"`
 }
 
-// TriggerMetrics is one trigger's figures in Metrics.
+// TriggerMetrics is one trigger's figures in Metrics. In JSON the figures
+// sit next to the name and model: {"name", "model", "executions", ...}.
 type TriggerMetrics struct {
 	// Name and Model name the trigger and its model.
 	Name  string `json:"name"`
 	Model string `json:"model"`
 	// Stats are the trigger's figures.
-	Stats Stats `json:"stats"`
+	Stats Stats `json:"-"`
 }
 
-// StatsDoc is the JSON form of Stats that the management API and
-// Metrics use: counts, the success rate in percent and durations in
-// milliseconds.
-type StatsDoc struct {
+// statsDoc is the JSON form of Stats: counts, the success rate in percent
+// and durations in milliseconds.
+type statsDoc struct {
 	Executions  int64   `json:"executions"`
 	Successes   int64   `json:"successes"`
 	Failures    int64   `json:"failures"`
@@ -125,39 +132,38 @@ type StatsDoc struct {
 	MaxMS       float64 `json:"max_ms"`
 }
 
-// Doc returns the JSON form of s.
-func (s Stats) Doc() StatsDoc {
-	return StatsDoc{
+func statsDocOf(s Stats) statsDoc {
+	return statsDoc{
 		Executions: s.Executions, Successes: s.Successes, Failures: s.Failures, Skipped: s.Skipped,
 		SuccessRate: s.SuccessRate,
-		MeanMS:      Millis(s.Mean), P50MS: Millis(s.P50), P95MS: Millis(s.P95), MaxMS: Millis(s.Max),
+		MeanMS:      millis(s.Mean), P50MS: millis(s.P50), P95MS: millis(s.P95), MaxMS: millis(s.Max),
 	}
 }
 
-// Millis returns d in milliseconds, rounded to the microsecond.
-func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// millis returns d in milliseconds, truncated to the microsecond.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // MarshalJSON encodes the metrics with snake_case keys and durations in
 // milliseconds.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	doc := struct {
-		Overall  StatsDoc         `json:"overall"`
+		Overall  statsDoc         `json:"overall"`
 		Triggers []TriggerMetrics `json:"triggers"`
-	}{Overall: m.Overall.Doc(), Triggers: m.Triggers}
+	}{Overall: statsDocOf(m.Overall), Triggers: m.Triggers}
 	if doc.Triggers == nil {
 		doc.Triggers = []TriggerMetrics{}
 	}
 	return json.Marshal(doc)
 }
 
-// MarshalJSON encodes the trigger's figures as its name and model next to
-// the keys of StatsDoc.
+// MarshalJSON encodes the trigger's name and model next to its figures, in
+// one flat object.
 func (t TriggerMetrics) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Name  string `json:"name"`
 		Model string `json:"model"`
-		StatsDoc
-	}{t.Name, t.Model, t.Stats.Doc()})
+		statsDoc
+	}{t.Name, t.Model, statsDocOf(t.Stats)})
 }
 
 // Metrics returns every trigger's figures, sorted by name, and their merge.
@@ -299,8 +305,8 @@ func (e *Engine) HealthWith(th HealthThresholds) Health {
 			continue
 		}
 		if rate := float64(s.Failures) / float64(s.Executions) * 100; rate > th.MaxFailureRate {
-			add(IssueHighFailureRate, t.name, "trigger %s failed %d of %d runs (%s%%, limit %s%%)",
-				t.name, s.Failures, s.Executions, percent(rate), percent(th.MaxFailureRate))
+			add(IssueHighFailureRate, t.name, "trigger %s failed %d of %d runs (%.1f%%, limit %g%%)",
+				t.name, s.Failures, s.Executions, rate, th.MaxFailureRate)
 		}
 	}
 	if _, ok := e.audit.(LogReader); ok {
@@ -319,14 +325,16 @@ func (e *Engine) HealthWith(th HealthThresholds) Health {
 		}
 		slices.Sort(names)
 		for _, n := range names {
-			add(IssueTimeouts, n, "trigger %s timed out %d times in the last %s", n, counts[n], th.TimeoutWindow)
+			times := "times"
+			if counts[n] == 1 {
+				times = "time"
+			}
+			add(IssueTimeouts, n, "trigger %s timed out %d %s in the last %s", n, counts[n], times, th.TimeoutWindow)
 		}
 	}
 	h.Healthy = len(h.Issues) == 0
 	return h
 }
-
-func percent(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // EngineSettings is the switchable configuration of an engine, the
 // document ExportConfig writes and ImportConfig reads.
@@ -413,6 +421,7 @@ func (e *Engine) ImportConfig(data []byte) error {
 	var errs []error
 	seen := map[string]bool{}
 	var unknown []string
+	e.mu.Lock()
 	for i, t := range doc.Triggers {
 		switch {
 		case t.Name == "":
@@ -421,11 +430,12 @@ func (e *Engine) ImportConfig(data []byte) error {
 			errs = append(errs, fmt.Errorf("triggers[%d]: %q is listed twice", i, t.Name))
 		default:
 			seen[t.Name] = true
-			if _, ok := e.Trigger(t.Name); !ok {
+			if _, ok := e.triggers[t.Name]; !ok {
 				unknown = append(unknown, t.Name)
 			}
 		}
 	}
+	e.mu.Unlock()
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
 		errs = append(errs, fmt.Errorf("unknown triggers %s: %w", strings.Join(quoteAll(unknown), ", "), ErrNotFound))

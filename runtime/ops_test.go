@@ -1,0 +1,454 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// opsQueue is a Queue that reports fixed figures and runs jobs inline.
+type opsQueue struct{ stats runtime.QueueStats }
+
+func (q *opsQueue) Enqueue(ctx context.Context, j runtime.Job) error { return j.Run(ctx) }
+func (q *opsQueue) Close(context.Context) error                      { return nil }
+func (q *opsQueue) QueueStats() runtime.QueueStats                   { return q.stats }
+
+// opsPlainQueue is a Queue that does not report figures.
+type opsPlainQueue struct{}
+
+func (opsPlainQueue) Enqueue(ctx context.Context, j runtime.Job) error { return j.Run(ctx) }
+func (opsPlainQueue) Close(context.Context) error                      { return nil }
+
+// opsPlainSink is an AuditSink that cannot be read.
+type opsPlainSink struct{}
+
+func (opsPlainSink) Record(runtime.ExecutionRecord) {}
+
+// opsFailing registers "flaky", an after_update trigger that fails for cards
+// whose Status is "bad", and "steady", which always succeeds.
+func opsFailing(t *testing.T, eng *runtime.Engine) {
+	t.Helper()
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "flaky", Events: []runtime.Event{runtime.AfterUpdate},
+		Actions: acts(func(_ context.Context, c *CardChange) error {
+			if c.New.Status == "bad" {
+				return errBoom
+			}
+			return nil
+		}),
+	})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "steady", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(noop)})
+}
+
+// opsUpdates runs ok good and bad failing updates of a card.
+func opsUpdates(t *testing.T, eng *runtime.Engine, good, bad int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range good + bad {
+		c := &Card{ID: "c1", Status: "good"}
+		if i >= good {
+			c.Status = "bad"
+		}
+		old := SnapshotCard(c)
+		_ = UpdateCard(ctx, eng, &old, c, nil)
+	}
+}
+
+// opsJSONObject decodes b as a JSON object.
+func opsJSONObject(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m), "%s", b)
+	return m
+}
+
+func TestStatus(t *testing.T) {
+	eng := newEngine(t, runtime.Config{MaxWorkers: 3})
+	s := eng.Status()
+	assert.False(t, s.SystemHealthy, "no triggers is an issue")
+	assert.Equal(t, []string{"no triggers are registered"}, s.Issues)
+	assert.Zero(t, s.TotalTriggers)
+
+	on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop)})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop), Disabled: true})
+	s = eng.Status()
+	assert.True(t, s.SystemHealthy)
+	assert.True(t, s.EngineEnabled)
+	assert.Equal(t, 2, s.TotalTriggers)
+	assert.Equal(t, 1, s.EnabledTriggers)
+	assert.False(t, s.Debug)
+	require.NotNil(t, s.Queue, "the default pool reports its figures")
+	assert.Equal(t, 3, s.Queue.Workers)
+	assert.NotNil(t, s.Issues)
+	assert.Empty(t, s.Issues)
+
+	eng.SetDebug(true)
+	eng.SetEngineEnabled(false)
+	s = eng.Status()
+	assert.True(t, s.Debug)
+	assert.False(t, s.EngineEnabled)
+	assert.False(t, s.SystemHealthy)
+	assert.Equal(t, []string{"the engine is disabled: no trigger runs"}, s.Issues)
+
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	m := opsJSONObject(t, b)
+	for _, k := range []string{"system_healthy", "engine_enabled", "total_triggers", "enabled_triggers", "debug", "queue", "issues"} {
+		assert.Contains(t, m, k)
+	}
+	assert.Equal(t, float64(2), m["total_triggers"])
+	assert.Equal(t, false, m["engine_enabled"])
+	q, ok := m["queue"].(map[string]any)
+	require.True(t, ok, "queue is an object: %s", b)
+	for _, k := range []string{"workers", "capacity", "queued", "running", "completed", "failed"} {
+		assert.Contains(t, q, k)
+	}
+}
+
+func TestStatusQueueWithoutFigures(t *testing.T) {
+	eng := newEngine(t, runtime.Config{Queue: opsPlainQueue{}})
+	s := eng.Status()
+	assert.Nil(t, s.Queue)
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	m := opsJSONObject(t, b)
+	assert.NotContains(t, m, "queue")
+	assert.Equal(t, []any{"no triggers are registered"}, m["issues"])
+
+	b, err = json.Marshal(runtime.Status{})
+	require.NoError(t, err)
+	assert.Equal(t, []any{}, opsJSONObject(t, b)["issues"], "nil issues encode as []")
+}
+
+func TestMetrics(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	m := eng.Metrics()
+	assert.Empty(t, m.Triggers)
+	assert.Zero(t, m.Overall)
+
+	opsFailing(t, eng)
+	require.NoError(t, runtime.On(eng, ShopModel, runtime.Trigger[ShopChange]{
+		Name: "a_shop", Events: []runtime.Event{runtime.AfterCreate},
+		Actions: []runtime.Action[ShopChange]{func(context.Context, *ShopChange) error { return nil }},
+	}))
+	opsUpdates(t, eng, 3, 1)
+
+	m = eng.Metrics()
+	require.Len(t, m.Triggers, 3)
+	assert.Equal(t, []string{"a_shop", "flaky", "steady"}, []string{m.Triggers[0].Name, m.Triggers[1].Name, m.Triggers[2].Name})
+	assert.Equal(t, "Shop", m.Triggers[0].Model)
+	assert.Equal(t, "Card", m.Triggers[1].Model)
+	flaky := m.Triggers[1].Stats
+	assert.Equal(t, int64(4), flaky.Executions)
+	assert.Equal(t, int64(1), flaky.Failures)
+	assert.InDelta(t, 75, flaky.SuccessRate, 1e-9)
+	assert.Equal(t, int64(8), m.Overall.Executions)
+	assert.Equal(t, int64(7), m.Overall.Successes)
+	assert.InDelta(t, 87.5, m.Overall.SuccessRate, 1e-9)
+
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	doc := opsJSONObject(t, b)
+	overall, ok := doc["overall"].(map[string]any)
+	require.True(t, ok, "%s", b)
+	statKeys := []string{"executions", "successes", "failures", "skipped", "success_rate", "mean_ms", "p50_ms", "p95_ms", "max_ms"}
+	for _, k := range statKeys {
+		assert.Contains(t, overall, k)
+	}
+	assert.Equal(t, float64(8), overall["executions"])
+	trs, ok := doc["triggers"].([]any)
+	require.True(t, ok, "%s", b)
+	require.Len(t, trs, 3)
+	tr := trs[1].(map[string]any)
+	assert.Equal(t, "flaky", tr["name"])
+	assert.Equal(t, "Card", tr["model"])
+	assert.Equal(t, float64(1), tr["failures"])
+	for _, k := range statKeys {
+		assert.Contains(t, tr, k)
+	}
+
+	b, err = json.Marshal(runtime.Metrics{})
+	require.NoError(t, err)
+	assert.Equal(t, []any{}, opsJSONObject(t, b)["triggers"])
+}
+
+func TestHealth(t *testing.T) {
+	codes := func(h runtime.Health) []string {
+		out := []string{}
+		for _, is := range h.Issues {
+			out = append(out, is.Code+":"+is.Trigger)
+		}
+		return out
+	}
+	now := time.Now()
+	timeout := func(trigger string, ago time.Duration) runtime.ExecutionRecord {
+		return runtime.ExecutionRecord{Trigger: trigger, Model: "Card", Outcome: runtime.OutcomeTimeout, Start: now.Add(-ago), Attempt: 1}
+	}
+	tests := []struct {
+		name     string
+		cfg      runtime.Config
+		setup    func(t *testing.T, eng *runtime.Engine)
+		th       runtime.HealthThresholds
+		want     []string
+		wantText string
+	}{
+		{name: "no triggers", want: []string{"no_triggers:"}},
+		{
+			name:  "healthy",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 20, 0) },
+			want:  []string{},
+		},
+		{
+			name:  "engine disabled",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); eng.SetEngineEnabled(false) },
+			want:  []string{"engine_disabled:"},
+		},
+		{
+			name:     "failure rate above 20 percent",
+			setup:    func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 7, 3) },
+			want:     []string{"high_failure_rate:flaky"},
+			wantText: "trigger flaky failed 3 of 10 runs (30.0%, limit 20%)",
+		},
+		{
+			name:  "failure rate of exactly 20 percent is tolerated",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 8, 2) },
+			want:  []string{},
+		},
+		{
+			name:  "too few runs to judge",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 0, 9) },
+			want:  []string{},
+		},
+		{
+			name:  "custom thresholds",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 3, 1) },
+			th:    runtime.HealthThresholds{MinExecutions: 4, MaxFailureRate: 10},
+			want:  []string{"high_failure_rate:flaky"},
+		},
+		{
+			name:     "queue saturated",
+			cfg:      runtime.Config{Queue: &opsQueue{stats: runtime.QueueStats{Workers: 1, Capacity: 10, Queued: 9}}},
+			setup:    func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng) },
+			want:     []string{"queue_saturated:"},
+			wantText: "the async queue is saturated: 9 of 10 slots in use",
+		},
+		{
+			name:  "queue below saturation",
+			cfg:   runtime.Config{Queue: &opsQueue{stats: runtime.QueueStats{Workers: 1, Capacity: 10, Queued: 8}}},
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng) },
+			want:  []string{},
+		},
+		{
+			name:  "queue saturation threshold",
+			cfg:   runtime.Config{Queue: &opsQueue{stats: runtime.QueueStats{Workers: 1, Capacity: 10, Queued: 5}}},
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng) },
+			th:    runtime.HealthThresholds{QueueSaturation: 50},
+			want:  []string{"queue_saturated:"},
+		},
+		{
+			name: "recent timeouts",
+			setup: func(t *testing.T, eng *runtime.Engine) {
+				opsFailing(t, eng)
+				a := eng.Audit()
+				a.Record(timeout("steady", time.Minute))
+				a.Record(timeout("flaky", 2*time.Minute))
+				a.Record(timeout("steady", time.Second))
+				a.Record(runtime.ExecutionRecord{Trigger: "other", Outcome: runtime.OutcomeFailure, Start: now})
+			},
+			want:     []string{"recent_timeouts:flaky", "recent_timeouts:steady"},
+			wantText: "trigger flaky timed out 1 time in the last 15m0s",
+		},
+		{
+			name: "old timeouts are outside the window",
+			setup: func(t *testing.T, eng *runtime.Engine) {
+				opsFailing(t, eng)
+				eng.Audit().Record(timeout("steady", time.Hour))
+			},
+			want: []string{},
+		},
+		{
+			name: "timeouts within the tolerance",
+			setup: func(t *testing.T, eng *runtime.Engine) {
+				opsFailing(t, eng)
+				eng.Audit().Record(timeout("steady", time.Second))
+				eng.Audit().Record(timeout("steady", 90*time.Minute))
+				eng.Audit().Record(timeout("flaky", time.Second))
+				eng.Audit().Record(timeout("flaky", 3*time.Hour))
+			},
+			th:   runtime.HealthThresholds{MaxTimeouts: 1, TimeoutWindow: 2 * time.Hour},
+			want: []string{"recent_timeouts:steady"},
+		},
+		{
+			name: "a sink that cannot be read skips the timeout check",
+			cfg:  runtime.Config{Audit: opsPlainSink{}},
+			setup: func(t *testing.T, eng *runtime.Engine) {
+				opsFailing(t, eng)
+				eng.Audit().Record(timeout("steady", time.Second))
+			},
+			want: []string{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newEngine(t, tt.cfg)
+			if tt.setup != nil {
+				tt.setup(t, eng)
+			}
+			h := eng.HealthWith(tt.th)
+			assert.Equal(t, tt.want, codes(h))
+			assert.Equal(t, len(tt.want) == 0, h.Healthy)
+			assert.NotNil(t, h.Issues)
+			if tt.wantText != "" {
+				var msgs []string
+				for _, is := range h.Issues {
+					msgs = append(msgs, is.Message)
+				}
+				assert.Contains(t, msgs, tt.wantText)
+			}
+			if tt.th == (runtime.HealthThresholds{}) {
+				assert.Equal(t, h, eng.Health(), "Health uses the default thresholds")
+			}
+		})
+	}
+}
+
+func TestHealthJSON(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	b, err := json.Marshal(eng.Health())
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"healthy":false,"issues":[{"code":"no_triggers","message":"no triggers are registered"}]}`, string(b))
+}
+
+func TestHealthCountsRealTimeouts(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Timeout: time.Millisecond,
+		Actions: acts(func(ctx context.Context, _ *CardChange) error { <-ctx.Done(); return ctx.Err() }),
+	})
+	opsUpdates(t, eng, 1, 0)
+	h := eng.Health()
+	require.Len(t, h.Issues, 1)
+	assert.Equal(t, runtime.IssueTimeouts, h.Issues[0].Code)
+	assert.Equal(t, "slow", h.Issues[0].Trigger)
+}
+
+func TestExportImportConfigRoundTrip(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	opsFailing(t, eng)
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "review", Events: []runtime.Event{CardFraudReview, runtime.AfterCreate},
+		Priority: runtime.PriorityHigh, Actions: acts(noop), Disabled: true,
+	})
+	eng.SetDebug(true)
+
+	data, err := eng.ExportConfig()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+		"engine_enabled": true,
+		"debug": true,
+		"triggers": [
+			{"name": "flaky", "enabled": true, "model": "Card", "events": ["after_update"], "priority": 50},
+			{"name": "review", "enabled": false, "model": "Card", "events": ["fraud_review", "after_create"], "priority": 75},
+			{"name": "steady", "enabled": true, "model": "Card", "events": ["after_update"], "priority": 50}
+		]
+	}`, string(data))
+
+	require.NoError(t, eng.SetEnabled("flaky", false))
+	require.NoError(t, eng.SetEnabled("review", true))
+	eng.SetEngineEnabled(false)
+	eng.SetDebug(false)
+	changed, err := eng.ExportConfig()
+	require.NoError(t, err)
+	assert.NotEqual(t, string(data), string(changed))
+
+	require.NoError(t, eng.ImportConfig(data))
+	again, err := eng.ExportConfig()
+	require.NoError(t, err)
+	assert.Equal(t, string(data), string(again))
+	info, _ := eng.Trigger("review")
+	assert.False(t, info.Enabled)
+	assert.True(t, eng.EngineEnabled())
+	assert.True(t, eng.Debug())
+
+	// Only what a document lists changes.
+	require.NoError(t, eng.ImportConfig([]byte(`{"triggers":[{"name":"steady","enabled":false}]}`)))
+	s := eng.Settings()
+	assert.True(t, s.EngineEnabled)
+	assert.True(t, s.Debug)
+	assert.Equal(t, []bool{true, false, false}, []bool{s.Triggers[0].Enabled, s.Triggers[1].Enabled, s.Triggers[2].Enabled})
+	require.NoError(t, eng.ImportConfig([]byte(`{"debug":false}`)))
+	assert.False(t, eng.Debug())
+	require.NoError(t, eng.ImportConfig([]byte(`{"triggers":[{"name":"flaky"}]}`)), "an entry without enabled changes nothing")
+	info, _ = eng.Trigger("flaky")
+	assert.True(t, info.Enabled)
+}
+
+func TestImportConfigRejects(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		want      []string
+		notFound  bool
+	}{
+		{
+			name:     "unknown names",
+			doc:      `{"engine_enabled":false,"triggers":[{"name":"zeta","enabled":true},{"name":"steady","enabled":false},{"name":"alpha","enabled":true}]}`,
+			want:     []string{`unknown triggers "alpha", "zeta"`, "nothing changed"},
+			notFound: true,
+		},
+		{name: "unknown key", doc: `{"engine_enabled":false,"colour":"red"}`, want: []string{`unknown field "colour"`}},
+		{name: "unknown trigger key", doc: `{"triggers":[{"name":"steady","enabled":false,"on":true}]}`, want: []string{`unknown field "on"`}},
+		{name: "wrong type", doc: `{"triggers":[{"name":"steady","enabled":"no"}]}`, want: []string{"cannot unmarshal string", "enabled"}},
+		{name: "not an object", doc: `[1,2]`, want: []string{"cannot unmarshal array"}},
+		{name: "trailing data", doc: `{"debug":true} {"debug":false}`, want: []string{"data after the JSON document"}},
+		{name: "trailing garbage", doc: `{"debug":true}]`, want: []string{"data after the JSON document"}},
+		{name: "empty", doc: ``, want: []string{"empty document"}},
+		{name: "syntax", doc: `{"debug":`, want: []string{"import config"}},
+		{name: "no name", doc: `{"triggers":[{"enabled":false}]}`, want: []string{"triggers[0]: no name"}},
+		{name: "listed twice", doc: `{"triggers":[{"name":"steady","enabled":false},{"name":"steady","enabled":true}]}`, want: []string{`triggers[1]: "steady" is listed twice`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := newEngine(t, runtime.Config{})
+			opsFailing(t, eng)
+			before := eng.Settings()
+			err := eng.ImportConfig([]byte(tt.doc))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Equal(t, tt.notFound, errors.Is(err, runtime.ErrNotFound))
+			assert.Equal(t, before, eng.Settings(), "nothing changed")
+		})
+	}
+}
+
+func TestTriggerEvent(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	on(t, eng, runtime.Trigger[CardChange]{
+		Name: "review", Events: []runtime.Event{runtime.AfterUpdate, CardFraudReview}, Actions: acts(noop),
+	})
+	tests := []struct {
+		trigger, event string
+		want           runtime.Event
+		ok             bool
+	}{
+		{"review", "after_update", runtime.AfterUpdate, true},
+		{"review", "fraud_review", CardFraudReview, true},
+		{"review", "after_create", 0, false},
+		{"review", "custom_64", 0, false},
+		{"review", "", 0, false},
+		{"nope", "after_update", 0, false},
+	}
+	for _, tt := range tests {
+		ev, ok := eng.TriggerEvent(tt.trigger, tt.event)
+		assert.Equal(t, tt.ok, ok, "%s %s", tt.trigger, tt.event)
+		assert.Equal(t, tt.want, ev, "%s %s", tt.trigger, tt.event)
+	}
+}
