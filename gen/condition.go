@@ -28,6 +28,11 @@ type condCompiler struct {
 	usesX bool // the condition reads the context
 }
 
+// generatedLocal reports whether a name is one the generated Register and
+// condition functions declare, so that a condition cannot refer to a
+// package-level declaration of that name.
+func generatedLocal(name string) bool { return name == "c" || name == "ctx" || name == "eng" }
+
 // modelPkg returns the model's package as the trigger package sees it.
 func (t *trigger) modelPkg() *types.Package {
 	if t.pkg.path == t.Model.pkg.path {
@@ -139,6 +144,10 @@ func (cc *condCompiler) check(x cond.Expr) {
 	case *cond.TimeWindow, *cond.Weekday:
 	case *cond.Func:
 		cc.usesX, cc.usesC = true, true
+		if generatedLocal(x.Name) {
+			cc.errorf(x.NamePos, "func %s: the generated code uses the name %s itself; rename the function", x.Name, x.Name)
+			return
+		}
 		obj := cc.p.types.Scope().Lookup(x.Name)
 		fn, ok := obj.(*types.Func)
 		want := fmt.Sprintf("func(ctx context.Context, c *%s) bool", cc.changeTypeName())
@@ -246,6 +255,10 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 			cc.errorf(v.Pos(), "%s is not a constant (a condition compares with constants of the model's or the trigger's package)", v.Text)
 			return operand{}, false
 		}
+		if pkg.Path() == cc.p.path && generatedLocal(name) {
+			cc.errorf(v.Pos(), "constant %s cannot be used in a condition: the generated code uses the name %s itself; rename the constant", name, name)
+			return operand{}, false
+		}
 		if pkg != cc.p.types && !c.Exported() {
 			cc.errorf(v.Pos(), "constant %s is not exported from package %s", v.Text, pkg.Name())
 			return operand{}, false
@@ -290,6 +303,14 @@ func (cc *condCompiler) compare(a operand, op string, b operand, pos cond.Pos) {
 		return
 	}
 	text := src[0] + " " + op + " " + src[1]
+	if (op == "==" || op == "!=") && b.kind != "nil" {
+		switch {
+		case hasEqual(a.typ):
+			text = src[0] + ".Equal(" + src[1] + ")"
+		case hasEqual(b.typ) && a.kind != "nil":
+			text = src[1] + ".Equal(" + src[0] + ")"
+		}
+	}
 	x, err := parser.ParseExpr(text)
 	if err != nil {
 		cc.errorf(pos, "cannot compare %s %s %s: %v", a.name, op, b.name, err)
@@ -340,24 +361,26 @@ func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
 		return jen.Parens(cc.code(x.X))
 	case *cond.Changed:
 		s := jen.Id("c").Dot(x.Field.Name + "Changed").Call()
+		ft, _ := cc.t.fieldType(x.Field.Name)
 		if x.From != nil {
 			fo, _ := cc.value(*x.From)
-			s = s.Op("&&").Add(cc.eq(jen.Id("c").Dot("Old").Dot(x.Field.Name), fo, x.Field.Name))
+			s = s.Op("&&").Add(cc.eq(operand{kind: "old", typ: ft, field: x.Field.Name}, fo))
 		}
 		if x.To != nil {
 			to, _ := cc.value(*x.To)
-			s = s.Op("&&").Add(cc.eq(jen.Id("c").Dot("New").Dot(x.Field.Name), to, x.Field.Name))
+			s = s.Op("&&").Add(cc.eq(operand{kind: "new", typ: ft, field: x.Field.Name}, to))
 		}
 		return s
 	case *cond.Compare:
 		a, _ := cc.operand(x.X)
 		b, _ := cc.operand(x.Y)
-		if (x.Op == "==" || x.Op == "!=") && hasEqual(a.typ) && b.kind != "nil" && b.kind != "lit" {
-			s := cc.operandCode(a).Dot("Equal").Call(cc.operandCode(b))
-			if x.Op == "!=" {
-				return jen.Op("!").Add(s)
+		switch x.Op {
+		case "==":
+			return cc.eq(a, b)
+		case "!=":
+			if hasEqual(a.typ) && b.kind != "nil" || hasEqual(b.typ) && a.kind != "nil" {
+				return jen.Op("!").Add(cc.eq(a, b))
 			}
-			return s
 		}
 		return cc.operandCode(a).Op(x.Op).Add(cc.operandCode(b))
 	case *cond.In:
@@ -365,7 +388,7 @@ func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
 		var s *jen.Statement
 		for i, v := range x.Values {
 			vo, _ := cc.value(v)
-			t := cc.operandCode(a).Op("==").Add(cc.operandCode(vo))
+			t := cc.eq(a, vo)
 			if i == 0 {
 				s = t
 			} else {
@@ -400,14 +423,21 @@ func (cc *condCompiler) sub(x cond.Expr, parent string) *jen.Statement {
 	return cc.code(x)
 }
 
-func (cc *condCompiler) eq(lhs *jen.Statement, v operand, _ string) *jen.Statement {
-	if v.kind == "lit" && v.lit.Kind == cond.Bool {
-		if v.lit.Text == "true" {
-			return lhs
+// eq renders a == b with the field's equality: its Equal method when it
+// has one, a bare bool for comparisons with true and false.
+func (cc *condCompiler) eq(a, b operand) *jen.Statement {
+	switch {
+	case hasEqual(a.typ) && b.kind != "nil":
+		return cc.operandCode(a).Dot("Equal").Call(cc.operandCode(b))
+	case hasEqual(b.typ) && a.kind != "nil":
+		return cc.operandCode(b).Dot("Equal").Call(cc.operandCode(a))
+	case b.kind == "lit" && b.lit.Kind == cond.Bool:
+		if b.lit.Text == "true" {
+			return cc.operandCode(a)
 		}
-		return jen.Op("!").Add(lhs)
+		return jen.Op("!").Add(cc.operandCode(a))
 	}
-	return lhs.Op("==").Add(cc.operandCode(v))
+	return cc.operandCode(a).Op("==").Add(cc.operandCode(b))
 }
 
 func (cc *condCompiler) operandCode(o operand) *jen.Statement {

@@ -128,12 +128,12 @@ func diffLines(a, b []string) []diffOp {
 			ops = append(ops, diffOp{' ', pre + i, pre + j})
 			i++
 			j++
-		case j < len(bm) && (i == len(am) || lcs[i][j+1] >= lcs[i+1][j]):
-			ops = append(ops, diffOp{'+', pre + i, pre + j})
-			j++
-		default:
+		case i < len(am) && (j == len(bm) || lcs[i+1][j] >= lcs[i][j+1]):
 			ops = append(ops, diffOp{'-', pre + i, pre + j})
 			i++
+		default:
+			ops = append(ops, diffOp{'+', pre + i, pre + j})
+			j++
 		}
 	}
 	for k := range suf {

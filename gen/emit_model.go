@@ -111,21 +111,22 @@ func (e *emitter) emitModel(m *model) {
 	for _, fd := range m.Fields {
 		cases = append(cases, jen.Case(jen.Id(m.fieldConst(fd))).Block(jen.Return(jen.Id("c").Dot(fd.Name+"Changed").Call())))
 	}
-	f.Comment("FieldChanged reports whether the field differs between Old and New.")
-	f.Func().Add(recv()).Id("FieldChanged").Params(jen.Id("f").Id(fieldT)).Bool().Block(
-		jen.Switch(jen.Id("f")).Block(cases...),
-		jen.Return(jen.False()),
-	)
+	fieldChangedBody := []jen.Code{jen.Return(jen.False())}
+	if len(cases) > 0 {
+		fieldChangedBody = []jen.Code{jen.Switch(jen.Id("f")).Block(cases...), jen.Return(jen.False())}
+	}
+	f.Comment("fieldChanged reports whether the field differs between Old and New.")
+	f.Func().Add(recv()).Id("fieldChanged").Params(jen.Id("f").Id(fieldT)).Bool().Block(fieldChangedBody...)
 	f.Comment("Changed reports whether any of the fields changed; with no fields, whether any tracked field did.")
 	f.Func().Add(recv()).Id("Changed").Params(jen.Id("fields").Op("...").Id(fieldT)).Bool().Block(
 		jen.If(jen.Len(jen.Id("fields")).Op("==").Lit(0)).Block(
 			jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-				jen.If(jen.Id("c").Dot("FieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(jen.Return(jen.True())),
+				jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(jen.Return(jen.True())),
 			),
 			jen.Return(jen.False()),
 		),
 		jen.For(jen.List(jen.Id("_"), jen.Id("f")).Op(":=").Range().Id("fields")).Block(
-			jen.If(jen.Id("c").Dot("FieldChanged").Call(jen.Id("f"))).Block(jen.Return(jen.True())),
+			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id("f"))).Block(jen.Return(jen.True())),
 		),
 		jen.Return(jen.False()),
 	)
@@ -133,7 +134,7 @@ func (e *emitter) emitModel(m *model) {
 	f.Func().Add(recv()).Id("ChangedFields").Params().Index().Id(fieldT).Block(
 		jen.Var().Id("fs").Index().Id(fieldT),
 		jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-			jen.If(jen.Id("c").Dot("FieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
+			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
 				jen.Id("fs").Op("=").Append(jen.Id("fs"), jen.Id(fieldT).Call(jen.Id("f"))),
 			),
 		),
@@ -143,7 +144,7 @@ func (e *emitter) emitModel(m *model) {
 	f.Func().Add(recv()).Id("ChangedSet").Params().Add(e.rt("FieldSet")).Block(
 		jen.Var().Id("s").Add(e.rt("FieldSet")),
 		jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-			jen.If(jen.Id("c").Dot("FieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
+			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
 				jen.Id("s").Dot("Add").Call(jen.Uint16().Call(jen.Id("f"))),
 			),
 		),

@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"go/types"
+	"strings"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -23,6 +24,16 @@ func sel(base string, names ...string) expr {
 
 func deref(x expr) expr { return func() *jen.Statement { return jen.Op("*").Add(x()) } }
 
+// receiver renders x for a method call, in parentheses when it is a
+// dereference (*p).Equal(...).
+func receiver(x expr) *jen.Statement {
+	s := x()
+	if strings.HasPrefix(fmt.Sprintf("%#v", s), "*") {
+		return jen.Parens(s)
+	}
+	return s
+}
+
 // simpleEq reports whether == is the right equality for t.
 func simpleEq(t types.Type) bool {
 	if hasEqual(t) {
@@ -42,7 +53,7 @@ func simpleEq(t types.Type) bool {
 // a larger expression.
 func (e *emitter) equal(t types.Type, a, b expr, depth int) (code *jen.Statement, compound bool) {
 	if hasEqual(t) {
-		return a().Dot("Equal").Call(b()), false
+		return receiver(a).Dot("Equal").Call(b()), false
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:

@@ -54,6 +54,16 @@ func (d *diags) errorf(pos token.Pos, format string, args ...any) {
 	d.list = append(d.list, Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
+// fileError reports an error about a whole file, at its first line.
+func (d *diags) fileError(path string, err error) {
+	name := path
+	if rel, rerr := filepath.Rel(d.dir, path); rerr == nil && !strings.HasPrefix(rel, "..") {
+		name = filepath.ToSlash(rel)
+	}
+	msg := strings.TrimPrefix(err.Error(), path+" ")
+	d.list = append(d.list, Error{Pos: token.Position{Filename: name, Line: 1, Column: 1}, Msg: msg})
+}
+
 // err returns the sorted, de-duplicated list, or nil.
 func (d *diags) err() error {
 	if len(d.list) == 0 {

@@ -108,12 +108,17 @@ func Generate(cfg Config) (*Result, error) {
 	}
 	slices.Sort(order)
 	models := map[string][]*model{} // by package path
+	failed := map[string]bool{}     // "path.Name" of models with errors
 	var triggerPkgs []string
 	for _, path := range order {
 		p := pkgs[path]
-		if ms := findModels(p, d); len(ms) > 0 {
+		ms, bad := findModels(p, d)
+		if len(ms) > 0 {
 			models[path] = ms
 			logf("%s: %d models", path, len(ms))
+		}
+		for _, name := range bad {
+			failed[path+"."+name] = true
 		}
 		if hasTriggerFuncs(p) && slices.ContainsFunc(roots, func(r *pkgInfo) bool { return r.path == path }) {
 			triggerPkgs = append(triggerPkgs, path)
@@ -123,12 +128,9 @@ func Generate(cfg Config) (*Result, error) {
 	for _, path := range order {
 		if len(models[path]) > 0 || slices.Contains(triggerPkgs, path) {
 			if err := checkOwned(pkgs[path].output()); err != nil {
-				d.list = append(d.list, Error{Msg: err.Error()})
+				d.fileError(pkgs[path].output(), err)
 			}
 		}
-	}
-	if err := d.err(); err != nil {
-		return nil, err
 	}
 
 	emitters := map[string]*emitter{}
@@ -175,9 +177,12 @@ func Generate(cfg Config) (*Result, error) {
 			}
 		}
 		for _, p := range tpkgs {
-			ts := findTriggers(p, byPkg, d)
+			ts := findTriggers(p, byPkg, failed, d)
 			triggers = append(triggers, ts...)
 			logf("%s: %d triggers", p.path, len(ts))
+			if pos, ok := p.declared("Register"); ok {
+				d.errorf(pos, "Register collides with the function triggergen generates for the triggers of package %s; rename it", p.name)
+			}
 			if len(ts) > 0 {
 				emitterFor(p).emitRegister(p, ts)
 			}

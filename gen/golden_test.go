@@ -142,6 +142,9 @@ func runGolden(t *testing.T, path, root string) {
 		return
 	}
 	require.NotNil(t, res)
+	if c.errors != nil && !*update {
+		t.Fatalf("Generate succeeded, want errors:\n%s", *c.errors)
+	}
 
 	got := map[string][]byte{}
 	for _, f := range res.Files {
@@ -176,24 +179,24 @@ func runGolden(t *testing.T, path, root string) {
 	require.NoError(t, err, "Run -check after writing the output")
 	assert.False(t, rr.Stale, "Run -check reports stale files right after writing them:\n%s", stdout.String())
 
+	if !*update {
+		compareWant(t, c, got)
+	}
 	if !testing.Short() {
-		goCmd(t, dir, "build", "./...")
-		goCmd(t, dir, "vet", "./...")
-		if c.hasBehaviourTest() {
-			goCmd(t, dir, "test", "-count=1", "./...")
-		}
+		// Each step only when the one before passed, so that a compile
+		// error is reported once.
+		_ = goCmd(t, dir, "build", "./...") && goCmd(t, dir, "vet", "./...") &&
+			(!c.hasBehaviourTest() || goCmd(t, dir, "test", "-count=1", "./..."))
 	}
-	if t.Failed() {
-		return
-	}
-
-	if *update {
+	if *update && !t.Failed() {
 		c.rewrite(t, got, nil)
-		return
 	}
-	if c.errors != nil {
-		t.Fatalf("Generate succeeded, want errors:\n%s", *c.errors)
-	}
+}
+
+// compareWant reports differences between the generated files and the
+// case's want sections.
+func compareWant(t *testing.T, c *goldenCase, got map[string][]byte) {
+	t.Helper()
 	for _, p := range sortedKeys(got) {
 		want, ok := c.want[p]
 		if !ok {
@@ -243,7 +246,8 @@ func goEnv() []string {
 	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 }
 
-func goCmd(t *testing.T, dir string, args ...string) {
+// goCmd runs the go command in dir and reports whether it succeeded.
+func goCmd(t *testing.T, dir string, args ...string) bool {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
@@ -251,7 +255,9 @@ func goCmd(t *testing.T, dir string, args ...string) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("go %s in the temp module: %v\n%s", strings.Join(args, " "), err, scrub(string(out), dir))
+		return false
 	}
+	return true
 }
 
 // checkGenerated asserts what every generated file must be: headed by the
@@ -261,9 +267,12 @@ func checkGenerated(t *testing.T, name string, src []byte, dir string) {
 	t.Helper()
 	first, _, _ := bytes.Cut(src, []byte("\n"))
 	assert.Equal(t, Header, string(first), "%s: first line", name)
-	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments|parser.PackageClauseOnly)
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments)
 	if assert.NoError(t, err, "%s: parse", name) {
 		assert.True(t, ast.IsGenerated(f), "%s: ast.IsGenerated is false", name)
+		for _, n := range undocumented(f) {
+			t.Errorf("%s: exported %s has no doc comment (STYLE item 12)", name, n)
+		}
 	}
 	formatted, err := format.Source(src)
 	if assert.NoError(t, err, "%s: go/format", name) {
@@ -271,6 +280,48 @@ func checkGenerated(t *testing.T, name string, src []byte, dir string) {
 			unifiedDiff("got", "gofmt", string(src), string(formatted)))
 	}
 	assert.NotContains(t, string(src), dir, "%s mentions the temp module's absolute path", name)
+}
+
+// undocumented returns the exported top-level names, methods and struct
+// fields of f that have no doc comment. A group's doc covers its specs.
+func undocumented(f *ast.File) []string {
+	var out []string
+	fields := func(typeName string, st *ast.StructType) {
+		for _, fl := range st.Fields.List {
+			for _, id := range fl.Names {
+				if id.IsExported() && fl.Doc == nil && fl.Comment == nil {
+					out = append(out, typeName+"."+id.Name)
+				}
+			}
+		}
+	}
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Name.IsExported() && d.Doc == nil {
+				out = append(out, d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch sp := spec.(type) {
+				case *ast.TypeSpec:
+					if sp.Name.IsExported() && sp.Doc == nil && d.Doc == nil {
+						out = append(out, sp.Name.Name)
+					}
+					if st, ok := sp.Type.(*ast.StructType); ok && sp.Name.IsExported() {
+						fields(sp.Name.Name, st)
+					}
+				case *ast.ValueSpec:
+					for _, id := range sp.Names {
+						if id.IsExported() && sp.Doc == nil && d.Doc == nil {
+							out = append(out, id.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // checkErrorList asserts the properties every reported error list has:

@@ -47,10 +47,23 @@ func (p *pkgInfo) userFiles() []*ast.File {
 	return fs
 }
 
-// declared reports whether a user file declares name at package level.
+// declared reports whether a user file declares name at package level,
+// and where its name is.
 func (p *pkgInfo) declared(name string) (token.Pos, bool) {
 	for _, f := range p.userFiles() {
 		if obj := f.Scope.Lookup(name); obj != nil {
+			switch d := obj.Decl.(type) {
+			case *ast.FuncDecl:
+				return d.Name.Pos(), true
+			case *ast.TypeSpec:
+				return d.Name.Pos(), true
+			case *ast.ValueSpec:
+				for _, n := range d.Names {
+					if n.Name == name {
+						return n.Pos(), true
+					}
+				}
+			}
 			if n, ok := obj.Decl.(interface{ Pos() token.Pos }); ok {
 				return n.Pos(), true
 			}
@@ -91,7 +104,11 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 	for _, p := range pkgs {
 		if len(p.GoFiles) == 0 || p.Types == nil || len(p.Syntax) == 0 {
 			for _, e := range p.Errors {
-				errs = append(errs, e.Error())
+				if e.Pos != "" && e.Pos != "-" {
+					errs = append(errs, l.relative(e.Pos)+": "+e.Msg)
+				} else {
+					errs = append(errs, e.Msg)
+				}
 			}
 			if len(p.Errors) == 0 {
 				errs = append(errs, fmt.Sprintf("package %s: no Go files", p.PkgPath))
@@ -102,7 +119,7 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 			// Type and compile errors are expected while generated code is
 			// missing or stale; a file that does not parse is not.
 			if e.Kind == packages.ParseError && !strings.Contains(e.Pos, OutputName) {
-				errs = append(errs, e.Error())
+				errs = append(errs, l.relative(e.Pos)+": "+e.Msg)
 			}
 		}
 		dir := ""
@@ -117,6 +134,19 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 	}
 	slices.SortFunc(out, func(a, b *pkgInfo) int { return strings.Compare(a.path, b.path) })
 	return out, nil
+}
+
+// relative rewrites a "file:line:col" position relative to the loader's
+// directory.
+func (l *loader) relative(pos string) string {
+	file, rest, _ := strings.Cut(pos, ":")
+	if rel, err := filepath.Rel(l.cfg.Dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		file = filepath.ToSlash(rel)
+	}
+	if rest == "" {
+		return file
+	}
+	return file + ":" + rest
 }
 
 // typeErrors returns the package's type errors, for messages that need them.
@@ -141,7 +171,7 @@ func checkOwned(path string) error {
 		return err
 	}
 	if !isGenerated(data) {
-		return fmt.Errorf("%s exists and was not written by triggergen (its first line is not %q); rename or remove it", path, Header)
+		return fmt.Errorf("%s exists and was not written by triggergen (its first line is not %q): rename or remove it", path, Header)
 	}
 	return nil
 }

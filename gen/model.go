@@ -42,9 +42,9 @@ type customEvent struct {
 // Event returns the constant name of a custom event: M + CamelCase(name).
 func (m *model) eventConst(e customEvent) string { return m.Name + camelCase(e.Name) }
 
-// findModels returns the //trigger:model structs of a package.
-func findModels(p *pkgInfo, d *diags) []*model {
-	var ms []*model
+// findModels returns the //trigger:model structs of a package, and the
+// names of those with errors.
+func findModels(p *pkgInfo, d *diags) (ms []*model, failed []string) {
 	for _, file := range p.userFiles() {
 		for _, decl := range file.Decls {
 			gd, ok := decl.(*ast.GenDecl)
@@ -73,12 +73,14 @@ func findModels(p *pkgInfo, d *diags) []*model {
 				}
 				if m := analyseModel(p, ts, doc, *md, d); m != nil {
 					ms = append(ms, m)
+				} else {
+					failed = append(failed, ts.Name.Name)
 				}
 			}
 		}
 	}
 	slices.SortFunc(ms, func(a, b *model) int { return strings.Compare(a.Name, b.Name) })
-	return ms
+	return ms, failed
 }
 
 func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md directive, d *diags) *model {
@@ -86,7 +88,7 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 	ok := true
 	if ts.TypeParams != nil {
 		d.errorf(ts.Name.Pos(), "model %s: generic types cannot be models", m.Name)
-		ok = false
+		return nil
 	}
 	if !ast.IsExported(m.Name) {
 		d.errorf(ts.Name.Pos(), "model %s: the type must be exported", m.Name)
@@ -145,10 +147,24 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 		d.errorf(ts.Name.Pos(), "model %s has %d tracked fields; at most %d are allowed: tag the others trigger:\"-\"", m.Name, len(m.Fields), runtime.MaxFields)
 		ok = false
 	}
+	qf := types.RelativeTo(p.types)
 	for _, f := range m.Fields {
-		if err := checkComparable(f.Type); err != nil {
-			d.errorf(f.Pos, "field %s of %s: %v: add the tag trigger:\"-\" to stop tracking it, or give its type a method Equal(%s) bool",
-				f.Name, m.Name, err, types.TypeString(f.Type, types.RelativeTo(p.types)))
+		if err := checkComparable(f.Type, qf); err != nil {
+			fix := "add the tag trigger:\"-\" to stop tracking it"
+			if n, isNamed := f.Type.(*types.Named); isNamed {
+				fix += fmt.Sprintf(", or give %s a method Equal(%s) bool", n.Obj().Name(), types.TypeString(f.Type, qf))
+			} else {
+				fix += ", or use a named type with a method Equal(T) bool"
+			}
+			d.errorf(f.Pos, "field %s of %s: %v: %s", f.Name, m.Name, err, fix)
+			ok = false
+		}
+	}
+	for i := range st.NumFields() {
+		v := st.Field(i)
+		if lp := lockPath(v.Type(), 0); lp != "" {
+			d.errorf(v.Pos(), "field %s of %s holds a lock by value (%s): Snapshot%s copies the struct, which would copy the lock; hold it by pointer or keep it out of the model",
+				v.Name(), m.Name, lp, m.Name)
 			ok = false
 		}
 	}
@@ -298,9 +314,9 @@ func hasEqual(t types.Type) bool {
 
 // checkComparable reports why values of t cannot be compared by the
 // generated equality, or nil.
-func checkComparable(t types.Type) error { return comparableIn(t, false) }
+func checkComparable(t types.Type, qf types.Qualifier) error { return comparableIn(t, false, qf) }
 
-func comparableIn(t types.Type, nested bool) error {
+func comparableIn(t types.Type, nested bool, qf types.Qualifier) error {
 	if hasEqual(t) {
 		return nil
 	}
@@ -308,17 +324,17 @@ func comparableIn(t types.Type, nested bool) error {
 	case *types.Basic:
 		return nil
 	case *types.Pointer:
-		return comparableIn(u.Elem(), nested)
+		return comparableIn(u.Elem(), nested, qf)
 	case *types.Slice:
 		if nested {
 			return fmt.Errorf("a slice inside a slice or map cannot be compared")
 		}
-		return comparableIn(u.Elem(), true)
+		return comparableIn(u.Elem(), true, qf)
 	case *types.Map:
 		if nested {
 			return fmt.Errorf("a map inside a slice or map cannot be compared")
 		}
-		return comparableIn(u.Elem(), true)
+		return comparableIn(u.Elem(), true, qf)
 	case *types.Interface:
 		return fmt.Errorf("an interface cannot be compared safely")
 	case *types.Signature:
@@ -327,16 +343,66 @@ func comparableIn(t types.Type, nested bool) error {
 		return nil
 	case *types.Array, *types.Struct:
 		if !types.Comparable(t) {
-			return fmt.Errorf("%s is not comparable with ==", types.TypeString(t, nil))
+			return fmt.Errorf("%s is not comparable with ==", types.TypeString(t, qf))
 		}
 		if hasInterface(u, 0) {
-			return fmt.Errorf("%s holds an interface, which cannot be compared safely", types.TypeString(t, nil))
+			return fmt.Errorf("%s holds an interface, which cannot be compared safely", types.TypeString(t, qf))
+		}
+		if hasPointer(u, 0) {
+			return fmt.Errorf("%s holds a pointer, which == would compare by address, not by pointee", types.TypeString(t, qf))
 		}
 		return nil
 	case *types.TypeParam:
 		return fmt.Errorf("a type parameter cannot be compared")
 	}
-	return fmt.Errorf("type %s cannot be compared", types.TypeString(t, nil))
+	return fmt.Errorf("type %s cannot be compared", types.TypeString(t, qf))
+}
+
+// hasPointer reports whether a comparable composite holds a pointer
+// outside a nested type with its own Equal method.
+func hasPointer(t types.Type, depth int) bool {
+	if depth > 8 || (depth > 0 && hasEqual(t)) {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		return depth > 0
+	case *types.Array:
+		return hasPointer(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if hasPointer(u.Field(i).Type(), depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lockPath returns the path to a lock (a value whose pointer has Lock and
+// Unlock methods, like sync.Mutex) held by value in t, or "".
+func lockPath(t types.Type, depth int) string {
+	if depth > 8 {
+		return ""
+	}
+	if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+		return ""
+	}
+	ms := types.NewMethodSet(types.NewPointer(t))
+	if ms.Lookup(nil, "Lock") != nil && ms.Lookup(nil, "Unlock") != nil {
+		return types.TypeString(t, nil)
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Array:
+		return lockPath(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if p := lockPath(u.Field(i).Type(), depth+1); p != "" {
+				return u.Field(i).Name() + " (" + p + ")"
+			}
+		}
+	}
+	return ""
 }
 
 // hasInterface reports whether a comparable composite holds an interface

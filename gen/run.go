@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 )
 
@@ -32,6 +31,14 @@ type RunResult struct {
 // Nothing is written when any error is found.
 func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 	var rr RunResult
+	if cfg.Dir == "" {
+		cfg.Dir = "."
+	}
+	abs, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return rr, err
+	}
+	cfg.Dir = abs
 	res, err := Generate(cfg)
 	if err != nil {
 		return rr, err
@@ -44,11 +51,7 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 		}
 		path := opts.Doc
 		if !filepath.IsAbs(path) {
-			base := cfg.Dir
-			if base == "" {
-				base, _ = os.Getwd()
-			}
-			path = filepath.Join(base, path)
+			path = filepath.Join(cfg.Dir, path)
 		}
 		files = append(files, File{Path: path, Content: md})
 	}
@@ -58,11 +61,7 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 		}
 	}
 	if opts.Check {
-		dir := cfg.Dir
-		if dir == "" {
-			dir, _ = os.Getwd()
-		}
-		diff, err := Check(files, dir)
+		diff, err := Check(files, cfg.Dir)
 		if err != nil {
 			return rr, err
 		}

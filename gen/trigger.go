@@ -330,10 +330,10 @@ func importPath(p *pkgInfo, f *ast.File, name string) (string, bool) {
 
 // findTriggers analyses the trigger functions of a package loaded with the
 // new model code in place.
-func findTriggers(p *pkgInfo, models map[string]*model, d *diags) []*trigger {
+func findTriggers(p *pkgInfo, models map[string]*model, failed map[string]bool, d *diags) []*trigger {
 	var ts []*trigger
 	for _, tf := range triggerFuncs(p) {
-		if t := analyseTrigger(p, tf.file, tf.fn, models, d); t != nil {
+		if t := analyseTrigger(p, tf.file, tf.fn, models, failed, d); t != nil {
 			ts = append(ts, t)
 		}
 	}
@@ -341,7 +341,7 @@ func findTriggers(p *pkgInfo, models map[string]*model, d *diags) []*trigger {
 	return ts
 }
 
-func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[string]*model, d *diags) *trigger {
+func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[string]*model, failed map[string]bool, d *diags) *trigger {
 	nerr := len(d.list)
 	r := parseTrigger(directives(fd.Doc), d)
 	if fd.Recv != nil {
@@ -365,7 +365,7 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 	if r.modelRef.Text == "" {
 		return nil
 	}
-	t.Model = resolveModel(p, file, fd, r.modelRef, models, d)
+	t.Model = resolveModel(p, file, fd, r.modelRef, models, failed, d)
 	if t.Model == nil {
 		return nil
 	}
@@ -444,7 +444,7 @@ func sourcePath(p *pkgInfo, filename string) string {
 }
 
 // resolveModel finds the model named by //trigger:on.
-func resolveModel(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, ref word, models map[string]*model, d *diags) *model {
+func resolveModel(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, ref word, models map[string]*model, failed map[string]bool, d *diags) *model {
 	qual, name, qualified := strings.Cut(ref.Text, ".")
 	if !qualified {
 		name, qual = qual, ""
@@ -459,21 +459,38 @@ func resolveModel(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, ref word, models
 		candidates = []string{path}
 	} else {
 		candidates = []string{p.path}
-		// The package of the change parameter's type.
+		// The packages of the parameters' types.
 		if obj, ok := p.info.Defs[fd.Name].(*types.Func); ok {
 			sig := obj.Type().(*types.Signature)
-			if sig.Params().Len() == 2 {
-				if ptr, ok := sig.Params().At(1).Type().(*types.Pointer); ok {
-					if n, ok := ptr.Elem().(*types.Named); ok && n.Obj().Pkg() != nil {
-						candidates = append(candidates, n.Obj().Pkg().Path())
-					}
+			for i := range sig.Params().Len() {
+				t := sig.Params().At(i).Type()
+				if ptr, ok := t.(*types.Pointer); ok {
+					t = ptr.Elem()
+				}
+				if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil {
+					candidates = append(candidates, n.Obj().Pkg().Path())
 				}
 			}
 		}
 	}
 	for _, path := range candidates {
+		if failed[path+"."+name] {
+			return nil // its own errors are reported
+		}
 		if m, ok := models[path+"."+name]; ok {
 			return m
+		}
+	}
+	if !qualified {
+		// A model of that name in exactly one of the packages loaded.
+		var found []*model
+		for _, m := range models {
+			if m.Name == name {
+				found = append(found, m)
+			}
+		}
+		if len(found) == 1 {
+			return found[0]
 		}
 	}
 	var known []string

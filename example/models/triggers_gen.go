@@ -108,8 +108,8 @@ func (c *SaleChange) SoldAtWas() time.Time {
 	return c.Old.SoldAt
 }
 
-// FieldChanged reports whether the field differs between Old and New.
-func (c *SaleChange) FieldChanged(f SaleField) bool {
+// fieldChanged reports whether the field differs between Old and New.
+func (c *SaleChange) fieldChanged(f SaleField) bool {
 	switch f {
 	case SaleFieldID:
 		return c.IDChanged()
@@ -129,14 +129,14 @@ func (c *SaleChange) FieldChanged(f SaleField) bool {
 func (c *SaleChange) Changed(fields ...SaleField) bool {
 	if len(fields) == 0 {
 		for f := range len(saleFieldNames) {
-			if c.FieldChanged(SaleField(f)) {
+			if c.fieldChanged(SaleField(f)) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, f := range fields {
-		if c.FieldChanged(f) {
+		if c.fieldChanged(f) {
 			return true
 		}
 	}
@@ -147,7 +147,7 @@ func (c *SaleChange) Changed(fields ...SaleField) bool {
 func (c *SaleChange) ChangedFields() []SaleField {
 	var fs []SaleField
 	for f := range len(saleFieldNames) {
-		if c.FieldChanged(SaleField(f)) {
+		if c.fieldChanged(SaleField(f)) {
 			fs = append(fs, SaleField(f))
 		}
 	}
@@ -158,7 +158,7 @@ func (c *SaleChange) ChangedFields() []SaleField {
 func (c *SaleChange) ChangedSet() runtime.FieldSet {
 	var s runtime.FieldSet
 	for f := range len(saleFieldNames) {
-		if c.FieldChanged(SaleField(f)) {
+		if c.fieldChanged(SaleField(f)) {
 			s.Add(uint16(f))
 		}
 	}
@@ -413,8 +413,8 @@ func (c *ShopChange) UpdatedAtWas() time.Time {
 	return c.Old.UpdatedAt
 }
 
-// FieldChanged reports whether the field differs between Old and New.
-func (c *ShopChange) FieldChanged(f ShopField) bool {
+// fieldChanged reports whether the field differs between Old and New.
+func (c *ShopChange) fieldChanged(f ShopField) bool {
 	switch f {
 	case ShopFieldID:
 		return c.IDChanged()
@@ -442,14 +442,14 @@ func (c *ShopChange) FieldChanged(f ShopField) bool {
 func (c *ShopChange) Changed(fields ...ShopField) bool {
 	if len(fields) == 0 {
 		for f := range len(shopFieldNames) {
-			if c.FieldChanged(ShopField(f)) {
+			if c.fieldChanged(ShopField(f)) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, f := range fields {
-		if c.FieldChanged(f) {
+		if c.fieldChanged(f) {
 			return true
 		}
 	}
@@ -460,7 +460,7 @@ func (c *ShopChange) Changed(fields ...ShopField) bool {
 func (c *ShopChange) ChangedFields() []ShopField {
 	var fs []ShopField
 	for f := range len(shopFieldNames) {
-		if c.FieldChanged(ShopField(f)) {
+		if c.fieldChanged(ShopField(f)) {
 			fs = append(fs, ShopField(f))
 		}
 	}
@@ -471,7 +471,7 @@ func (c *ShopChange) ChangedFields() []ShopField {
 func (c *ShopChange) ChangedSet() runtime.FieldSet {
 	var s runtime.FieldSet
 	for f := range len(shopFieldNames) {
-		if c.FieldChanged(ShopField(f)) {
+		if c.fieldChanged(ShopField(f)) {
 			s.Add(uint16(f))
 		}
 	}
@@ -748,8 +748,8 @@ func (c *SimCardChange) TagsWas() []string {
 	return c.Old.Tags
 }
 
-// FieldChanged reports whether the field differs between Old and New.
-func (c *SimCardChange) FieldChanged(f SimCardField) bool {
+// fieldChanged reports whether the field differs between Old and New.
+func (c *SimCardChange) fieldChanged(f SimCardField) bool {
 	switch f {
 	case SimCardFieldID:
 		return c.IDChanged()
@@ -779,14 +779,14 @@ func (c *SimCardChange) FieldChanged(f SimCardField) bool {
 func (c *SimCardChange) Changed(fields ...SimCardField) bool {
 	if len(fields) == 0 {
 		for f := range len(simCardFieldNames) {
-			if c.FieldChanged(SimCardField(f)) {
+			if c.fieldChanged(SimCardField(f)) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, f := range fields {
-		if c.FieldChanged(f) {
+		if c.fieldChanged(f) {
 			return true
 		}
 	}
@@ -797,7 +797,7 @@ func (c *SimCardChange) Changed(fields ...SimCardField) bool {
 func (c *SimCardChange) ChangedFields() []SimCardField {
 	var fs []SimCardField
 	for f := range len(simCardFieldNames) {
-		if c.FieldChanged(SimCardField(f)) {
+		if c.fieldChanged(SimCardField(f)) {
 			fs = append(fs, SimCardField(f))
 		}
 	}
@@ -808,7 +808,7 @@ func (c *SimCardChange) ChangedFields() []SimCardField {
 func (c *SimCardChange) ChangedSet() runtime.FieldSet {
 	var s runtime.FieldSet
 	for f := range len(simCardFieldNames) {
-		if c.FieldChanged(SimCardField(f)) {
+		if c.fieldChanged(SimCardField(f)) {
 			s.Add(uint16(f))
 		}
 	}
@@ -1023,8 +1023,8 @@ func (c *TransferChange) HistoryWas() []string {
 	return c.Old.History
 }
 
-// FieldChanged reports whether the field differs between Old and New.
-func (c *TransferChange) FieldChanged(f TransferField) bool {
+// fieldChanged reports whether the field differs between Old and New.
+func (c *TransferChange) fieldChanged(f TransferField) bool {
 	switch f {
 	case TransferFieldID:
 		return c.IDChanged()
@@ -1046,14 +1046,14 @@ func (c *TransferChange) FieldChanged(f TransferField) bool {
 func (c *TransferChange) Changed(fields ...TransferField) bool {
 	if len(fields) == 0 {
 		for f := range len(transferFieldNames) {
-			if c.FieldChanged(TransferField(f)) {
+			if c.fieldChanged(TransferField(f)) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, f := range fields {
-		if c.FieldChanged(f) {
+		if c.fieldChanged(f) {
 			return true
 		}
 	}
@@ -1064,7 +1064,7 @@ func (c *TransferChange) Changed(fields ...TransferField) bool {
 func (c *TransferChange) ChangedFields() []TransferField {
 	var fs []TransferField
 	for f := range len(transferFieldNames) {
-		if c.FieldChanged(TransferField(f)) {
+		if c.fieldChanged(TransferField(f)) {
 			fs = append(fs, TransferField(f))
 		}
 	}
@@ -1075,7 +1075,7 @@ func (c *TransferChange) ChangedFields() []TransferField {
 func (c *TransferChange) ChangedSet() runtime.FieldSet {
 	var s runtime.FieldSet
 	for f := range len(transferFieldNames) {
-		if c.FieldChanged(TransferField(f)) {
+		if c.fieldChanged(TransferField(f)) {
 			s.Add(uint16(f))
 		}
 	}
