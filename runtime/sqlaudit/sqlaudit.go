@@ -68,7 +68,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -132,10 +131,9 @@ func (r Retention) enabled() bool { return r.MaxRows > 0 || r.MaxAge > 0 }
 // Options configures a Sink. The zero value works for the drivers New can
 // detect; every field has a default.
 type Options struct {
-	// Dialect is the database's dialect; Detect (the zero value) picks it
-	// from the driver's package: a path containing "sqlite" means SQLite,
-	// one containing "pgx", "lib/pq" or "postgres" means PostgreSQL. Any
-	// other driver needs an explicit Dialect.
+	// Dialect is the database's dialect; Detect (the zero value) asks the
+	// database: SQLite answers sqlite_version(), PostgreSQL version(). Any
+	// other database needs an explicit Dialect.
 	Dialect Dialect
 	// Table is the table's name (default "trigger_audit"): a letter or
 	// underscore followed by at most 39 letters, digits or underscores,
@@ -232,7 +230,7 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Sink, error) {
 	}
 	switch opts.Dialect {
 	case Detect:
-		d, err := detect(db)
+		d, err := detect(ctx, db)
 		if err != nil {
 			return nil, err
 		}
@@ -287,23 +285,15 @@ func New(ctx context.Context, db *sql.DB, opts Options) (*Sink, error) {
 }
 
 // detect tells the dialect from the package of db's driver.
-func detect(db *sql.DB) (Dialect, error) {
-	t := reflect.TypeOf(db.Driver())
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	name := "<nil>"
-	if t != nil {
-		name = t.PkgPath() + "." + t.Name()
-	}
-	p := strings.ToLower(name)
-	switch {
-	case strings.Contains(p, "sqlite"):
+func detect(ctx context.Context, db *sql.DB) (Dialect, error) {
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&v); err == nil {
 		return SQLite, nil
-	case strings.Contains(p, "pgx"), strings.Contains(p, "lib/pq"), strings.Contains(p, "postgres"):
+	}
+	if err := db.QueryRowContext(ctx, "SELECT version()").Scan(&v); err == nil && strings.Contains(strings.ToLower(v), "postgres") {
 		return Postgres, nil
 	}
-	return Detect, fmt.Errorf("sqlaudit: cannot tell the SQL dialect of driver %s: set Options.Dialect", name)
+	return Detect, errors.New("sqlaudit: cannot tell the database's SQL dialect (neither sqlite_version() nor a PostgreSQL version() answered): set Options.Dialect")
 }
 
 // Dialect returns the dialect the sink speaks.
