@@ -265,12 +265,19 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 		}
 		return operand{kind: "const", typ: c.Type(), obj: c, pkg: pkg, name: v.Text, lit: v}, true
 	}
-	var fields []string
+	var known []string
 	for _, f := range cc.t.Model.Fields {
-		fields = append(fields, f.Name)
+		known = append(known, f.Name)
+	}
+	for _, pkg := range []*types.Package{cc.t.modelPkg(), cc.p.types} {
+		for _, n := range pkg.Scope().Names() {
+			if _, isConst := pkg.Scope().Lookup(n).(*types.Const); isConst && (pkg == cc.p.types || token.IsExported(n)) {
+				known = append(known, n)
+			}
+		}
 	}
 	msg := fmt.Sprintf("unknown identifier %s: not a tracked field of %s nor a constant of package %s or %s", v.Text, cc.t.Model.Name, cc.t.Model.pkg.name, cc.p.name)
-	if s := nearest(v.Text, fields); s != "" {
+	if s := nearest(v.Text, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
 	cc.errorf(v.Pos(), "%s", msg)
