@@ -143,13 +143,18 @@ func statsDocOf(s Stats) statsDoc {
 // millis returns d in milliseconds, truncated to the microsecond.
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// MarshalJSON encodes the figures with snake_case keys: the counts, the
+// success rate in percent and the durations in milliseconds (mean_ms,
+// p50_ms, p95_ms, max_ms).
+func (s Stats) MarshalJSON() ([]byte, error) { return json.Marshal(statsDocOf(s)) }
+
 // MarshalJSON encodes the metrics with snake_case keys and durations in
 // milliseconds.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	doc := struct {
-		Overall  statsDoc         `json:"overall"`
+		Overall  Stats            `json:"overall"`
 		Triggers []TriggerMetrics `json:"triggers"`
-	}{Overall: statsDocOf(m.Overall), Triggers: m.Triggers}
+	}{Overall: m.Overall, Triggers: m.Triggers}
 	if doc.Triggers == nil {
 		doc.Triggers = []TriggerMetrics{}
 	}

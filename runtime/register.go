@@ -11,30 +11,18 @@ import (
 
 // On registers a per-instance trigger for model's instances in eng. It
 // returns an error, and registers nothing, when the trigger is invalid: an
-// empty or duplicate name, no events, a bulk event or an event the model
-// does not declare, no action, a nil action or condition test, or negative
-// retries or durations.
+// empty or duplicate name, no events, an event listed twice, a bulk event or
+// an event the model does not declare, no action, a nil action or condition
+// test, or negative retries or durations.
 func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 	tr := &trig{
 		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 	}
-	var errs []error
-	for i, a := range t.Actions {
-		if a == nil {
-			errs = append(errs, fmt.Errorf("action %d is nil", i+1))
-		}
-	}
-	if len(t.Actions) == 0 {
-		errs = append(errs, errors.New("no actions"))
-	}
-	errs = append(errs, checkTrigger(model, tr, t.Conditions, false)...)
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("trigger %q: %w", t.Name, err)
-	}
 	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), actions: slices.Clone(t.Actions)}
-	return register(eng, model, e, t.Disabled)
+	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
+	return register(eng, model, e, t.Disabled, errs)
 }
 
 // OnBatch registers a bulk trigger for model in eng; see On for the checks.
@@ -45,21 +33,23 @@ func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, 
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority, bulk: true,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 	}
+	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), batch: slices.Clone(t.Actions)}
+	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
+	return register(eng, model, e, t.Disabled, errs)
+}
+
+// checkActions reports a trigger without actions and its nil actions.
+func checkActions(n int, isNil func(i int) bool) []error {
+	if n == 0 {
+		return []error{errors.New("no actions")}
+	}
 	var errs []error
-	for i, a := range t.Actions {
-		if a == nil {
+	for i := range n {
+		if isNil(i) {
 			errs = append(errs, fmt.Errorf("action %d is nil", i+1))
 		}
 	}
-	if len(t.Actions) == 0 {
-		errs = append(errs, errors.New("no actions"))
-	}
-	errs = append(errs, checkTrigger(model, tr, t.Conditions, true)...)
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("trigger %q: %w", t.Name, err)
-	}
-	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), batch: slices.Clone(t.Actions)}
-	return register(eng, model, e, t.Disabled)
+	return errs
 }
 
 func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Condition[C], bulk bool) []error {
@@ -104,7 +94,11 @@ func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Conditio
 	return errs
 }
 
-func register[M, C, B any](eng *Engine, model *Model[M, C, B], e *entry[M, C, B], disabled bool) error {
+func register[M, C, B any](eng *Engine, model *Model[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
+	errs = append(errs, checkTrigger(model, e.trig, e.conds, e.bulk)...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("trigger %q: %w", e.name, err)
+	}
 	st := stateFor(eng, model)
 	e.handle = model
 	e.enabled.Store(!disabled)

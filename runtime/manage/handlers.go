@@ -20,48 +20,28 @@ const (
 	recentLogs      = 10 // records in details/
 )
 
-// statsDoc is a trigger's execution_stats.
-type statsDoc struct {
-	Executions  int64   `json:"executions"`
-	Successes   int64   `json:"successes"`
-	Failures    int64   `json:"failures"`
-	Skipped     int64   `json:"skipped"`
-	SuccessRate float64 `json:"success_rate"`
-	MeanMS      float64 `json:"mean_ms"`
-	P50MS       float64 `json:"p50_ms"`
-	P95MS       float64 `json:"p95_ms"`
-	MaxMS       float64 `json:"max_ms"`
-}
-
+// millis returns d in milliseconds, truncated to the microsecond.
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func statsOf(s runtime.Stats) statsDoc {
-	return statsDoc{
-		Executions: s.Executions, Successes: s.Successes, Failures: s.Failures, Skipped: s.Skipped,
-		SuccessRate: s.SuccessRate,
-		MeanMS:      millis(s.Mean), P50MS: millis(s.P50), P95MS: millis(s.P95), MaxMS: millis(s.Max),
-	}
-}
 
 // triggerDoc is a trigger in list/ and details/.
 type triggerDoc struct {
-	Name           string   `json:"name"`
-	Model          string   `json:"model"`
-	Events         []string `json:"events"`
-	Enabled        bool     `json:"enabled"`
-	Priority       int      `json:"priority"`
-	Description    string   `json:"description"`
-	Conditions     []string `json:"conditions"`
-	Async          bool     `json:"async"`
-	OnCommit       bool     `json:"on_commit"`
-	ExecutionStats statsDoc `json:"execution_stats"`
+	Name           string        `json:"name"`
+	Model          string        `json:"model"`
+	Events         []string      `json:"events"`
+	Enabled        bool          `json:"enabled"`
+	Priority       int           `json:"priority"`
+	Description    string        `json:"description"`
+	Conditions     []string      `json:"conditions"`
+	Async          bool          `json:"async"`
+	OnCommit       bool          `json:"on_commit"`
+	ExecutionStats runtime.Stats `json:"execution_stats"`
 }
 
 func triggerOf(t runtime.TriggerInfo) triggerDoc {
 	d := triggerDoc{
 		Name: t.Name, Model: t.Model, Events: t.Events, Enabled: t.Enabled, Priority: t.Priority,
 		Description: t.Description, Conditions: t.Conditions, Async: t.Async, OnCommit: t.OnCommit,
-		ExecutionStats: statsOf(t.Stats),
+		ExecutionStats: t.Stats,
 	}
 	if d.Events == nil {
 		d.Events = []string{}
