@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"go/ast"
-	"go/constant"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -466,10 +465,7 @@ func (cc *condCompiler) operandCode(o operand) *jen.Statement {
 	case cond.Bool:
 		return jen.Id(o.lit.Text)
 	}
-	// Numbers: keep the literal as written, validated by the parser.
-	if v := constant.MakeFromLiteral(strings.TrimPrefix(o.lit.Text, "-"), token.FLOAT, 0); v.Kind() == constant.Unknown {
-		return jen.Op(o.lit.Text)
-	}
+	// Numbers: the literal as written, validated by the parser.
 	return jen.Op(o.lit.Text)
 }
 

@@ -148,8 +148,10 @@ func snakeCase(s string) string {
 	var b strings.Builder
 	for i, r := range rs {
 		if unicode.IsUpper(r) {
+			// A plural acronym stays whole: IDs -> ids.
+			plural := i+1 < len(rs) && rs[i+1] == 's' && (i+2 == len(rs) || unicode.IsUpper(rs[i+2]))
 			if i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
-				(i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
+				(i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]) && !plural)) {
 				b.WriteByte('_')
 			}
 			b.WriteRune(unicode.ToLower(r))

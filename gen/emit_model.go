@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/types"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -25,10 +27,20 @@ func (m *model) generatedNames() []string {
 	return names
 }
 
+// generatedMethods returns the methods generated on m's types, by type.
+func (m *model) generatedMethods() map[string][]string {
+	change := []string{"Instance", "Changed", "ChangedFields", "ChangedSet", "fieldChanged"}
+	for _, f := range m.Fields {
+		change = append(change, f.Name+"Changed", f.Name+"Was")
+	}
+	return map[string][]string{m.Name + "Change": change, m.Name + "Field": {"String"}}
+}
+
 func (m *model) fieldConst(f *field) string { return m.Name + "Field" + f.Name }
 
 func (m *model) fieldNamesVar() string {
-	return strings.ToLower(m.Name[:1]) + m.Name[1:] + "FieldNames"
+	r, size := utf8.DecodeRuneInString(m.Name)
+	return string(unicode.ToLower(r)) + m.Name[size:] + "FieldNames"
 }
 
 // emitModel writes the change tracking and lifecycle functions of m.

@@ -39,11 +39,42 @@ func simpleEq(t types.Type) bool {
 	if hasEqual(t) {
 		return false
 	}
-	switch u := t.Underlying().(type) {
-	case *types.Basic:
-		return u.Info()&types.IsFloat == 0
+	switch t.Underlying().(type) {
 	case *types.Pointer, *types.Slice, *types.Map:
 		return false
+	}
+	return !hasFloat(t, 0)
+}
+
+// hasFloat reports whether values of t hold a float that == would compare
+// without NaN equal to NaN.
+func hasFloat(t types.Type, depth int) bool {
+	if depth > 8 || (depth > 0 && hasEqual(t)) {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&types.IsFloat != 0
+	case *types.Array:
+		return hasFloat(u.Elem(), depth+1)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if hasFloat(u.Field(i).Type(), depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// accessible reports whether generated code in the emitter's package can
+// read every field of struct type st.
+func (e *emitter) accessible(st *types.Struct) bool {
+	for i := range st.NumFields() {
+		f := st.Field(i)
+		if !f.Exported() && (f.Pkg() == nil || f.Pkg().Path() != e.path) {
+			return false
+		}
 	}
 	return true
 }
@@ -53,7 +84,12 @@ func simpleEq(t types.Type) bool {
 // a larger expression.
 func (e *emitter) equal(t types.Type, a, b expr, depth int) (code *jen.Statement, compound bool) {
 	if hasEqual(t) {
-		return receiver(a).Dot("Equal").Call(b()), false
+		call := receiver(a).Dot("Equal").Call(b())
+		if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+			// The method is on the pointer type: nil pointers must not reach it.
+			return a().Op("==").Add(b()).Op("||").Add(a()).Op("!=").Nil().Op("&&").Add(b()).Op("!=").Nil().Op("&&").Add(call), true
+		}
+		return call, false
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
@@ -76,6 +112,30 @@ func (e *emitter) equal(t types.Type, a, b expr, depth int) (code *jen.Statement
 			return jen.Qual("maps", "Equal").Call(a(), b()), false
 		}
 		return jen.Qual("maps", "EqualFunc").Call(a(), b(), e.equalFunc(u.Elem(), depth)), false
+	case *types.Array:
+		if hasFloat(t, 0) {
+			slice := func(x expr) *jen.Statement { return receiver(x).Index(jen.Op(":")) }
+			return jen.Qual("slices", "EqualFunc").Call(slice(a), slice(b), e.equalFunc(u.Elem(), depth)), false
+		}
+	case *types.Struct:
+		if hasFloat(t, 0) && e.accessible(u) {
+			var code *jen.Statement
+			for i := range u.NumFields() {
+				name := u.Field(i).Name()
+				fa := func() *jen.Statement { return receiver(a).Dot(name) }
+				fb := func() *jen.Statement { return receiver(b).Dot(name) }
+				part, compound := e.equal(u.Field(i).Type(), fa, fb, depth+1)
+				if compound {
+					part = jen.Parens(part)
+				}
+				if code == nil {
+					code = part
+				} else {
+					code = code.Op("&&").Add(part)
+				}
+			}
+			return code, u.NumFields() > 1
+		}
 	}
 	return a().Op("==").Add(b()), false
 }

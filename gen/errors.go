@@ -15,6 +15,7 @@ type Error struct {
 	Msg string
 }
 
+// Error returns the error as file:line:col: message.
 func (e Error) Error() string {
 	if !e.Pos.IsValid() {
 		return e.Msg
@@ -26,6 +27,7 @@ func (e Error) Error() string {
 // whole so that all errors can be fixed at once.
 type ErrorList []Error
 
+// Error returns every error, one per line.
 func (l ErrorList) Error() string {
 	var b strings.Builder
 	for i, e := range l {

@@ -11,6 +11,7 @@ import (
 	"go/ast"
 	"go/token"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,6 +43,9 @@ type File struct {
 type Result struct {
 	// Files are the generated files, sorted by path.
 	Files []File
+	// Remove lists generated files left in packages that no longer have
+	// models or triggers; Write deletes them.
+	Remove []string
 	// Catalog describes every model and trigger found.
 	Catalog Catalog
 }
@@ -138,7 +142,7 @@ func Generate(cfg Config) (*Result, error) {
 		if e, ok := emitters[p.path]; ok {
 			return e
 		}
-		e := newEmitter(p.path, p.name)
+		e := newEmitter(p)
 		emitters[p.path] = e
 		return e
 	}
@@ -206,6 +210,11 @@ func Generate(cfg Config) (*Result, error) {
 		}
 		res.Files = append(res.Files, File{Path: pkgs[path].output(), Content: src})
 	}
+	for _, p := range roots {
+		if _, ok := emitters[p.path]; !ok && checkOwned(p.output()) == nil && exists(p.output()) {
+			res.Remove = append(res.Remove, p.output())
+		}
+	}
 	return res, nil
 }
 
@@ -216,6 +225,11 @@ func render(e *emitter) ([]byte, error) {
 		return nil, err
 	}
 	return imports.Process(OutputName, buf.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // hasTriggerFuncs reports whether a package has functions with directives.
@@ -237,12 +251,22 @@ func checkModelNames(pkgs map[string]*pkgInfo, models map[string][]*model, d *di
 		p := pkgs[path]
 		seen := map[string]*model{}
 		for _, m := range ms {
+			for recv, names := range m.generatedMethods() {
+				for _, name := range names {
+					if pos, ok := p.declaredMethod(recv, name); ok {
+						d.errorf(pos, "method %s.%s collides with the method triggergen generates; rename it", recv, name)
+					}
+				}
+			}
 			for _, name := range m.generatedNames() {
 				if pos, ok := p.declared(name); ok {
 					d.errorf(pos, "%s collides with the name triggergen generates for model %s; rename it", name, m.Name)
 				}
-				if other, ok := seen[name]; ok && other != m {
+				switch other, ok := seen[name]; {
+				case ok && other != m:
 					d.errorf(m.Pos, "models %s and %s both generate %s; rename one of them", other.Name, m.Name, name)
+				case ok:
+					d.errorf(m.Pos, "model %s would generate %s twice: a custom event's constant repeats another generated name; rename the event", m.Name, name)
 				}
 				seen[name] = m
 			}

@@ -78,6 +78,27 @@ func (p *pkgInfo) declared(name string) (token.Pos, bool) {
 	return token.NoPos, false
 }
 
+// declaredMethod reports whether a user file declares method name on the
+// type recv (or *recv), and where.
+func (p *pkgInfo) declaredMethod(recv, name string) (token.Pos, bool) {
+	for _, f := range p.userFiles() {
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || len(fd.Recv.List) == 0 || fd.Name.Name != name {
+				continue
+			}
+			t := fd.Recv.List[0].Type
+			if star, isStar := t.(*ast.StarExpr); isStar {
+				t = star.X
+			}
+			if id, isIdent := t.(*ast.Ident); isIdent && id.Name == recv {
+				return fd.Name.Pos(), true
+			}
+		}
+	}
+	return token.NoPos, false
+}
+
 // loader loads packages with one configuration.
 type loader struct {
 	cfg  Config

@@ -151,8 +151,10 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 	for _, f := range m.Fields {
 		if err := checkComparable(f.Type, qf); err != nil {
 			fix := "add the tag trigger:\"-\" to stop tracking it"
-			if n, isNamed := f.Type.(*types.Named); isNamed {
+			if n, isNamed := f.Type.(*types.Named); isNamed && n.Obj().Pkg() == p.types {
 				fix += fmt.Sprintf(", or give %s a method Equal(%s) bool", n.Obj().Name(), types.TypeString(f.Type, qf))
+			} else if isNamed {
+				fix += ", or wrap it in a named type of your own with a method Equal(T) bool"
 			} else {
 				fix += ", or use a named type with a method Equal(T) bool"
 			}
@@ -227,7 +229,7 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen m
 					continue
 				}
 			}
-			if est, isStruct := t.Underlying().(*types.Struct); isStruct && !isKey {
+			if est, isStruct := t.Underlying().(*types.Struct); isStruct && !isKey && !hasEqual(t) {
 				if !collectFields(p, m, est, fpath, seen, d) {
 					ok = false
 				}
@@ -361,7 +363,7 @@ func comparableIn(t types.Type, nested bool, qf types.Qualifier) error {
 // hasPointer reports whether a comparable composite holds a pointer
 // outside a nested type with its own Equal method.
 func hasPointer(t types.Type, depth int) bool {
-	if depth > 8 || (depth > 0 && hasEqual(t)) {
+	if depth > 8 || (depth > 0 && hasEqual(t)) || comparesByValue(t) {
 		return false
 	}
 	switch u := t.Underlying().(type) {
@@ -375,6 +377,20 @@ func hasPointer(t types.Type, depth int) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// comparesByValue reports types from packages whose values are designed to
+// be compared with == although they hold pointers (interned handles).
+func comparesByValue(t types.Type) bool {
+	n, ok := t.(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	switch n.Obj().Pkg().Path() {
+	case "net/netip", "unique":
+		return true
 	}
 	return false
 }

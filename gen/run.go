@@ -61,7 +61,7 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 		}
 	}
 	if opts.Check {
-		diff, err := Check(files, cfg.Dir)
+		diff, err := Check(files, res.Remove, cfg.Dir)
 		if err != nil {
 			return rr, err
 		}
@@ -73,6 +73,10 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 	}
 	wrote, err := Write(files)
 	rr.Wrote = wrote
+	if err == nil {
+		err = Remove(res.Remove)
+		rr.Wrote = append(rr.Wrote, res.Remove...)
+	}
 	if opts.Verbose && cfg.Log != nil {
 		for _, w := range wrote {
 			fmt.Fprintf(cfg.Log, "wrote %s\n", w)

@@ -481,6 +481,11 @@ func resolveModel(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, ref word, models
 			return m
 		}
 	}
+	for key := range failed {
+		if strings.HasSuffix(key, "."+name) && (!qualified || key == candidates[0]+"."+name) {
+			return nil // its own errors are reported
+		}
+	}
 	if !qualified {
 		// A model of that name in exactly one of the packages loaded.
 		var found []*model
@@ -580,7 +585,11 @@ func checkTriggerNames(ts []*trigger, d *diags) {
 	for _, t := range ts {
 		if other, ok := byName[t.Name]; ok {
 			op := d.fset.Position(other.Pos)
-			d.errorf(t.Pos, "trigger name %q is already used by %s at %s:%d", t.Name, other.Func, filepath.Base(op.Filename), op.Line)
+			where := op.Filename
+			if rel, err := filepath.Rel(d.dir, where); err == nil && !strings.HasPrefix(rel, "..") {
+				where = filepath.ToSlash(rel)
+			}
+			d.errorf(t.Pos, "trigger name %q is already used by %s at %s:%d", t.Name, other.Func, where, op.Line)
 			continue
 		}
 		byName[t.Name] = t

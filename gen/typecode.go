@@ -1,7 +1,9 @@
 package gen
 
 import (
+	"fmt"
 	"go/types"
+	"path/filepath"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -13,14 +15,35 @@ const runtimePath = "github.com/triggergen/triggergen/runtime"
 type emitter struct {
 	path string // the package being generated
 	file *jen.File
+	pkg  *pkgInfo
 }
 
-func newEmitter(path, name string) *emitter {
-	f := jen.NewFilePathName(path, name)
+func newEmitter(p *pkgInfo) *emitter {
+	f := jen.NewFilePathName(p.path, p.name)
 	f.HeaderComment(Header[3:])
-	f.ImportName(runtimePath, "runtime")
-	f.ImportName("context", "context")
-	return &emitter{path: path, file: f}
+	e := &emitter{path: p.path, file: f, pkg: p}
+	// The packages generated code may use; the others are imported by qual.
+	for _, path := range []string{runtimePath, "context", "errors", "maps", "slices", "strconv", "time"} {
+		e.importAs(path, filepath.Base(path))
+	}
+	return e
+}
+
+// importAs fixes the import name of path: name, or an alias when the
+// package declares name itself.
+func (e *emitter) importAs(path, name string) {
+	if _, taken := e.pkg.declared(name); !taken {
+		e.file.ImportName(path, name)
+		return
+	}
+	alias := name + "pkg"
+	for i := 2; ; i++ {
+		if _, taken := e.pkg.declared(alias); !taken {
+			break
+		}
+		alias = fmt.Sprintf("%spkg%d", name, i)
+	}
+	e.file.ImportAlias(path, alias)
 }
 
 // qual returns a reference to name in package path.
@@ -28,7 +51,7 @@ func (e *emitter) qual(pkg *types.Package, name string) *jen.Statement {
 	if pkg == nil || pkg.Path() == e.path {
 		return jen.Id(name)
 	}
-	e.file.ImportName(pkg.Path(), pkg.Name())
+	e.importAs(pkg.Path(), pkg.Name())
 	return jen.Qual(pkg.Path(), name)
 }
 

@@ -54,10 +54,39 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
+// Remove deletes generated files that have nothing left to generate; it
+// never deletes a file without the generated header.
+func Remove(paths []string) error {
+	for _, path := range paths {
+		if err := checkOwned(path); err != nil {
+			return err
+		}
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Check compares the files with what is on disk and returns a unified diff
-// of every difference, relative to dir; an empty diff means all are current.
-func Check(files []File, dir string) (string, error) {
+// of every difference, relative to dir, including the removal of stale
+// files; an empty diff means all are current.
+func Check(files []File, remove []string, dir string) (string, error) {
 	var out bytes.Buffer
+	for _, path := range remove {
+		old, err := os.ReadFile(path)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			return "", err
+		}
+		name := path
+		if rel, err := filepath.Rel(dir, path); err == nil {
+			name = filepath.ToSlash(rel)
+		}
+		out.WriteString(unifiedDiff("a/"+name, "/dev/null", string(old), ""))
+	}
 	for _, f := range files {
 		old, err := os.ReadFile(f.Path)
 		if err != nil && !os.IsNotExist(err) {

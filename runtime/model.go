@@ -116,4 +116,5 @@ func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load Loader[M]) 
 	st.loadMu.Unlock()
 }
 
+// String returns "model <Name>".
 func (m *Model[M, C, B]) String() string { return fmt.Sprintf("model %s", m.spec.Name) }

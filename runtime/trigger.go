@@ -95,6 +95,7 @@ type TriggerError struct {
 	Err     error
 }
 
+// Error returns "trigger <name>: <error>".
 func (e *TriggerError) Error() string { return "trigger " + e.Trigger + ": " + e.Err.Error() }
 
 // Unwrap returns the trigger's own error.
