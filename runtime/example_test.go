@@ -107,3 +107,37 @@ func ExampleBeginScope() {
 	// insert c2
 	// rollback
 }
+
+// A bulk trigger runs once per bulk operation with the items whose
+// conditions hold.
+func ExampleOnBatch() {
+	ctx := context.Background()
+	eng := runtime.New(runtime.Config{})
+	defer eng.Close(ctx)
+	err := runtime.OnBatch(eng, CardModel, runtime.BatchTrigger[CardChange, CardBatch]{
+		Name:   "blocked_report",
+		Events: []runtime.Event{runtime.AfterBulkUpdate},
+		Conditions: []runtime.Condition[CardChange]{{
+			Description: "Status changed",
+			Test:        func(_ context.Context, c *CardChange) bool { return c.StatusChanged() },
+		}},
+		Actions: []runtime.BatchAction[CardBatch]{func(_ context.Context, b *CardBatch) error {
+			for _, c := range b.Items {
+				fmt.Printf("%s %s: %s -> %s\n", b.Event, c.New.ID, c.StatusWas(), c.New.Status)
+			}
+			return nil
+		}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cards := []*Card{{ID: "a", Status: "ACTIVE"}, {ID: "b", Status: "ACTIVE"}}
+	old := []Card{SnapshotCard(cards[0]), SnapshotCard(cards[1])}
+	cards[1].Status = "BLOCKED"
+	if err := UpdateCards(ctx, eng, old, cards, nil); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// after_bulk_update b: ACTIVE -> BLOCKED
+}

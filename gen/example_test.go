@@ -1,0 +1,43 @@
+package gen_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/triggergen/triggergen/gen"
+)
+
+// Generate returns the files without writing them; Write writes them.
+// This is what `triggergen ./...` does.
+func ExampleGenerate() {
+	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: []string{"./..."}})
+	if err != nil {
+		// An ErrorList prints one file:line:col: message per line.
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for _, t := range res.Catalog.Triggers {
+		fmt.Println(t.Name, t.Model, t.Events)
+	}
+	if _, err := gen.Write(res.Files); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := gen.Remove(res.Remove); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+}
+
+// Run is the whole command: with Check it writes nothing and reports a
+// unified diff of what would change.
+func ExampleRun() {
+	rr, err := gen.Run(gen.Config{Patterns: []string{"./..."}}, gen.RunOptions{Check: true}, os.Stdout)
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	case rr.Stale:
+		os.Exit(1)
+	}
+}
