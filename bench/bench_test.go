@@ -1,0 +1,331 @@
+package bench_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/triggergen/triggergen/bench"
+	"github.com/triggergen/triggergen/bench/entimpl"
+	"github.com/triggergen/triggergen/bench/gormimpl"
+	"github.com/triggergen/triggergen/bench/models"
+	"github.com/triggergen/triggergen/bench/reflectengine"
+	"github.com/triggergen/triggergen/bench/scenario"
+	"github.com/triggergen/triggergen/bench/triggers"
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// runner is one implementation set up for the scenario.
+type runner struct {
+	// update performs one update of card i of the pool from INACTIVE to
+	// ACTIVE (for the no_match variants, an update that changes nothing).
+	update func(i int) error
+	// pool is how many stored cards update cycles through (0: in memory,
+	// no database); reset puts them all back to INACTIVE, and benchmarks
+	// call it with the timer stopped each time the pool is used up.
+	pool  int
+	reset func() error
+	// counts returns what the actions did since setup.
+	counts func() scenario.Counters
+	// fires is whether each update must fire the two matching actions
+	// (false: no trigger may fire at all).
+	fires bool
+}
+
+// impl names an implementation; setup builds a fresh runner whose
+// database, if any, holds pool cards.
+type impl struct {
+	name  string
+	setup func(tb testing.TB, pool int) runner
+}
+
+func persistNop(context.Context, *models.SimCard) error { return nil }
+
+var ctx = context.Background()
+
+// benchPool is the number of stored cards a database benchmark cycles
+// through between two resets.
+const benchPool = 1024
+
+// impls are measured in this order, in one run; -count repeats the whole
+// list, so the implementations are interleaved.
+var impls = []impl{
+	// In memory: the trigger machinery alone, around a persist that does nothing.
+	{"nop_write", func(tb testing.TB, _ int) runner {
+		// The "write" of the in-memory implementations: calling a persist
+		// function that does nothing.
+		cur := scenario.After()
+		persist := persistNop
+		return runner{update: func(int) error { return persist(ctx, &cur) },
+			counts: func() scenario.Counters { return scenario.Counters{} }}
+	}},
+	{"hand", func(tb testing.TB, _ int) runner { return handRunner(scenario.After(), true) }},
+	{"hand_no_match", func(tb testing.TB, _ int) runner { return handRunner(scenario.Before(), false) }},
+	{"triggergen", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.After(), true) }},
+	{"triggergen_no_match", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.Before(), false) }},
+	{"reflect", func(tb testing.TB, _ int) runner {
+		old, cur := scenario.Before(), scenario.After()
+		n := new(scenario.Counters)
+		eng := reflectengine.New()
+		bench.RegisterReflect(eng, n)
+		persist := func(context.Context) error { return persistNop(ctx, &cur) }
+		return runner{update: func(int) error { return eng.Update(ctx, &old, &cur, persist) },
+			counts: func() scenario.Counters { return *n }, fires: true}
+	}},
+	// ent and GORM hooks without the SQL: the same builders and hook
+	// chains, no statement executed (ent: the SQL save replaced by a
+	// no-op; GORM: DryRun).
+	{"ent_nosql", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, true, func(e *entimpl.Env, i int) error { return e.ActivateNoSQL(ctx, i, false) })
+	}},
+	{"ent_by_id_nosql", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, true, func(e *entimpl.Env, i int) error { return e.ActivateNoSQL(ctx, i, true) })
+	}},
+	{"ent_nosql_nohooks", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, false, func(e *entimpl.Env, i int) error { return e.ActivateNoSQL(ctx, i, false) })
+	}},
+	{"gorm_dryrun", func(tb testing.TB, pool int) runner {
+		return gormRunner(tb, pool, true, func(e *gormimpl.Env, i int) error { return e.ActivateDry(i, true) })
+	}},
+	{"gorm_dryrun_nohooks", func(tb testing.TB, pool int) runner {
+		return gormRunner(tb, pool, false, func(e *gormimpl.Env, i int) error { return e.ActivateDry(i, false) })
+	}},
+	// End to end: the update written to an in-memory SQLite database.
+	{"ent", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, true, func(e *entimpl.Env, i int) error { return e.Activate(ctx, i) })
+	}},
+	{"ent_by_id", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, true, func(e *entimpl.Env, i int) error { return e.ActivateByID(ctx, i) })
+	}},
+	{"ent_nohooks", func(tb testing.TB, pool int) runner {
+		return entRunner(tb, pool, false, func(e *entimpl.Env, i int) error { return e.Activate(ctx, i) })
+	}},
+	{"gorm", func(tb testing.TB, pool int) runner {
+		return gormRunner(tb, pool, true, (*gormimpl.Env).Activate)
+	}},
+	{"gorm_nohooks", func(tb testing.TB, pool int) runner {
+		return gormRunner(tb, pool, false, (*gormimpl.Env).ActivateBare)
+	}},
+}
+
+// handRunner runs the hand-written if-statements.
+func handRunner(cur models.SimCard, fires bool) runner {
+	old := scenario.Before()
+	n := new(scenario.Counters)
+	return runner{update: func(int) error { return bench.HandWritten(ctx, &old, &cur, n, persistNop) },
+		counts: func() scenario.Counters { return *n }, fires: fires}
+}
+
+// triggergenRunner updates through the generated models.UpdateSimCard with
+// the ten annotated triggers of package triggers registered.
+func triggergenRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
+	eng := runtime.New(runtime.Config{})
+	tb.Cleanup(func() { _ = eng.Close(ctx) })
+	if err := triggers.Register(eng); err != nil {
+		tb.Fatal(err)
+	}
+	triggers.Count = scenario.Counters{}
+	old := scenario.Before()
+	return runner{
+		update: func(int) error { return models.UpdateSimCard(ctx, eng, &old, &cur, persistNop) },
+		counts: func() scenario.Counters { return triggers.Count },
+		fires:  fires,
+	}
+}
+
+// entRunner updates with ent, with the ten hooks registered or none.
+func entRunner(tb testing.TB, pool int, hooks bool, update func(*entimpl.Env, int) error) runner {
+	env, err := entimpl.Open(ctx, pool)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = env.Close() })
+	n := new(scenario.Counters)
+	if hooks {
+		entimpl.Register(env.Client, n)
+	}
+	return runner{update: func(i int) error { return update(env, i) }, pool: pool,
+		reset: func() error { return env.Reset(ctx) }, counts: func() scenario.Counters { return *n }, fires: hooks}
+}
+
+// gormRunner updates with GORM, with its hooks or with SkipHooks.
+func gormRunner(tb testing.TB, pool int, hooks bool, update func(*gormimpl.Env, int) error) runner {
+	env, err := gormimpl.Open(ctx, pool)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = env.Close() })
+	gormimpl.Count = scenario.Counters{}
+	return runner{update: func(i int) error { return update(env, i) }, pool: pool, reset: env.Reset,
+		counts: func() scenario.Counters { return gormimpl.Count }, fires: hooks}
+}
+
+// check reports whether r did exactly what n updates must do.
+func (r runner) check(n int) error {
+	if r.fires {
+		return r.counts().Check(n)
+	}
+	return r.counts().Check(0)
+}
+
+// TestExactlyTwo runs each implementation over a small pool, through two
+// resets, and checks that every update fired exactly the two matching
+// actions and nothing else (none at all for the write-only and no-match
+// variants).
+func TestExactlyTwo(t *testing.T) {
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) {
+			const pool, updates = 3, 8
+			r := im.setup(t, pool)
+			for i := range updates {
+				if r.pool > 0 && i > 0 && i%r.pool == 0 {
+					if err := r.reset(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := r.update(i % max(r.pool, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r.check(updates); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestNoDeadChecks updates every field once per implementation: all ten
+// checks are live, so "exactly two fired" above is not an accident.
+func TestNoDeadChecks(t *testing.T) {
+	want := scenario.EverythingCounts
+	t.Run("hand", func(t *testing.T) {
+		old, cur := scenario.Before(), scenario.Everything()
+		var n scenario.Counters
+		if err := bench.HandWritten(ctx, &old, &cur, &n, persistNop); err != nil || n != want {
+			t.Fatalf("got %+v, %v; want %+v", n, err, want)
+		}
+	})
+	t.Run("triggergen", func(t *testing.T) {
+		r := triggergenRunner(t, scenario.Everything(), true)
+		if err := r.update(0); err != nil || r.counts() != want {
+			t.Fatalf("got %+v, %v; want %+v", r.counts(), err, want)
+		}
+	})
+	t.Run("reflect", func(t *testing.T) {
+		old, cur := scenario.Before(), scenario.Everything()
+		var n scenario.Counters
+		eng := reflectengine.New()
+		bench.RegisterReflect(eng, &n)
+		err := eng.Update(ctx, &old, &cur, func(context.Context) error { return nil })
+		if err != nil || n != want {
+			t.Fatalf("got %+v, %v; want %+v", n, err, want)
+		}
+	})
+	t.Run("ent", func(t *testing.T) {
+		env, err := entimpl.Open(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer env.Close()
+		var n scenario.Counters
+		entimpl.Register(env.Client, &n)
+		if err := env.UpdateEverything(ctx, 0); err != nil || n != want {
+			t.Fatalf("got %+v, %v; want %+v", n, err, want)
+		}
+	})
+	t.Run("gorm", func(t *testing.T) {
+		env, err := gormimpl.Open(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer env.Close()
+		gormimpl.Count = scenario.Counters{}
+		if err := env.UpdateEverything(0); err != nil || gormimpl.Count != want {
+			t.Fatalf("got %+v, %v; want %+v", gormimpl.Count, err, want)
+		}
+	})
+}
+
+// TestTwoOfTen checks that the scenario is what it claims for the reference
+// implementation: ten triggers, and exactly two of them fire.
+func TestTwoOfTen(t *testing.T) {
+	eng := runtime.New(runtime.Config{})
+	defer eng.Close(ctx)
+	if err := triggers.Register(eng); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(eng.List(runtime.ListFilter{Model: "SimCard"})); got != 10 {
+		t.Fatalf("%d triggers registered, want 10", got)
+	}
+}
+
+// TestWritesReachTheDatabase checks that the ORM updates really write.
+func TestWritesReachTheDatabase(t *testing.T) {
+	t.Run("ent", func(t *testing.T) {
+		env, err := entimpl.Open(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer env.Close()
+		if err := env.Activate(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.Client.SimCard.Get(ctx, env.Cards[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != "ACTIVE" || len(got.Tags) != 2 || got.AssignedTo == nil || *got.AssignedTo != scenario.Owner {
+			t.Fatalf("stored card %+v", got)
+		}
+	})
+	t.Run("gorm", func(t *testing.T) {
+		env, err := gormimpl.Open(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer env.Close()
+		if err := env.Activate(0); err != nil {
+			t.Fatal(err)
+		}
+		var got gormimpl.SimCard
+		if err := env.DB.First(&got, "id = ?", env.Cards[0].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != gormimpl.Active || len(got.Tags) != 2 || got.AssignedTo == nil || *got.AssignedTo != scenario.Owner {
+			t.Fatalf("stored card %+v", got)
+		}
+	})
+}
+
+// BenchmarkUpdate measures one update per implementation. The database
+// variants cycle through a pool of stored cards and reset it, timer
+// stopped, once per benchPool updates. Each benchmark ends by checking that
+// every update fired exactly the two matching actions (none for the
+// write-only and no-match variants).
+func BenchmarkUpdate(b *testing.B) {
+	for _, im := range impls {
+		b.Run(im.name, func(b *testing.B) {
+			r := im.setup(b, benchPool)
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i := 0
+				if r.pool > 0 {
+					if i = n % r.pool; i == 0 && n > 0 {
+						b.StopTimer()
+						if err := r.reset(); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+				}
+				if err := r.update(i); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if err := r.check(n); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,4 @@
+// Package ent is the ent client generated from ./schema.
+package ent
+
+//go:generate go run -mod=mod entgo.io/ent/cmd/ent generate ./schema

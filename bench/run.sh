@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Reproduces bench/RESULTS.md: ./run.sh | tee RESULTS.md
+#
+# Runs the correctness tests, then BenchmarkUpdate with -count (every
+# implementation once per round, so they are interleaved), then the
+# generator scale measurement. Progress goes to stderr; the Markdown report
+# goes to stdout.
+#
+# Environment: COUNT (rounds, default 8), BENCHTIME (per benchmark and
+# round, default 0.5s), SCALE_RUNS (timed runs per tool and size, default 3),
+# SKIP_SCALE=1 to skip the generator scale measurement.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+COUNT=${COUNT:-8}
+BENCHTIME=${BENCHTIME:-0.5s}
+SCALE_RUNS=${SCALE_RUNS:-3}
+BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+raw=$tmp/update.txt # benchstat names its column after the file
+
+echo "== go vet and go test ./..." >&2
+go vet ./... >&2
+go test -count=1 ./... >&2
+
+echo "== go test -bench BenchmarkUpdate -count $COUNT -benchtime $BENCHTIME" >&2
+go test -run '^$' -bench '^BenchmarkUpdate$' -count "$COUNT" -benchtime "$BENCHTIME" . | tee "$raw" >&2
+
+cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
+echo "## Results"
+echo
+echo "Produced by \`./run.sh | tee RESULTS.md\`; README.md says what each row measures."
+echo
+echo "Machine: $(go version | cut -d' ' -f3-), ${cpu:-unknown CPU}, $(nproc) cores ($(grep -c ^processor /proc/cpuinfo) logical CPUs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; $(date -u +%Y-%m-%d)."
+echo "triggergen: commit $(git -C .. describe --always --dirty 2>/dev/null || echo unknown) of this repository; ent $(go list -m -f '{{.Version}}' entgo.io/ent), GORM $(go list -m -f '{{.Version}}' gorm.io/gorm) with github.com/glebarez/sqlite $(go list -m -f '{{.Version}}' github.com/glebarez/sqlite) (SQLite from modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite))."
+echo "Command: \`cd bench && ./run.sh\` (COUNT=$COUNT, BENCHTIME=$BENCHTIME): \`go test -bench '^BenchmarkUpdate\$' -count $COUNT -benchtime $BENCHTIME\`, every implementation once per round."
+echo
+go run ./cmd/benchtable <"$raw"
+
+echo
+echo "### benchstat"
+echo
+echo '```'
+if ! (cd "$tmp" && go run "$BENCHSTAT" update.txt 2>&1); then
+	echo "(benchstat could not be run)"
+fi
+echo '```'
+
+if [[ "${SKIP_SCALE:-}" != 1 ]]; then
+	echo "== generator scale (SCALE_RUNS=$SCALE_RUNS)" >&2
+	echo
+	go run ./cmd/scaletable -runs "$SCALE_RUNS"
+fi

@@ -1,0 +1,299 @@
+// Package scale measures the generator on synthetic input: it writes a
+// module with a package of N models and a package of 5 triggers per model,
+// runs a prebuilt triggergen binary on it and `go vet` on the same
+// packages, and reports wall time, CPU time and peak memory of each.
+//
+// Nothing here asserts a time: the numbers are reported, never tested.
+package scale
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// TriggersPerModel is how many triggers the synthetic package declares for
+// each model.
+const TriggersPerModel = 5
+
+// WriteModule writes a module rooted at dir: go.mod (requiring triggergen
+// through a replace directive to repoRoot, whose go.sum it copies), a
+// package models with n models and a package triggers with
+// TriggersPerModel triggers per model. No generated file is written.
+func WriteModule(dir, repoRoot string, n int) error {
+	for _, d := range []string{"models", "triggers"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	gomod := fmt.Sprintf("module example.com/synth\n\ngo 1.26.0\n\nrequire github.com/triggergen/triggergen v0.0.0\n\nreplace github.com/triggergen/triggergen => %s\n", repoRoot)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		return err
+	}
+	sum, err := os.ReadFile(filepath.Join(repoRoot, "go.sum"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "models", "models.go"), Models(n), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "triggers", "triggers.go"), Triggers(n), 0o644)
+}
+
+// Models returns the source of package models with n models of ten
+// fields each (strings, a named string type, int, float, bool, a pointer,
+// a time, a slice and a map).
+func Models(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("// Package models is synthetic input for the generator benchmark.\npackage models\n\nimport \"time\"\n\n")
+	b.WriteString("// Status is a lifecycle state.\ntype Status string\n\n// The states.\nconst (\n\tDraft  Status = \"DRAFT\"\n\tActive Status = \"ACTIVE\"\n\tClosed Status = \"CLOSED\"\n)\n")
+	for i := range n {
+		fmt.Fprintf(&b, `
+// M%03d is synthetic model %d.
+//
+//trigger:model
+type M%03d struct {
+	ID        string
+	Name      string
+	Status    Status
+	Count     int
+	Score     float64
+	Enabled   bool
+	Owner     *string
+	UpdatedAt time.Time
+	Tags      []string
+	Attrs     map[string]string
+}
+`, i, i, i)
+	}
+	return b.Bytes()
+}
+
+// Triggers returns the source of package triggers: TriggersPerModel
+// triggers per model, over several events, with conditions of every kind
+// the generator compiles.
+func Triggers(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("// Package triggers is synthetic input for the generator benchmark.\npackage triggers\n\nimport (\n\t\"context\"\n\n\t\"example.com/synth/models\"\n)\n")
+	for i := range n {
+		fmt.Fprintf(&b, `
+// M%03dActivated runs when model %d is activated.
+//
+//trigger:on M%03d after_update
+//trigger:when Status changed from Draft to Active
+func M%03dActivated(context.Context, *models.M%03dChange) error { return nil }
+
+// M%03dBusy runs when model %d gets busy.
+//
+//trigger:on M%03d after_update after_create
+//trigger:when Count > 10 and Enabled
+//trigger:priority high
+func M%03dBusy(context.Context, *models.M%03dChange) error { return nil }
+
+// M%03dRenamed runs before model %d is saved with a new name.
+//
+//trigger:on M%03d before_save
+//trigger:when Name changed and Name != ""
+func M%03dRenamed(context.Context, *models.M%03dChange) error { return nil }
+
+// M%03dRetagged runs when model %d's tags or attributes change.
+//
+//trigger:on M%03d after_update
+//trigger:when Tags changed or Attrs changed
+//trigger:priority low
+func M%03dRetagged(context.Context, *models.M%03dChange) error { return nil }
+
+// M%03dHandedOver runs when model %d changes owner while enabled.
+//
+//trigger:on M%03d after_save
+//trigger:when Owner changed
+//trigger:when Enabled and Score >= 0.5 and Status in (Active, Closed)
+func M%03dHandedOver(context.Context, *models.M%03dChange) error { return nil }
+`, repeat(i, 25)...)
+	}
+	return b.Bytes()
+}
+
+// repeat returns n copies of i, for Fprintf.
+func repeat(i, n int) []any {
+	out := make([]any, n)
+	for k := range out {
+		out[k] = i
+	}
+	return out
+}
+
+// Run is one measured command.
+type Run struct {
+	Wall   time.Duration
+	CPU    time.Duration // user + system, the process and the children it waited for
+	MaxRSS int64         // bytes: the largest process of the tree (Linux ru_maxrss)
+}
+
+// Measure runs name args in dir and measures it; output is returned only
+// when the command fails.
+func Measure(ctx context.Context, dir string, env []string, name string, args ...string) (Run, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return Run{}, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	r := Run{Wall: wall}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		r.MaxRSS = ru.Maxrss * 1024 // KiB on Linux
+	}
+	return r, nil
+}
+
+// Result is the measurement of one tool on one synthetic module.
+type Result struct {
+	Models, Triggers int
+	Tool             string
+	Runs             []Run
+	GeneratedLines   int // lines of the triggers_gen.go files (triggergen rows)
+}
+
+// Median returns the run with the median wall time, and the largest peak
+// memory of all runs.
+func (r Result) Median() Run {
+	rs := slices.Clone(r.Runs)
+	slices.SortFunc(rs, func(a, b Run) int { return int(a.Wall - b.Wall) })
+	m := rs[len(rs)/2]
+	for _, x := range rs {
+		m.MaxRSS = max(m.MaxRSS, x.MaxRSS)
+	}
+	return m
+}
+
+// Config says what to measure.
+type Config struct {
+	RepoRoot   string // the triggergen repository (for the replace directive)
+	Triggergen string // the prebuilt triggergen binary
+	WorkDir    string // where the synthetic modules are written
+	Sizes      []int  // numbers of models, e.g. 50, 200
+	Runs       int    // timed runs per tool and size
+	Log        io.Writer
+}
+
+// BuildTriggergen builds the triggergen binary into dir from the module in
+// modDir (which requires triggergen) and returns its path.
+func BuildTriggergen(ctx context.Context, modDir, dir string) (string, error) {
+	bin := filepath.Join(dir, "triggergen")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/triggergen/triggergen/cmd/triggergen")
+	cmd.Dir = modDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build triggergen: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Measure writes one synthetic module per size and measures triggergen
+// and go vet on it, after one warm-up on a tiny module (which fills the
+// build cache with the runtime package and the standard library). Before
+// every timed run a comment in models changes, so neither tool can answer
+// from the build cache: each run does the work of the first run after an
+// edit, and the generated files are deleted first, as on a fresh checkout.
+func (c Config) Measure(ctx context.Context) ([]Result, error) {
+	if _, err := c.measure(ctx, 2, 1, "warmup"); err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, n := range c.Sizes {
+		rs, err := c.measure(ctx, n, c.Runs, fmt.Sprintf("synth%d", n))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func (c Config) measure(ctx context.Context, n, runs int, name string) ([]Result, error) {
+	dir := filepath.Join(c.WorkDir, name)
+	if err := WriteModule(dir, c.RepoRoot, n); err != nil {
+		return nil, err
+	}
+	gen := []string{filepath.Join(dir, "models", "triggers_gen.go"), filepath.Join(dir, "triggers", "triggers_gen.go")}
+	edit := 0
+	touch := func() error {
+		edit++
+		return os.WriteFile(filepath.Join(dir, "models", "edit.go"), fmt.Appendf(nil, "package models\n\n// edit %d\n", edit), 0o644)
+	}
+	clean := func() error {
+		for _, f := range gen {
+			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+		return nil
+	}
+	tg := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "triggergen ./triggers"}
+	vet := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "go vet ./..."}
+	for i := 1; i <= runs; i++ {
+		if c.Log != nil {
+			fmt.Fprintf(c.Log, "scale: %s, %d models, run %d/%d\n", name, n, i, runs)
+		}
+		if err := clean(); err != nil {
+			return nil, err
+		}
+		if err := touch(); err != nil {
+			return nil, err
+		}
+		r, err := Measure(ctx, dir, nil, c.Triggergen, "./triggers")
+		if err != nil {
+			return nil, err
+		}
+		if err := touch(); err != nil {
+			return nil, err
+		}
+		v, err := Measure(ctx, dir, nil, "go", "vet", "./...")
+		if err != nil {
+			return nil, err
+		}
+		tg.Runs = append(tg.Runs, r)
+		vet.Runs = append(vet.Runs, v)
+	}
+	for _, f := range gen {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		tg.GeneratedLines += bytes.Count(b, []byte("\n"))
+	}
+	return []Result{tg, vet}, nil
+}
+
+// Table renders results as Markdown.
+func Table(rs []Result) string {
+	var b strings.Builder
+	b.WriteString("| models | triggers | command | wall (median) | CPU user+sys | peak RSS | generated lines |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|\n")
+	for _, r := range rs {
+		m := r.Median()
+		lines := "—"
+		if r.GeneratedLines > 0 {
+			lines = fmt.Sprint(r.GeneratedLines)
+		}
+		fmt.Fprintf(&b, "| %d | %d | `%s` | %.2f s | %.2f s | %.0f MiB | %s |\n",
+			r.Models, r.Triggers, r.Tool, m.Wall.Seconds(), m.CPU.Seconds(), float64(m.MaxRSS)/(1<<20), lines)
+	}
+	return b.String()
+}
