@@ -11,26 +11,26 @@ import (
 // async and on_commit work. Generated CreateM functions call it. A nil
 // persist is allowed (the triggers run around nothing).
 func Create[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return single(ctx, eng, model, opCreate, nil, m, persist)
+	return single(ctx, eng, model.core, opCreate, nil, m, persist)
 }
 
 // Update runs model's update triggers around persist; old is the snapshot
 // of m taken before the changes (see the generated SnapshotM). Before
 // triggers may modify m, and persist saves it afterwards.
 func Update[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old, m *M, persist func(context.Context, *M) error) error {
-	return single(ctx, eng, model, opUpdate, old, m, persist)
+	return single(ctx, eng, model.core, opUpdate, old, m, persist)
 }
 
 // Delete runs model's delete triggers around persist.
 func Delete[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return single(ctx, eng, model, opDelete, m, nil, persist)
+	return single(ctx, eng, model.core, opDelete, m, nil, persist)
 }
 
 // CreateMany runs a bulk create: before_bulk_create triggers, each item's
 // create triggers, one persist of all items, each item's after triggers,
 // after_bulk_create triggers, then async and on_commit work.
 func CreateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return bulk(ctx, eng, model, opCreate, nil, ms, persist)
+	return bulk(ctx, eng, model.core, opCreate, nil, ms, persist)
 }
 
 // UpdateMany runs a bulk update like CreateMany; old[i] is the snapshot of
@@ -39,12 +39,21 @@ func UpdateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C
 	if len(old) != len(ms) {
 		return fmt.Errorf("triggergen: update of %d %s items with %d snapshots", len(ms), model.Name(), len(old))
 	}
-	return bulk(ctx, eng, model, opUpdate, old, ms, persist)
+	// Point at the snapshots; small batches keep the pointers on the stack.
+	var buf [16]*M
+	olds := buf[:0]
+	if len(old) > len(buf) {
+		olds = make([]*M, 0, len(old))
+	}
+	for i := range old {
+		olds = append(olds, &old[i])
+	}
+	return bulk(ctx, eng, model.core, opUpdate, olds, ms, persist)
 }
 
 // DeleteMany runs a bulk delete like CreateMany.
 func DeleteMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return bulk(ctx, eng, model, opDelete, nil, ms, persist)
+	return bulk(ctx, eng, model.core, opDelete, nil, ms, persist)
 }
 
 // Fire runs the triggers of exactly one event for code that persists on its
@@ -53,8 +62,12 @@ func DeleteMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C
 // and is returned; otherwise every trigger runs and the errors come back
 // joined.
 func Fire[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ev Event, old, new *M) error {
+	return fire(ctx, eng, model.core, ev, old, new)
+}
+
+func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], ev Event, old, new M) error {
 	if !model.validEvent(ev) {
-		return fmt.Errorf("triggergen: %s is not an event of %s", ev, model.Name())
+		return fmt.Errorf("triggergen: %s is not an event of %s", ev, model.name)
 	}
 	st, up, depth, err := begin(ctx, eng, model)
 	if err != nil || st == nil || !eng.enabled.Load() {
@@ -84,7 +97,7 @@ func Fire[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 
 // begin finds the model's state and checks the depth limit. A nil state
 // means no trigger was ever registered for the model.
-func begin[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]) (*modelState[M, C, B], *opFrame, int, error) {
+func begin[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B]) (*modelState[M, C, B], *opFrame, int, error) {
 	if eng == nil {
 		return nil, nil, 0, nil
 	}
@@ -94,12 +107,12 @@ func begin[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B])
 		depth = up.depth + 1
 	}
 	if depth > eng.maxDepth {
-		return nil, nil, 0, fmt.Errorf("%w: %s operation at depth %d (limit %d)", ErrMaxDepth, model.Name(), depth, eng.maxDepth)
+		return nil, nil, 0, fmt.Errorf("%w: %s operation at depth %d (limit %d)", ErrMaxDepth, model.name, depth, eng.maxDepth)
 	}
 	return lookup(eng, model), up, depth, nil
 }
 
-func single[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op opKind, old, m *M, persist func(context.Context, *M) error) error {
+func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) error {
 	st, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
@@ -133,7 +146,7 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]
 			return err
 		}
 	}
-	f.view().Event = oe.after
+	*f.event() = oe.after
 	var errs []error
 	for _, e := range pp.after {
 		if f, err = st.try(ctx, f, e, skip); err != nil {
@@ -155,21 +168,21 @@ func (st *modelState[M, C, B]) try(ctx context.Context, f *frame[M, C, B], e *en
 	if skip != nil && skip.skips(e.name) {
 		return f, nil
 	}
-	ok, err := st.holds(ctx, e, &f.change)
+	ok, err := st.holds(ctx, e, f.change)
 	if err != nil {
-		return f, st.conditionFailed(ctx, e, f.instanceKey(), f.view().Event, err)
+		return f, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err)
 	}
 	if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
 		e.stats.skip()
 		return f, nil
 	}
 	f = f.promote()
-	ev := f.view().Event
+	ev := *f.event()
+	var zb B
 	if e.bulk {
-		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: []C{f.change}})
-		err = st.run(&f.opFrame, e, nil, b, ev, f.instanceKey())
+		err = st.run(&f.opFrame, e, f.change, st.core.batch(ev, []C{f.change}), ev, f.instanceKey())
 	} else {
-		err = st.run(&f.opFrame, e, &f.change, nil, ev, f.instanceKey())
+		err = st.run(&f.opFrame, e, f.change, zb, ev, f.instanceKey())
 	}
 	if err != nil {
 		return f, &TriggerError{Trigger: e.name, Err: err}
@@ -177,15 +190,15 @@ func (st *modelState[M, C, B]) try(ctx context.Context, f *frame[M, C, B], e *en
 	return f, nil
 }
 
-// batchFrame is the context bulk triggers run under.
+// batchKeyer names the instances of a bulk operation.
 type batchKeyer[M any] struct {
-	key   func(*M) string
-	items []*M
+	key   func(M) string
+	items []M
 }
 
 func (b batchKeyer[M]) instanceKey() string { return batchKey(b.key, b.items) }
 
-func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op opKind, old []M, ms []*M, persist func(context.Context, []*M) error) error {
+func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old []M, ms []M, persist func(context.Context, []M) error) error {
 	st, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
@@ -209,28 +222,30 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 		}
 		return persist(ctx, ms)
 	}
-	fs := make([]frame[M, C, B], len(ms))
+	var none M
+	fs := make([]*frame[M, C, B], len(ms))
 	for i, m := range ms {
+		fs[i] = model.newFrame()
 		fs[i].st = st
 		switch op {
 		case opCreate:
-			fs[i].setup(ctx, up, depth, oe.before, nil, m)
+			fs[i].setup(ctx, up, depth, oe.before, none, m)
 		case opUpdate:
-			fs[i].setup(ctx, up, depth, oe.before, &old[i], m)
+			fs[i].setup(ctx, up, depth, oe.before, old[i], m)
 		case opDelete:
-			fs[i].setup(ctx, up, depth, oe.before, m, nil)
+			fs[i].setup(ctx, up, depth, oe.before, m, none)
 		}
 	}
-	bf := &opFrame{Context: ctx, eng: eng, up: up, depth: depth, model: model.Name(), inst: batchKeyer[M]{model.spec.Key, ms}}
+	bf := &opFrame{Context: ctx, eng: eng, up: up, depth: depth, model: model.name, inst: batchKeyer[M]{model.key, ms}}
 
 	for _, e := range bp.before {
 		if err := st.tryBatch(ctx, bf, fs, e, oe.bulkBefore, skip); err != nil {
 			return err
 		}
 	}
-	for i := range fs {
+	for _, f := range fs {
 		for _, e := range item.before {
-			if _, err := st.try(ctx, &fs[i], e, skip); err != nil {
+			if _, err := st.try(ctx, f, e, skip); err != nil {
 				return err
 			}
 		}
@@ -241,10 +256,10 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 		}
 	}
 	var errs []error
-	for i := range fs {
-		fs[i].view().Event = oe.after
+	for _, f := range fs {
+		*f.event() = oe.after
 		for _, e := range item.after {
-			if _, err := st.try(ctx, &fs[i], e, skip); err != nil {
+			if _, err := st.try(ctx, f, e, skip); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -254,8 +269,8 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 			errs = append(errs, err)
 		}
 	}
-	for i := range fs {
-		errs = append(errs, st.deferAll(ctx, &fs[i], item.deferred, skip)...)
+	for _, f := range fs {
+		errs = append(errs, st.deferAll(ctx, f, item.deferred, skip)...)
 	}
 	for _, e := range bp.deferred {
 		if skip.skips(e.name) {
@@ -277,29 +292,30 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 // bulkQuiet reports whether no trigger of a bulk operation would run, so
 // that it can persist without allocating; it counts the skips then. It tests
 // the conditions on a pooled scratch frame, one item at a time.
-func (st *modelState[M, C, B]) bulkQuiet(ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []*M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
+func (st *modelState[M, C, B]) bulkQuiet(ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
 	oe := opEvents[op]
 	lists := [...]struct {
 		es []*entry[M, C, B]
 		ev Event
 	}{{bp.before, oe.before}, {item.before, oe.before}, {item.after, oe.after}, {bp.after, oe.after}, {item.deferred, oe.after}, {bp.deferred, oe.after}}
-	f := st.newScratch(ctx, up, depth, oe.before, nil, nil)
+	var none M
+	f := st.newScratch(ctx, up, depth, oe.before, none, none)
 	defer f.release()
 	for i, m := range ms {
 		for _, l := range lists {
 			switch op {
 			case opCreate:
-				f.setup(ctx, up, depth, l.ev, nil, m)
+				f.setup(ctx, up, depth, l.ev, none, m)
 			case opUpdate:
-				f.setup(ctx, up, depth, l.ev, &old[i], m)
+				f.setup(ctx, up, depth, l.ev, old[i], m)
 			case opDelete:
-				f.setup(ctx, up, depth, l.ev, m, nil)
+				f.setup(ctx, up, depth, l.ev, m, none)
 			}
 			for _, e := range l.es {
 				if skip.skips(e.name) {
 					continue
 				}
-				if ok, err := st.holds(ctx, e, &f.change); ok || err != nil {
+				if ok, err := st.holds(ctx, e, f.change); ok || err != nil {
 					return false
 				}
 			}
@@ -330,15 +346,15 @@ func bulkEventOf[M, C, B any](e *entry[M, C, B], before, after Event) Event {
 }
 
 // matching returns the changes of the items for which e's conditions hold.
-func (st *modelState[M, C, B]) matching(ctx context.Context, fs []frame[M, C, B], e *entry[M, C, B]) ([]C, error) {
+func (st *modelState[M, C, B]) matching(ctx context.Context, fs []*frame[M, C, B], e *entry[M, C, B]) ([]C, error) {
 	var items []C
-	for i := range fs {
-		ok, err := st.holds(ctx, e, &fs[i].change)
+	for _, f := range fs {
+		ok, err := st.holds(ctx, e, f.change)
 		if err != nil {
-			return nil, st.conditionFailed(ctx, e, fs[i].instanceKey(), fs[i].view().Event, err)
+			return nil, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err)
 		}
 		if ok {
-			items = append(items, fs[i].change)
+			items = append(items, f.change)
 		}
 	}
 	return items, nil
@@ -351,19 +367,19 @@ type itemsKeyer[M, C, B any] struct {
 }
 
 func (k itemsKeyer[M, C, B]) instanceKey() string {
-	ms := make([]*M, len(k.items))
-	for i := range k.items {
-		v := k.st.model.spec.Change(&k.items[i])
-		ms[i] = v.New
-		if v.Event.IsDelete() {
-			ms[i] = v.Old
+	ms := make([]M, len(k.items))
+	for i, c := range k.items {
+		ev, old, cur := k.st.core.view(c)
+		ms[i] = *cur
+		if ev.IsDelete() {
+			ms[i] = *old
 		}
 	}
-	return batchKey(k.st.model.spec.Key, ms)
+	return batchKey(k.st.core.key, ms)
 }
 
 // tryBatch runs bulk trigger e once with the items whose conditions hold.
-func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []frame[M, C, B], e *entry[M, C, B], ev Event, skip *skipSet) error {
+func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []*frame[M, C, B], e *entry[M, C, B], ev Event, skip *skipSet) error {
 	if skip.skips(e.name) {
 		return nil
 	}
@@ -377,8 +393,8 @@ func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []f
 		return nil
 	}
 	bf.inst = k
-	b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: items})
-	if err := st.run(bf, e, nil, b, ev, k.instanceKey()); err != nil {
+	var zc C
+	if err := st.run(bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey()); err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
 	}
 	return nil

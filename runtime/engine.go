@@ -329,7 +329,7 @@ type modelHandle interface {
 }
 
 // stateFor returns the model's state in eng, creating it.
-func stateFor[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C, B] {
+func stateFor[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, B] {
 	if st := lookup(eng, model); st != nil {
 		return st
 	}
@@ -339,7 +339,7 @@ func stateFor[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C,
 	if h, ok := old[model]; ok {
 		return h.(*modelState[M, C, B])
 	}
-	st := &modelState[M, C, B]{eng: eng, model: model}
+	st := &modelState[M, C, B]{eng: eng, core: model}
 	st.plans.Store(&plans[M, C, B]{})
 	next := make(map[any]modelHandle, len(old)+1)
 	for k, v := range old {
@@ -352,7 +352,7 @@ func stateFor[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C,
 
 // lookup returns the model's state in eng, or nil when nothing was
 // registered for it.
-func lookup[M, C, B any](eng *Engine, model *Model[M, C, B]) *modelState[M, C, B] {
+func lookup[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, B] {
 	if st := model.last.Load(); st != nil && st.eng == eng {
 		return st
 	}

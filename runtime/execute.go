@@ -28,7 +28,7 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 		ev = e.events[0]
 	}
 	if !slices.Contains(e.events, ev) {
-		return fmt.Errorf("trigger %q does not handle event %s", e.name, st.model.EventName(ev))
+		return fmt.Errorf("trigger %q does not handle event %s", e.name, st.core.eventName(ev))
 	}
 	up := frameFrom(ctx)
 	depth := 1
@@ -44,13 +44,14 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 	}
 	ctx, cancel := context.WithTimeout(ctx, st.eng.cfg.DefaultTimeout)
 	defer cancel()
-	f := &frame[M, C, B]{st: st}
+	f := st.core.newFrame()
+	f.st = st
 	f.setup(ctx, up, depth, ev, m, m)
+	var zb B
 	if e.bulk {
-		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: []C{f.change}})
-		err = st.run(&f.opFrame, e, nil, b, ev, key)
+		err = st.run(&f.opFrame, e, f.change, st.core.batch(ev, []C{f.change}), ev, key)
 	} else {
-		err = st.run(&f.opFrame, e, &f.change, nil, ev, key)
+		err = st.run(&f.opFrame, e, f.change, zb, ev, key)
 	}
 	if err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
@@ -60,7 +61,7 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 
 // load returns the instance for key through the loader, reusing a cached one
 // younger than Config.CacheTimeout.
-func (st *modelState[M, C, B]) load(ctx context.Context, key string) (*M, error) {
+func (st *modelState[M, C, B]) load(ctx context.Context, key string) (M, error) {
 	ttl := st.eng.cfg.CacheTimeout
 	st.loadMu.Lock()
 	load := st.loader
@@ -69,15 +70,17 @@ func (st *modelState[M, C, B]) load(ctx context.Context, key string) (*M, error)
 		return c.v, nil
 	}
 	st.loadMu.Unlock()
+	var none M
+	name := st.core.name
 	if load == nil {
-		return nil, fmt.Errorf("no loader registered for %s (call Set%sLoader)", st.model.Name(), st.model.Name())
+		return none, fmt.Errorf("no loader registered for %s (call Set%sLoader)", name, name)
 	}
 	m, err := load(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("load %s %q: %w", st.model.Name(), key, err)
+		return none, fmt.Errorf("load %s %q: %w", name, key, err)
 	}
-	if m == nil {
-		return nil, fmt.Errorf("load %s %q: %w", st.model.Name(), key, ErrNotFound)
+	if st.core.isNil(m) {
+		return none, fmt.Errorf("load %s %q: %w", name, key, ErrNotFound)
 	}
 	if ttl > 0 {
 		st.loadMu.Lock()

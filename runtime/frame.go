@@ -72,7 +72,9 @@ func reentry(up *opFrame, t *trig, model string, inst keyer) bool {
 	return false
 }
 
-// frame is one single-instance operation: its context and its change.
+// frame is one single-instance operation: its context and its change. The
+// change and the zero value live in the same allocation as the frame (see
+// core.newFrame).
 type frame[M, C, B any] struct {
 	opFrame
 	st     *modelState[M, C, B]
@@ -81,39 +83,46 @@ type frame[M, C, B any] struct {
 	pooled bool
 }
 
-func (f *frame[M, C, B]) view() *Change[M] { return f.st.model.spec.Change(&f.change) }
-
-func (f *frame[M, C, B]) instance() *M {
-	v := f.view()
-	if v.Event.IsDelete() {
-		return v.Old
-	}
-	return v.New
+// event returns a pointer to the change's Event.
+func (f *frame[M, C, B]) event() *Event {
+	ev, _, _ := f.st.core.view(f.change)
+	return ev
 }
 
-func (f *frame[M, C, B]) instanceKey() string { return f.st.model.spec.Key(f.instance()) }
+func (f *frame[M, C, B]) instance() M {
+	ev, old, cur := f.st.core.view(f.change)
+	if ev.IsDelete() {
+		return *old
+	}
+	return *cur
+}
+
+func (f *frame[M, C, B]) instanceKey() string { return f.st.core.key(f.instance()) }
 
 // newScratch returns a pooled frame for condition tests; it must not reach
 // user code other than conditions.
-func (st *modelState[M, C, B]) newScratch(ctx context.Context, up *opFrame, depth int, ev Event, old, new *M) *frame[M, C, B] {
+func (st *modelState[M, C, B]) newScratch(ctx context.Context, up *opFrame, depth int, ev Event, old, new M) *frame[M, C, B] {
 	f, _ := st.scratch.Get().(*frame[M, C, B])
 	if f == nil {
-		f = &frame[M, C, B]{st: st, pooled: true}
+		f = st.core.newFrame()
+		f.st, f.pooled = st, true
 	}
 	f.setup(ctx, up, depth, ev, old, new)
 	return f
 }
 
-func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev Event, old, new *M) {
-	f.Context, f.eng, f.up, f.depth, f.model = ctx, f.st.eng, up, depth, f.st.model.spec.Name
+// setup points the frame's change at old and new; a nil one reads as the
+// frame's zero value.
+func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev Event, old, new M) {
+	f.Context, f.eng, f.up, f.depth, f.model = ctx, f.st.eng, up, depth, f.st.core.name
 	f.inst = f
-	v := f.view()
-	v.Event, v.Old, v.New = ev, old, new
-	if old == nil {
-		v.Old = &f.zero
+	pev, pold, pnew := f.st.core.view(f.change)
+	*pev, *pold, *pnew = ev, old, new
+	if f.st.core.isNil(old) {
+		*pold = f.zero
 	}
-	if new == nil {
-		v.New = &f.zero
+	if f.st.core.isNil(new) {
+		*pnew = f.zero
 	}
 }
 
@@ -124,15 +133,17 @@ func (f *frame[M, C, B]) promote() *frame[M, C, B] {
 	if !f.pooled {
 		return f
 	}
-	n := &frame[M, C, B]{st: f.st, change: f.change}
+	n := f.st.core.newFrame()
+	n.st = f.st
+	f.st.core.copyChange(n.change, f.change)
 	n.Context, n.eng, n.up, n.depth, n.model = f.Context, f.eng, f.up, f.depth, f.model
 	n.inst = n
-	v, ov := n.view(), f.view()
-	if ov.Old == &f.zero {
-		v.Old = &n.zero
+	_, old, cur := f.st.core.view(n.change)
+	if f.st.core.same(*old, f.zero) {
+		*old = n.zero
 	}
-	if ov.New == &f.zero {
-		v.New = &n.zero
+	if f.st.core.same(*cur, f.zero) {
+		*cur = n.zero
 	}
 	f.release()
 	return n
@@ -142,19 +153,13 @@ func (f *frame[M, C, B]) release() {
 	if !f.pooled {
 		return
 	}
-	v := f.view()
-	if v.Old == &f.zero || v.New == &f.zero {
-		var zm M
-		f.zero = zm
-	}
-	var zc C
-	f.change = zc
+	f.st.core.clear(f.change, f.zero)
 	f.Context, f.up, f.inst = nil, nil, nil
 	f.st.scratch.Put(f)
 }
 
 // batchKey joins the keys of a batch's items: at most 20, then ",...".
-func batchKey[M any](key func(*M) string, items []*M) string {
+func batchKey[M any](key func(M) string, items []M) string {
 	var b strings.Builder
 	for i, m := range items {
 		if i == 20 {

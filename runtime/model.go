@@ -48,6 +48,36 @@ type ModelSpec[M, C, B any] struct {
 // One Model serves any number of engines.
 type Model[M, C, B any] struct {
 	spec ModelSpec[M, C, B]
+	core *core[*M, *C, *B]
+}
+
+// core is what the engine needs of a model, in terms of pointers only: the
+// engine's generic code is instantiated with pointer types, which Go
+// compiles once for every model, so that a program's build time does not
+// grow with the engine's size times its number of models.
+type core[M, C, B any] struct {
+	name   string
+	events []string
+	key    func(M) string
+	// snapshot returns a deep copy in new memory.
+	snapshot func(M) M
+	// view returns pointers to a change's Event, Old and New.
+	view func(C) (*Event, *M, *M)
+	// newFrame allocates, in one piece, a frame with its change and zero value.
+	newFrame func() *frame[M, C, B]
+	// newChange allocates an empty change.
+	newChange func() C
+	// copyChange copies src's fields into dst.
+	copyChange func(dst, src C)
+	// clear empties a change and a zero value for reuse.
+	clear func(C, M)
+	// isNil and same compare pointers: with type parameters constrained by
+	// any, Go compiles the engine once for all pointer types, which it does
+	// not for comparable ones.
+	isNil func(M) bool
+	same  func(a, b M) bool
+	// batch returns a batch of copies of the items.
+	batch func(ev Event, items []C) B
 	// last caches the model's state in the engine used last, so that the
 	// usual single-engine program skips the engine's map lookup.
 	last atomic.Pointer[modelState[M, C, B]]
@@ -56,7 +86,46 @@ type Model[M, C, B any] struct {
 // NewModel returns the descriptor for spec. Generated code calls it; a
 // hand-written spec must set every function field.
 func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
-	return &Model[M, C, B]{spec: spec}
+	m := &Model[M, C, B]{spec: spec}
+	m.core = &core[*M, *C, *B]{
+		name:   spec.Name,
+		events: spec.Events,
+		key:    spec.Key,
+		snapshot: func(v *M) *M {
+			s := spec.Snapshot(v)
+			return &s
+		},
+		view: func(c *C) (*Event, **M, **M) {
+			ch := spec.Change(c)
+			return &ch.Event, &ch.Old, &ch.New
+		},
+		newFrame: func() *frame[*M, *C, *B] {
+			s := new(struct {
+				f frame[*M, *C, *B]
+				c C
+				z M
+			})
+			s.f.change, s.f.zero = &s.c, &s.z
+			return &s.f
+		},
+		newChange:  func() *C { return new(C) },
+		isNil:      func(v *M) bool { return v == nil },
+		same:       func(a, b *M) bool { return a == b },
+		copyChange: func(dst, src *C) { *dst = *src },
+		clear: func(c *C, z *M) {
+			var zc C
+			var zm M
+			*c, *z = zc, zm
+		},
+		batch: func(ev Event, items []*C) *B {
+			cs := make([]C, len(items))
+			for i, it := range items {
+				cs[i] = *it
+			}
+			return spec.Batch(&Batch[C]{Event: ev, Items: cs})
+		},
+	}
+	return m
 }
 
 // Name returns the model's name.
@@ -75,11 +144,17 @@ func (m *Model[M, C, B]) CustomEvents() []string {
 
 // Event returns the event with the given name: a built-in one or one of the
 // model's custom events.
-func (m *Model[M, C, B]) Event(name string) (Event, bool) {
+func (m *Model[M, C, B]) Event(name string) (Event, bool) { return m.core.event(name) }
+
+// EventName returns the name of e for this model: its declared name for a
+// custom event.
+func (m *Model[M, C, B]) EventName(e Event) string { return m.core.eventName(e) }
+
+func (c *core[M, C, B]) event(name string) (Event, bool) {
 	if e, ok := ParseEvent(name); ok {
 		return e, true
 	}
-	for i, n := range m.spec.Events {
+	for i, n := range c.events {
 		if n == name {
 			return FirstCustomEvent + Event(i), true
 		}
@@ -87,19 +162,17 @@ func (m *Model[M, C, B]) Event(name string) (Event, bool) {
 	return 0, false
 }
 
-// EventName returns the name of e for this model: its declared name for a
-// custom event.
-func (m *Model[M, C, B]) EventName(e Event) string {
+func (c *core[M, C, B]) eventName(e Event) string {
 	if e.IsCustom() {
-		if i := int(e - FirstCustomEvent); i < len(m.spec.Events) {
-			return m.spec.Events[i]
+		if i := int(e - FirstCustomEvent); i < len(c.events) {
+			return c.events[i]
 		}
 	}
 	return e.String()
 }
 
-func (m *Model[M, C, B]) validEvent(e Event) bool {
-	return e.IsBuiltin() || (e.IsCustom() && int(e-FirstCustomEvent) < len(m.spec.Events))
+func (c *core[M, C, B]) validEvent(e Event) bool {
+	return e.IsBuiltin() || (e.IsCustom() && int(e-FirstCustomEvent) < len(c.events))
 }
 
 // Loader loads the instance of a model with the given key; it returns an
@@ -109,7 +182,7 @@ type Loader[M any] func(ctx context.Context, key string) (*M, error)
 // SetLoader registers the loader Engine.Execute uses for the model's
 // instances. Generated code exposes it as SetMLoader.
 func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load Loader[M]) {
-	st := stateFor(eng, model)
+	st := stateFor(eng, model.core)
 	st.loadMu.Lock()
 	st.loader = load
 	st.cache = nil

@@ -20,9 +20,12 @@ func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 	}
-	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), actions: slices.Clone(t.Actions)}
+	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
+	for _, a := range t.Actions {
+		e.actions = append(e.actions, a)
+	}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
-	return register(eng, model, e, t.Disabled, errs)
+	return register(eng, model.core, e, t.Disabled, errs)
 }
 
 // OnBatch registers a bulk trigger for model in eng; see On for the checks.
@@ -33,9 +36,22 @@ func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, 
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority, bulk: true,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 	}
-	e := &entry[M, C, B]{trig: tr, conds: slices.Clone(t.Conditions), batch: slices.Clone(t.Actions)}
+	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
+	for _, a := range t.Actions {
+		e.batch = append(e.batch, a)
+	}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
-	return register(eng, model, e, t.Disabled, errs)
+	return register(eng, model.core, e, t.Disabled, errs)
+}
+
+// tests returns the conditions' tests, and keeps their descriptions in tr.
+func tests[C any](tr *trig, conds []Condition[C]) []func(context.Context, *C) bool {
+	ts := make([]func(context.Context, *C) bool, len(conds))
+	for i, c := range conds {
+		ts[i] = c.Test
+		tr.conds = append(tr.conds, c.Description)
+	}
+	return ts
 }
 
 // checkActions reports a trigger without actions and its nil actions.
@@ -52,7 +68,7 @@ func checkActions(n int, isNil func(i int) bool) []error {
 	return errs
 }
 
-func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Condition[C], bulk bool) []error {
+func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(context.Context, C) bool, bulk bool) []error {
 	var errs []error
 	if tr.name == "" {
 		errs = append(errs, errors.New("empty name"))
@@ -65,22 +81,21 @@ func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Conditio
 	for i, ev := range tr.events {
 		switch {
 		case slices.Contains(tr.events[:i], ev):
-			errs = append(errs, fmt.Errorf("event %s is listed twice", model.EventName(ev)))
+			errs = append(errs, fmt.Errorf("event %s is listed twice", model.eventName(ev)))
 			continue
 		case !model.validEvent(ev):
-			errs = append(errs, fmt.Errorf("event %s is not an event of %s", ev, model.Name()))
+			errs = append(errs, fmt.Errorf("event %s is not an event of %s", ev, model.name))
 		case ev.IsBulk() && !bulk:
 			errs = append(errs, fmt.Errorf("bulk event %s needs a batch trigger (OnBatch)", ev))
 		case !ev.IsBulk() && bulk:
-			errs = append(errs, fmt.Errorf("event %s is not a bulk event", model.EventName(ev)))
+			errs = append(errs, fmt.Errorf("event %s is not a bulk event", model.eventName(ev)))
 		}
-		tr.eventNames = append(tr.eventNames, model.EventName(ev))
+		tr.eventNames = append(tr.eventNames, model.eventName(ev))
 	}
-	for i, c := range conds {
-		if c.Test == nil {
+	for i, test := range tests {
+		if test == nil {
 			errs = append(errs, fmt.Errorf("condition %d has no test", i+1))
 		}
-		tr.conds = append(tr.conds, c.Description)
 	}
 	if tr.retries < 0 || tr.backoff < 0 || tr.timeout < 0 {
 		errs = append(errs, errors.New("retries, backoff and timeout must not be negative"))
@@ -94,8 +109,8 @@ func checkTrigger[M, C, B any](model *Model[M, C, B], tr *trig, conds []Conditio
 	return errs
 }
 
-func register[M, C, B any](eng *Engine, model *Model[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
-	errs = append(errs, checkTrigger(model, e.trig, e.conds, e.bulk)...)
+func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
+	errs = append(errs, checkTrigger(model, e.trig, e.tests, e.bulk)...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("trigger %q: %w", e.name, err)
 	}

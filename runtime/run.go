@@ -14,7 +14,7 @@ const maxBackoff = 30 * time.Second
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
 // the frame f: timeouts per attempt, panics recovered, one audit record per
 // attempt and one stats entry per run.
-func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c *C, b *B, ev Event, key string) error {
+func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) error {
 	t := e.trig
 	prev := f.running.Swap(t)
 	defer f.running.Store(prev)
@@ -44,7 +44,7 @@ func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c *C, b *B, ev
 }
 
 // attempt runs the actions once.
-func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c *C, b *B) (err error, outcome string) {
+func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c C, b B) (err error, outcome string) {
 	if e.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
@@ -55,7 +55,7 @@ func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c
 			err, outcome = fmt.Errorf("panic: %v", r), OutcomePanic
 		}
 	}()
-	if b != nil {
+	if e.bulk {
 		for _, a := range e.batch {
 			if err = a(ctx, b); err != nil {
 				break
@@ -85,7 +85,7 @@ func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c
 func (st *modelState[M, C, B]) record(ctx context.Context, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
 	a, _ := ActorFrom(ctx)
 	r := ExecutionRecord{
-		Trigger: t.name, Model: t.model, Key: key, Event: st.model.EventName(ev),
+		Trigger: t.name, Model: t.model, Key: key, Event: st.core.eventName(ev),
 		ActorID: a.ID, RequestID: RequestIDFrom(ctx),
 		Start: start, Duration: d, Outcome: outcome, Attempt: attempt,
 	}
@@ -141,9 +141,9 @@ func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], 
 		if skip.skips(e.name) {
 			continue
 		}
-		ok, err := st.holds(ctx, e, &f.change)
+		ok, err := st.holds(ctx, e, f.change)
 		if err != nil {
-			errs = append(errs, st.conditionFailed(ctx, e, f.instanceKey(), f.view().Event, err))
+			errs = append(errs, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err))
 			continue
 		}
 		if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
@@ -151,17 +151,19 @@ func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], 
 			continue
 		}
 		if e.bulk {
-			errs = append(errs, st.deferBatch(ctx, &f.opFrame, e, []C{f.change}, f.view().Event))
+			errs = append(errs, st.deferBatch(ctx, &f.opFrame, e, []C{f.change}, *f.event()))
 			continue
 		}
-		v := f.view()
-		old, cur := st.model.spec.Snapshot(v.Old), st.model.spec.Snapshot(v.New)
-		ev, depth := v.Event, f.depth
-		key := st.model.spec.Key(f.instance())
+		pev, pold, pcur := st.core.view(f.change)
+		old, cur := st.core.snapshot(*pold), st.core.snapshot(*pcur)
+		ev, depth := *pev, f.depth
+		key := st.core.key(f.instance())
 		work := func(wctx context.Context) error {
-			df := &frame[M, C, B]{st: st}
-			df.setup(wctx, nil, depth, ev, &old, &cur)
-			if err := st.run(&df.opFrame, e, &df.change, nil, ev, key); err != nil {
+			df := st.core.newFrame()
+			df.st = st
+			df.setup(wctx, nil, depth, ev, old, cur)
+			var zb B
+			if err := st.run(&df.opFrame, e, df.change, zb, ev, key); err != nil {
 				return &TriggerError{Trigger: e.name, Err: err}
 			}
 			return nil
@@ -174,26 +176,28 @@ func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], 
 // deferBatch queues bulk trigger e for items, copied deeply now.
 func (st *modelState[M, C, B]) deferBatch(ctx context.Context, bf *opFrame, e *entry[M, C, B], items []C, ev Event) error {
 	olds, news := make([]M, len(items)), make([]M, len(items))
-	keys := make([]*M, len(items))
-	for i := range items {
-		v := st.model.spec.Change(&items[i])
-		olds[i], news[i] = st.model.spec.Snapshot(v.Old), st.model.spec.Snapshot(v.New)
-		keys[i] = &news[i]
-		if v.Event.IsDelete() {
-			keys[i] = &olds[i]
+	evs := make([]Event, len(items))
+	keys := make([]M, len(items))
+	for i, c := range items {
+		pev, pold, pcur := st.core.view(c)
+		olds[i], news[i], evs[i] = st.core.snapshot(*pold), st.core.snapshot(*pcur), *pev
+		keys[i] = news[i]
+		if pev.IsDelete() {
+			keys[i] = olds[i]
 		}
 	}
-	key := batchKey(st.model.spec.Key, keys)
+	key := batchKey(st.core.key, keys)
 	depth := bf.depth
 	work := func(wctx context.Context) error {
 		cs := make([]C, len(items))
 		for i := range cs {
-			v := st.model.spec.Change(&cs[i])
-			v.Event, v.Old, v.New = st.model.spec.Change(&items[i]).Event, &olds[i], &news[i]
+			cs[i] = st.core.newChange()
+			pev, pold, pcur := st.core.view(cs[i])
+			*pev, *pold, *pcur = evs[i], olds[i], news[i]
 		}
-		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.model.spec.Name, inst: batchKeyer[M]{st.model.spec.Key, keys}}
-		b := st.model.spec.Batch(&Batch[C]{Event: ev, Items: cs})
-		if err := st.run(df, e, nil, b, ev, key); err != nil {
+		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.core.name, inst: batchKeyer[M]{st.core.key, keys}}
+		var zc C
+		if err := st.run(df, e, zc, st.core.batch(ev, cs), ev, key); err != nil {
 			return &TriggerError{Trigger: e.name, Err: err}
 		}
 		return nil

@@ -13,9 +13,9 @@ import (
 // entry is a registered trigger with its typed parts.
 type entry[M, C, B any] struct {
 	*trig
-	conds   []Condition[C]
-	actions []Action[C]
-	batch   []BatchAction[B]
+	tests   []func(context.Context, C) bool // trig.conds holds their descriptions
+	actions []func(context.Context, C) error
+	batch   []func(context.Context, B) error
 }
 
 // opKind is a single-instance operation.
@@ -59,18 +59,18 @@ type plans[M, C, B any] struct {
 // modelState is one model's triggers, plans and loader in one engine.
 type modelState[M, C, B any] struct {
 	eng     *Engine
-	model   *Model[M, C, B]
+	core    *core[M, C, B]
 	entries []*entry[M, C, B] // guarded by eng.mu
 	plans   atomic.Pointer[plans[M, C, B]]
 	scratch sync.Pool
 
 	loadMu sync.Mutex
-	loader Loader[M]
+	loader func(ctx context.Context, key string) (M, error)
 	cache  map[string]cached[M]
 }
 
 type cached[M any] struct {
-	v  *M
+	v  M
 	at time.Time
 }
 
@@ -137,24 +137,24 @@ func (st *modelState[M, C, B]) clearCache() {
 
 // holds reports whether all of e's conditions hold for c. A panicking
 // condition is the trigger's failure: holds recovers it and returns it as err.
-func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c *C) (ok bool, err error) {
+func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c C) (ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok, err = false, fmt.Errorf("condition panicked: %v", r)
 		}
 	}()
 	if !st.eng.debug.Load() {
-		for i := range e.conds {
-			if !e.conds[i].Test(ctx, c) {
+		for _, test := range e.tests {
+			if !test(ctx, c) {
 				return false, nil
 			}
 		}
 		return true, nil
 	}
-	for i := range e.conds {
-		ok := e.conds[i].Test(ctx, c)
+	for i, test := range e.tests {
+		ok := test(ctx, c)
 		st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
-			slog.String("trigger", e.name), slog.String("condition", e.conds[i].Description), slog.Bool("result", ok))
+			slog.String("trigger", e.name), slog.String("condition", e.conds[i]), slog.Bool("result", ok))
 		if !ok {
 			return false, nil
 		}
