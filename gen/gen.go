@@ -128,6 +128,9 @@ func Generate(cfg Config) (*Result, error) {
 			triggerPkgs = append(triggerPkgs, path)
 		}
 	}
+	for _, p := range roots {
+		strayDirectives(p, d)
+	}
 	checkModelNames(pkgs, models, d)
 	for _, path := range order {
 		if len(models[path]) > 0 || slices.Contains(triggerPkgs, path) {
@@ -230,6 +233,69 @@ func render(e *emitter) ([]byte, error) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// strayDirectives reports directives that are not in the doc comment of a
+// type or function, where they would do nothing, and directive look-alikes
+// with a space after //.
+func strayDirectives(p *pkgInfo, d *diags) {
+	for _, f := range p.userFiles() {
+		placed := map[token.Pos]bool{}
+		mark := func(doc *ast.CommentGroup) {
+			if doc != nil {
+				for _, c := range doc.List {
+					placed[c.Slash] = true
+				}
+			}
+		}
+		for _, decl := range f.Decls {
+			switch decl := decl.(type) {
+			case *ast.FuncDecl:
+				mark(decl.Doc)
+			case *ast.GenDecl:
+				if decl.Tok != token.TYPE {
+					continue
+				}
+				if len(decl.Specs) == 1 {
+					mark(decl.Doc)
+				}
+				for _, spec := range decl.Specs {
+					mark(spec.(*ast.TypeSpec).Doc)
+				}
+			}
+		}
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				if dir, ok := parseDirective(c.Text, c.Slash); ok {
+					if !placed[c.Slash] {
+						d.errorf(dir.NamePos, "//trigger:%s does nothing here: directives go in the doc comment of a struct type (//trigger:model) or of a function (the others)", dir.Name)
+					}
+					continue
+				}
+				if name, ok := spacedDirective(c.Text); ok {
+					d.errorf(c.Slash, "a directive has no space after //: write //trigger:%s", name)
+				}
+			}
+		}
+	}
+}
+
+// spacedDirective reports a comment like "// trigger:on ..." that was meant
+// as a directive.
+func spacedDirective(text string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, "//")
+	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t"), "trigger:")
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	if name == "model" || slices.Contains(triggerDirectives, name) {
+		return name, true
+	}
+	return "", false
 }
 
 // hasTriggerFuncs reports whether a package has functions with directives.
