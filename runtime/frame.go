@@ -133,17 +133,27 @@ func (f *frame[M, C, B]) promote() *frame[M, C, B] {
 	if !f.pooled {
 		return f
 	}
-	n := f.st.core.newFrame()
+	c := f.st.core
+	_, fold, fcur := c.view(f.change)
+	usesZero := c.same(*fold, f.zero) || c.same(*fcur, f.zero)
+	var n *frame[M, C, B]
+	if usesZero {
+		n = c.newFrame()
+	} else {
+		n = c.newFrameNoZero()
+	}
 	n.st = f.st
-	f.st.core.copyChange(n.change, f.change)
+	c.copyChange(n.change, f.change)
 	n.Context, n.eng, n.up, n.depth, n.model = f.Context, f.eng, f.up, f.depth, f.model
 	n.inst = n
-	_, old, cur := f.st.core.view(n.change)
-	if f.st.core.same(*old, f.zero) {
-		*old = n.zero
-	}
-	if f.st.core.same(*cur, f.zero) {
-		*cur = n.zero
+	if usesZero {
+		_, old, cur := c.view(n.change)
+		if c.same(*old, f.zero) {
+			*old = n.zero
+		}
+		if c.same(*cur, f.zero) {
+			*cur = n.zero
+		}
 	}
 	f.release()
 	return n

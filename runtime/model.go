@@ -65,6 +65,9 @@ type core[M, C, B any] struct {
 	view func(C) (*Event, *M, *M)
 	// newFrame allocates, in one piece, a frame with its change and zero value.
 	newFrame func() *frame[M, C, B]
+	// newFrameNoZero allocates a frame with its change only, for changes
+	// whose Old and New are both the caller's.
+	newFrameNoZero func() *frame[M, C, B]
 	// newChange allocates an empty change.
 	newChange func() C
 	// copyChange copies src's fields into dst.
@@ -106,6 +109,14 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 				z M
 			})
 			s.f.change, s.f.zero = &s.c, &s.z
+			return &s.f
+		},
+		newFrameNoZero: func() *frame[*M, *C, *B] {
+			s := new(struct {
+				f frame[*M, *C, *B]
+				c C
+			})
+			s.f.change = &s.c
 			return &s.f
 		},
 		newChange:  func() *C { return new(C) },
