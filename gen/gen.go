@@ -76,6 +76,11 @@ func Generate(cfg Config) (*Result, error) {
 		}
 	}
 
+	// Packages are loaded up to three times: the named ones; the model
+	// packages their triggers use, when not named; and the trigger packages
+	// again, against the newly generated model code (an overlay), because
+	// before generation their change types do not exist yet. That is what
+	// lets one run bootstrap a tree with no generated files.
 	roots, err := l.load(nil, cfg.Patterns...)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,10 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 		d.errorf(ts.Name.Pos(), "model %s: the type must be exported", m.Name)
 		ok = false
 	}
+	if ts.Assign.IsValid() {
+		d.errorf(ts.Name.Pos(), "model %s: a type alias cannot be a model: annotate the struct type it names", m.Name)
+		return nil
+	}
 	if _, isStruct := ts.Type.(*ast.StructType); !isStruct {
 		d.errorf(ts.Name.Pos(), "model %s: //trigger:model needs a struct type", m.Name)
 		return nil
