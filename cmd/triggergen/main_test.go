@@ -19,7 +19,7 @@ func module(t *testing.T, model string) string {
 	require.NoError(t, err)
 	dir := t.TempDir()
 	files := map[string]string{
-		"go.mod": "module example.com/cli\n\ngo 1.26\n\nrequire github.com/triggergen/triggergen v0.0.0\n\nreplace github.com/triggergen/triggergen => " + root + "\n",
+		"go.mod":           "module example.com/cli\n\ngo 1.26\n\nrequire github.com/triggergen/triggergen v0.0.0\n\nreplace github.com/triggergen/triggergen => " + root + "\n",
 		"models/models.go": model,
 	}
 	for name, body := range files {
