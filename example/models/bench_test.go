@@ -59,6 +59,53 @@ func BenchmarkDiffShop(b *testing.B) {
 	}
 }
 
+func sampleTransfer() *models.Transfer {
+	courier := "dhl"
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &models.Transfer{
+		ID: "t1", Reference: "TR-1", FromShopID: "s1", ToShopID: "s2", Quantity: 3, Stage: models.TransferShipped,
+		Courier: &courier, History: []string{"REQUESTED->APPROVED", "APPROVED->SHIPPED"},
+		StageTimes: map[string]time.Time{"APPROVED": at, "SHIPPED": at.Add(time.Hour)}, UpdatedAt: at.Add(time.Hour),
+	}
+}
+
+// BenchmarkDiffTransfer compares all 10 tracked fields of two equal
+// transfers: strings, an int, a pointer, a slice, a map of times and a time.
+func BenchmarkDiffTransfer(b *testing.B) {
+	old, cur := sampleTransfer(), sampleTransfer()
+	b.ReportAllocs()
+	for b.Loop() {
+		c := models.DiffTransfer(old, cur)
+		if c.Changed() {
+			b.Fatal("equal transfers reported a change")
+		}
+	}
+}
+
+// BenchmarkSnapshotTransfer deep-copies a transfer: the pointee, the slice
+// and the map.
+func BenchmarkSnapshotTransfer(b *testing.B) {
+	tr := sampleTransfer()
+	b.ReportAllocs()
+	for b.Loop() {
+		s := models.SnapshotTransfer(tr)
+		if s.ID != tr.ID {
+			b.Fatal("bad snapshot")
+		}
+	}
+}
+
+func TestSnapshotTransferIsDeep(t *testing.T) {
+	tr := sampleTransfer()
+	s := models.SnapshotTransfer(tr)
+	*tr.Courier = "ups"
+	tr.History[0] = "edited"
+	tr.StageTimes["SHIPPED"] = time.Time{}
+	c := models.DiffTransfer(&s, tr)
+	assert.Equal(t, []models.TransferField{models.TransferFieldCourier, models.TransferFieldHistory, models.TransferFieldStageTimes}, c.ChangedFields())
+	assert.Equal(t, "dhl", *s.Courier)
+}
+
 func TestDiffAllocatesNothing(t *testing.T) {
 	old, cur := sampleCard(), sampleCard()
 	allocs := testing.AllocsPerRun(100, func() {
@@ -67,6 +114,12 @@ func TestDiffAllocatesNothing(t *testing.T) {
 		_ = c.ChangedSet()
 	})
 	assert.Zero(t, allocs)
+	ot, ct := sampleTransfer(), sampleTransfer()
+	allocs = testing.AllocsPerRun(100, func() {
+		c := models.DiffTransfer(ot, ct)
+		_ = c.Changed()
+	})
+	assert.Zero(t, allocs, "DiffTransfer allocates nothing")
 }
 
 // counters is the work both the triggers and the hand-written code do.

@@ -89,9 +89,13 @@ const (
 //trigger:model
 type Transfer struct {
 	ID         string
+	Reference  string // the shops' own reference for the transfer
 	FromShopID string
 	ToShopID   string
 	Quantity   int
 	Stage      TransferStage
-	History    []string
+	Courier    *string              // who carries the cards, once shipped
+	History    []string             // "FROM->TO" for every stage change
+	StageTimes map[string]time.Time // when each stage was reached
+	UpdatedAt  time.Time
 }

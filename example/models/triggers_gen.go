@@ -922,6 +922,8 @@ type TransferField uint16
 const (
 	// TransferFieldID is the field ID.
 	TransferFieldID TransferField = iota
+	// TransferFieldReference is the field Reference.
+	TransferFieldReference
 	// TransferFieldFromShopID is the field FromShopID.
 	TransferFieldFromShopID
 	// TransferFieldToShopID is the field ToShopID.
@@ -930,11 +932,28 @@ const (
 	TransferFieldQuantity
 	// TransferFieldStage is the field Stage.
 	TransferFieldStage
+	// TransferFieldCourier is the field Courier.
+	TransferFieldCourier
 	// TransferFieldHistory is the field History.
 	TransferFieldHistory
+	// TransferFieldStageTimes is the field StageTimes.
+	TransferFieldStageTimes
+	// TransferFieldUpdatedAt is the field UpdatedAt.
+	TransferFieldUpdatedAt
 )
 
-var transferFieldNames = [...]string{"ID", "FromShopID", "ToShopID", "Quantity", "Stage", "History"}
+var transferFieldNames = [...]string{
+	"ID",
+	"Reference",
+	"FromShopID",
+	"ToShopID",
+	"Quantity",
+	"Stage",
+	"Courier",
+	"History",
+	"StageTimes",
+	"UpdatedAt",
+}
 
 // String returns the field's Go name.
 func (f TransferField) String() string {
@@ -971,6 +990,16 @@ func (c *TransferChange) IDChanged() bool {
 // IDWas returns the value of ID before the operation.
 func (c *TransferChange) IDWas() string {
 	return c.Old.ID
+}
+
+// ReferenceChanged reports whether Reference differs between Old and New.
+func (c *TransferChange) ReferenceChanged() bool {
+	return c.Old.Reference != c.New.Reference
+}
+
+// ReferenceWas returns the value of Reference before the operation.
+func (c *TransferChange) ReferenceWas() string {
+	return c.Old.Reference
 }
 
 // FromShopIDChanged reports whether FromShopID differs between Old and New.
@@ -1013,6 +1042,16 @@ func (c *TransferChange) StageWas() TransferStage {
 	return c.Old.Stage
 }
 
+// CourierChanged reports whether Courier differs between Old and New.
+func (c *TransferChange) CourierChanged() bool {
+	return !(c.Old.Courier == c.New.Courier || c.Old.Courier != nil && c.New.Courier != nil && *c.Old.Courier == *c.New.Courier)
+}
+
+// CourierWas returns the value of Courier before the operation.
+func (c *TransferChange) CourierWas() *string {
+	return c.Old.Courier
+}
+
 // HistoryChanged reports whether History differs between Old and New.
 func (c *TransferChange) HistoryChanged() bool {
 	return !slices.Equal(c.Old.History, c.New.History)
@@ -1023,11 +1062,35 @@ func (c *TransferChange) HistoryWas() []string {
 	return c.Old.History
 }
 
+// StageTimesChanged reports whether StageTimes differs between Old and New.
+func (c *TransferChange) StageTimesChanged() bool {
+	return !maps.EqualFunc(c.Old.StageTimes, c.New.StageTimes, func(x, y time.Time) bool {
+		return x.Equal(y)
+	})
+}
+
+// StageTimesWas returns the value of StageTimes before the operation.
+func (c *TransferChange) StageTimesWas() map[string]time.Time {
+	return c.Old.StageTimes
+}
+
+// UpdatedAtChanged reports whether UpdatedAt differs between Old and New.
+func (c *TransferChange) UpdatedAtChanged() bool {
+	return !c.Old.UpdatedAt.Equal(c.New.UpdatedAt)
+}
+
+// UpdatedAtWas returns the value of UpdatedAt before the operation.
+func (c *TransferChange) UpdatedAtWas() time.Time {
+	return c.Old.UpdatedAt
+}
+
 // fieldChanged reports whether the field differs between Old and New.
 func (c *TransferChange) fieldChanged(f TransferField) bool {
 	switch f {
 	case TransferFieldID:
 		return c.IDChanged()
+	case TransferFieldReference:
+		return c.ReferenceChanged()
 	case TransferFieldFromShopID:
 		return c.FromShopIDChanged()
 	case TransferFieldToShopID:
@@ -1036,8 +1099,14 @@ func (c *TransferChange) fieldChanged(f TransferField) bool {
 		return c.QuantityChanged()
 	case TransferFieldStage:
 		return c.StageChanged()
+	case TransferFieldCourier:
+		return c.CourierChanged()
 	case TransferFieldHistory:
 		return c.HistoryChanged()
+	case TransferFieldStageTimes:
+		return c.StageTimesChanged()
+	case TransferFieldUpdatedAt:
+		return c.UpdatedAtChanged()
 	}
 	return false
 }
@@ -1098,7 +1167,12 @@ func SnapshotTransfer(m *Transfer) Transfer {
 		return Transfer{}
 	}
 	s := *m
+	if s.Courier != nil {
+		v := *s.Courier
+		s.Courier = &v
+	}
 	s.History = slices.Clone(s.History)
+	s.StageTimes = maps.Clone(s.StageTimes)
 	return s
 }
 

@@ -199,11 +199,15 @@ CREATE TABLE IF NOT EXISTS sales (
 );
 CREATE TABLE IF NOT EXISTS transfers (
 	id           TEXT PRIMARY KEY,
+	reference    TEXT NOT NULL,
 	from_shop_id TEXT NOT NULL REFERENCES shops(id),
 	to_shop_id   TEXT NOT NULL REFERENCES shops(id),
 	quantity     INTEGER NOT NULL CHECK (quantity > 0),
 	stage        TEXT NOT NULL,
-	history      TEXT NOT NULL
+	courier      TEXT,
+	history      TEXT NOT NULL,
+	stage_times  TEXT NOT NULL,
+	updated_at   TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS notifications (
 	id         INTEGER PRIMARY KEY AUTOINCREMENT,

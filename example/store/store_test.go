@@ -340,7 +340,7 @@ func TestShopStatusChange(t *testing.T) {
 func TestTransferWorkflowMovesStock(t *testing.T) {
 	f := setup(t)
 	require.NoError(t, f.st.CreateTransfer(f.ctx, f.eng,
-		&models.Transfer{ID: "t1", FromShopID: "central", ToShopID: "harbour", Quantity: 4}))
+		&models.Transfer{ID: "t1", Reference: "TR-1", FromShopID: "central", ToShopID: "harbour", Quantity: 4}))
 
 	steps := []struct {
 		stage            models.TransferStage
@@ -360,6 +360,10 @@ func TestTransferWorkflowMovesStock(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, models.TransferReceived, tr.Stage)
 	assert.Equal(t, []string{"APPROVED->SHIPPED", "SHIPPED->RECEIVED"}, tr.History)
+	assert.Equal(t, "TR-1", tr.Reference)
+	assert.Len(t, tr.StageTimes, 2, "the workflow stamps the stages it handles")
+	assert.False(t, tr.UpdatedAt.IsZero())
+	assert.True(t, tr.StageTimes["RECEIVED"].Equal(tr.UpdatedAt), "times round-trip through the database")
 	assert.ElementsMatch(t, []string{
 		"shop:harbour: transfer t1 of 4 SIM cards: SHIPPED",
 		"shop:harbour: transfer t1 of 4 SIM cards: RECEIVED",

@@ -10,7 +10,7 @@ import (
 	"github.com/triggergen/triggergen/runtime"
 )
 
-const transferColumns = `id, from_shop_id, to_shop_id, quantity, stage, history`
+const transferColumns = `id, reference, from_shop_id, to_shop_id, quantity, stage, courier, history, stage_times, updated_at`
 
 // Transfer loads a transfer; an unknown id wraps runtime.ErrNotFound.
 func (s *Store) Transfer(ctx context.Context, id string) (*models.Transfer, error) {
@@ -72,12 +72,12 @@ func (t *Tx) insertTransfer(ctx context.Context, tr *models.Transfer) error {
 	if tr.ID == "" {
 		return errors.New("transfer has no ID")
 	}
-	history, err := encodeJSON(tr.History)
+	history, times, err := encodeTransferJSON(tr)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO transfers (`+transferColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		tr.ID, tr.FromShopID, tr.ToShopID, tr.Quantity, string(tr.Stage), history)
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO transfers (`+transferColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tr.ID, tr.Reference, tr.FromShopID, tr.ToShopID, tr.Quantity, string(tr.Stage), nullString(tr.Courier), history, times, formatTime(tr.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("insert transfer: %w", err)
 	}
@@ -85,13 +85,13 @@ func (t *Tx) insertTransfer(ctx context.Context, tr *models.Transfer) error {
 }
 
 func (t *Tx) updateTransfer(ctx context.Context, tr *models.Transfer) error {
-	history, err := encodeJSON(tr.History)
+	history, times, err := encodeTransferJSON(tr)
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE transfers SET from_shop_id = ?, to_shop_id = ?, quantity = ?,
-		stage = ?, history = ? WHERE id = ?`,
-		tr.FromShopID, tr.ToShopID, tr.Quantity, string(tr.Stage), history, tr.ID)
+	res, err := t.tx.ExecContext(ctx, `UPDATE transfers SET reference = ?, from_shop_id = ?, to_shop_id = ?, quantity = ?,
+		stage = ?, courier = ?, history = ?, stage_times = ?, updated_at = ? WHERE id = ?`,
+		tr.Reference, tr.FromShopID, tr.ToShopID, tr.Quantity, string(tr.Stage), nullString(tr.Courier), history, times, formatTime(tr.UpdatedAt), tr.ID)
 	if err != nil {
 		return fmt.Errorf("update transfer: %w", err)
 	}
@@ -100,11 +100,12 @@ func (t *Tx) updateTransfer(ctx context.Context, tr *models.Transfer) error {
 
 func loadTransfer(ctx context.Context, q querier, id string) (*models.Transfer, error) {
 	var (
-		tr             models.Transfer
-		stage, history string
+		tr                               models.Transfer
+		stage, history, times, updatedAt string
+		courier                          sql.NullString
 	)
 	err := q.QueryRowContext(ctx, `SELECT `+transferColumns+` FROM transfers WHERE id = ?`, id).
-		Scan(&tr.ID, &tr.FromShopID, &tr.ToShopID, &tr.Quantity, &stage, &history)
+		Scan(&tr.ID, &tr.Reference, &tr.FromShopID, &tr.ToShopID, &tr.Quantity, &stage, &courier, &history, &times, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("transfer", id)
 	}
@@ -112,8 +113,28 @@ func loadTransfer(ctx context.Context, q querier, id string) (*models.Transfer, 
 		return nil, fmt.Errorf("load transfer %q: %w", id, err)
 	}
 	tr.Stage = models.TransferStage(stage)
+	if courier.Valid {
+		tr.Courier = &courier.String
+	}
 	if err := decodeJSON(history, &tr.History); err != nil {
 		return nil, fmt.Errorf("load transfer %q: %w", id, err)
 	}
+	if err := decodeJSON(times, &tr.StageTimes); err != nil {
+		return nil, fmt.Errorf("load transfer %q: %w", id, err)
+	}
+	if tr.UpdatedAt, err = parseTime(updatedAt); err != nil {
+		return nil, fmt.Errorf("load transfer %q: %w", id, err)
+	}
 	return &tr, nil
+}
+
+// encodeTransferJSON encodes a transfer's history and stage times.
+func encodeTransferJSON(tr *models.Transfer) (history, times string, err error) {
+	if history, err = encodeJSON(tr.History); err != nil {
+		return "", "", err
+	}
+	if times, err = encodeJSON(tr.StageTimes); err != nil {
+		return "", "", err
+	}
+	return history, times, nil
 }

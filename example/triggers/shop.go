@@ -3,8 +3,10 @@ package triggers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/triggergen/triggergen/example/models"
+	"github.com/triggergen/triggergen/runtime"
 )
 
 // HandleShopStatus tells the shop's staff and operations when a shop is
@@ -95,7 +97,13 @@ func RunTransferWorkflow(ctx context.Context, c *models.TransferChange) error {
 			return err
 		}
 	}
+	now := runtime.Now(ctx)
 	t.History = append(t.History, fmt.Sprintf("%s->%s", c.StageWas(), t.Stage))
+	if t.StageTimes == nil {
+		t.StageTimes = map[string]time.Time{}
+	}
+	t.StageTimes[string(t.Stage)] = now
+	t.UpdatedAt = now
 	return s.Notify(ctx, "shop:"+t.ToShopID, fmt.Sprintf("transfer %s of %d SIM cards: %s", t.ID, t.Quantity, t.Stage))
 }
 

@@ -28,7 +28,7 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SaleChange]{TrackInventorySale},
-			Source:  "example/triggers/shop.go:52",
+			Source:  "example/triggers/shop.go:54",
 		}),
 		runtime.On(eng, models.ShopModel, runtime.Trigger[models.ShopChange]{
 			Name:        "shop_sales_performance_update",
@@ -44,7 +44,7 @@ func Register(eng *runtime.Engine) error {
 			},
 			Actions:  []runtime.Action[models.ShopChange]{UpdateSalesPerformance},
 			Priority: runtime.PriorityLow,
-			Source:   "example/triggers/shop.go:38",
+			Source:   "example/triggers/shop.go:40",
 		}),
 		runtime.On(eng, models.ShopModel, runtime.Trigger[models.ShopChange]{
 			Name:        "shop_status_change_handler",
@@ -59,7 +59,7 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.ShopChange]{HandleShopStatus},
-			Source:  "example/triggers/shop.go:16",
+			Source:  "example/triggers/shop.go:18",
 		}),
 		runtime.On(eng, models.TransferModel, runtime.Trigger[models.TransferChange]{
 			Name:        "shop_transfer_workflow",
@@ -80,7 +80,7 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.TransferChange]{RunTransferWorkflow},
-			Source:  "example/triggers/shop.go:79",
+			Source:  "example/triggers/shop.go:81",
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_assignment_tracking",

@@ -217,7 +217,7 @@ func (sc *scenario) suspend(ctx context.Context) (string, error) {
 }
 
 func (sc *scenario) requestTransfer(ctx context.Context) (string, error) {
-	tr := &models.Transfer{ID: sc.id("t1"), FromShopID: sc.id("central"), ToShopID: sc.id("harbour"), Quantity: 3}
+	tr := &models.Transfer{ID: sc.id("t1"), Reference: "TR-" + sc.id("t1"), FromShopID: sc.id("central"), ToShopID: sc.id("harbour"), Quantity: 3}
 	if err := sc.st.CreateTransfer(ctx, sc.eng, tr); err != nil {
 		return "", err
 	}
