@@ -66,32 +66,32 @@ func Fire[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], 
 }
 
 func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], ev Event, old, new M) error {
-	if !model.validEvent(ev) {
+	if !coreValidEvent(model, ev) {
 		return fmt.Errorf("triggergen: %s is not an event of %s", ev, model.name)
 	}
 	st, up, depth, err := begin(ctx, eng, model)
 	if err != nil || st == nil || !eng.enabled.Load() {
 		return err
 	}
-	fp := st.plans.Load().fire[ev]
+	fp := currentPlans(st).fire[ev]
 	skip, _ := ctx.Value(skipKey).(*skipSet)
 	if fp == nil || (skip != nil && skip.all) {
 		return nil
 	}
-	f := st.newScratch(ctx, up, depth, ev, old, new)
-	defer func() { f.release() }()
+	f := newScratch(st, ctx, up, depth, ev, old, new)
+	defer func() { releaseFrame(f) }()
 	for _, e := range fp.before {
-		if f, err = st.try(ctx, f, e, skip); err != nil {
+		if f, err = try(st, ctx, f, e, skip); err != nil {
 			return err
 		}
 	}
 	var errs []error
 	for _, e := range fp.after {
-		if f, err = st.try(ctx, f, e, skip); err != nil {
+		if f, err = try(st, ctx, f, e, skip); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, st.deferAll(ctx, f, fp.deferred, skip)...)
+	errs = append(errs, deferAll(st, ctx, f, fp.deferred, skip)...)
 	return errors.Join(errs...)
 }
 
@@ -120,24 +120,24 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	var pp *phasePlan[M, C, B]
 	var skip *skipSet
 	if st != nil && eng.enabled.Load() {
-		pp = &st.plans.Load().ops[op]
+		pp = &currentPlans(st).ops[op]
 		skip, _ = ctx.Value(skipKey).(*skipSet)
 	}
 	target := m
 	if op == opDelete {
 		target = old
 	}
-	if pp == nil || pp.empty() || (skip != nil && skip.all) {
+	if pp == nil || planEmpty(pp) || (skip != nil && skip.all) {
 		if persist == nil {
 			return nil
 		}
 		return persist(ctx, target)
 	}
 	oe := opEvents[op]
-	f := st.newScratch(ctx, up, depth, oe.before, old, m)
-	defer func() { f.release() }()
+	f := newScratch(st, ctx, up, depth, oe.before, old, m)
+	defer func() { releaseFrame(f) }()
 	for _, e := range pp.before {
-		if f, err = st.try(ctx, f, e, skip); err != nil {
+		if f, err = try(st, ctx, f, e, skip); err != nil {
 			return err
 		}
 	}
@@ -146,15 +146,15 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 			return err
 		}
 	}
-	*f.event() = oe.after
+	*frameEvent(f) = oe.after
 	var errs []error
 	for _, e := range pp.after {
-		if f, err = st.try(ctx, f, e, skip); err != nil {
+		if f, err = try(st, ctx, f, e, skip); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(pp.deferred) > 0 {
-		errs = append(errs, st.deferAll(ctx, f, pp.deferred, skip)...)
+		errs = append(errs, deferAll(st, ctx, f, pp.deferred, skip)...)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -164,25 +164,25 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 
 // try runs e on the frame's change if it is not skipped and its conditions
 // hold. It returns the frame, promoted to the heap when the trigger ran.
-func (st *modelState[M, C, B]) try(ctx context.Context, f *frame[M, C, B], e *entry[M, C, B], skip *skipSet) (*frame[M, C, B], error) {
+func try[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *frame[M, C, B], e *entry[M, C, B], skip *skipSet) (*frame[M, C, B], error) {
 	if skip != nil && skip.skips(e.name) {
 		return f, nil
 	}
-	ok, err := st.holds(ctx, e, f.change)
+	ok, err := holds(st, ctx, e, f.change)
 	if err != nil {
-		return f, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err)
+		return f, conditionFailed(st, ctx, e, f.instanceKey(), *frameEvent(f), err)
 	}
-	if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
+	if !ok || (f.op.up != nil && reentry(f.op.up, e.trig, f.op.model, f)) {
 		e.stats.skip()
 		return f, nil
 	}
-	f = f.promote()
-	ev := *f.event()
+	f = promoteFrame(f)
+	ev := *frameEvent(f)
 	var zb B
 	if e.bulk {
-		err = st.run(&f.opFrame, e, f.change, st.core.batch(ev, []C{f.change}), ev, f.instanceKey())
+		err = run(st, &f.op, e, f.change, st.core.batch(ev, []C{f.change}), ev, f.instanceKey())
 	} else {
-		err = st.run(&f.opFrame, e, f.change, zb, ev, f.instanceKey())
+		err = run(st, &f.op, e, f.change, zb, ev, f.instanceKey())
 	}
 	if err != nil {
 		return f, &TriggerError{Trigger: e.name, Err: err}
@@ -206,17 +206,17 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 	var p *plans[M, C, B]
 	var skip *skipSet
 	if st != nil && eng.enabled.Load() {
-		p = st.plans.Load()
+		p = currentPlans(st)
 		skip, _ = ctx.Value(skipKey).(*skipSet)
 	}
-	if p == nil || (p.ops[op].empty() && p.bulk[op].empty()) || (skip != nil && skip.all) || len(ms) == 0 {
+	if p == nil || (planEmpty(&p.ops[op]) && planEmpty(&p.bulk[op])) || (skip != nil && skip.all) || len(ms) == 0 {
 		if persist == nil {
 			return nil
 		}
 		return persist(ctx, ms)
 	}
 	item, bp, oe := &p.ops[op], &p.bulk[op], opEvents[op]
-	if st.bulkQuiet(ctx, up, depth, op, old, ms, item, bp, skip) {
+	if bulkQuiet(st, ctx, up, depth, op, old, ms, item, bp, skip) {
 		if persist == nil {
 			return nil
 		}
@@ -229,23 +229,23 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 		fs[i].st = st
 		switch op {
 		case opCreate:
-			fs[i].setup(ctx, up, depth, oe.before, none, m)
+			setupFrame(fs[i], ctx, up, depth, oe.before, none, m)
 		case opUpdate:
-			fs[i].setup(ctx, up, depth, oe.before, old[i], m)
+			setupFrame(fs[i], ctx, up, depth, oe.before, old[i], m)
 		case opDelete:
-			fs[i].setup(ctx, up, depth, oe.before, m, none)
+			setupFrame(fs[i], ctx, up, depth, oe.before, m, none)
 		}
 	}
 	bf := &opFrame{Context: ctx, eng: eng, up: up, depth: depth, model: model.name, inst: batchKeyer[M]{model.key, ms}}
 
 	for _, e := range bp.before {
-		if err := st.tryBatch(ctx, bf, fs, e, oe.bulkBefore, skip); err != nil {
+		if err := tryBatch(st, ctx, bf, fs, e, oe.bulkBefore, skip); err != nil {
 			return err
 		}
 	}
 	for _, f := range fs {
 		for _, e := range item.before {
-			if _, err := st.try(ctx, f, e, skip); err != nil {
+			if _, err := try(st, ctx, f, e, skip); err != nil {
 				return err
 			}
 		}
@@ -257,31 +257,31 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 	}
 	var errs []error
 	for _, f := range fs {
-		*f.event() = oe.after
+		*frameEvent(f) = oe.after
 		for _, e := range item.after {
-			if _, err := st.try(ctx, f, e, skip); err != nil {
+			if _, err := try(st, ctx, f, e, skip); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
 	for _, e := range bp.after {
-		if err := st.tryBatch(ctx, bf, fs, e, oe.bulkAfter, skip); err != nil {
+		if err := tryBatch(st, ctx, bf, fs, e, oe.bulkAfter, skip); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	for _, f := range fs {
-		errs = append(errs, st.deferAll(ctx, f, item.deferred, skip)...)
+		errs = append(errs, deferAll(st, ctx, f, item.deferred, skip)...)
 	}
 	for _, e := range bp.deferred {
 		if skip.skips(e.name) {
 			continue
 		}
-		items, err := st.matching(ctx, fs, e)
+		items, err := matching(st, ctx, fs, e)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
 		case len(items) > 0:
-			errs = append(errs, st.deferBatch(ctx, bf, e, items, bulkEventOf(e, oe.bulkBefore, oe.bulkAfter)))
+			errs = append(errs, deferBatch(st, ctx, bf, e, items, bulkEventOf(e, oe.bulkBefore, oe.bulkAfter)))
 		default:
 			e.stats.skip()
 		}
@@ -292,30 +292,30 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 // bulkQuiet reports whether no trigger of a bulk operation would run, so
 // that it can persist without allocating; it counts the skips then. It tests
 // the conditions on a pooled scratch frame, one item at a time.
-func (st *modelState[M, C, B]) bulkQuiet(ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
+func bulkQuiet[M, C, B any](st *modelState[M, C, B], ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
 	oe := opEvents[op]
 	lists := [...]struct {
 		es []*entry[M, C, B]
 		ev Event
 	}{{bp.before, oe.before}, {item.before, oe.before}, {item.after, oe.after}, {bp.after, oe.after}, {item.deferred, oe.after}, {bp.deferred, oe.after}}
 	var none M
-	f := st.newScratch(ctx, up, depth, oe.before, none, none)
-	defer f.release()
+	f := newScratch(st, ctx, up, depth, oe.before, none, none)
+	defer releaseFrame(f)
 	for i, m := range ms {
 		for _, l := range lists {
 			switch op {
 			case opCreate:
-				f.setup(ctx, up, depth, l.ev, none, m)
+				setupFrame(f, ctx, up, depth, l.ev, none, m)
 			case opUpdate:
-				f.setup(ctx, up, depth, l.ev, old[i], m)
+				setupFrame(f, ctx, up, depth, l.ev, old[i], m)
 			case opDelete:
-				f.setup(ctx, up, depth, l.ev, m, none)
+				setupFrame(f, ctx, up, depth, l.ev, m, none)
 			}
 			for _, e := range l.es {
 				if skip.skips(e.name) {
 					continue
 				}
-				if ok, err := st.holds(ctx, e, f.change); ok || err != nil {
+				if ok, err := holds(st, ctx, e, f.change); ok || err != nil {
 					return false
 				}
 			}
@@ -339,19 +339,19 @@ func (st *modelState[M, C, B]) bulkQuiet(ctx context.Context, up *opFrame, depth
 }
 
 func bulkEventOf[M, C, B any](e *entry[M, C, B], before, after Event) Event {
-	if e.has(after) {
+	if hasEvent(e.trig, after) {
 		return after
 	}
 	return before
 }
 
 // matching returns the changes of the items for which e's conditions hold.
-func (st *modelState[M, C, B]) matching(ctx context.Context, fs []*frame[M, C, B], e *entry[M, C, B]) ([]C, error) {
+func matching[M, C, B any](st *modelState[M, C, B], ctx context.Context, fs []*frame[M, C, B], e *entry[M, C, B]) ([]C, error) {
 	var items []C
 	for _, f := range fs {
-		ok, err := st.holds(ctx, e, f.change)
+		ok, err := holds(st, ctx, e, f.change)
 		if err != nil {
-			return nil, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err)
+			return nil, conditionFailed(st, ctx, e, f.instanceKey(), *frameEvent(f), err)
 		}
 		if ok {
 			items = append(items, f.change)
@@ -379,11 +379,11 @@ func (k itemsKeyer[M, C, B]) instanceKey() string {
 }
 
 // tryBatch runs bulk trigger e once with the items whose conditions hold.
-func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []*frame[M, C, B], e *entry[M, C, B], ev Event, skip *skipSet) error {
+func tryBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *opFrame, fs []*frame[M, C, B], e *entry[M, C, B], ev Event, skip *skipSet) error {
 	if skip.skips(e.name) {
 		return nil
 	}
-	items, err := st.matching(ctx, fs, e)
+	items, err := matching(st, ctx, fs, e)
 	if err != nil {
 		return err
 	}
@@ -394,7 +394,7 @@ func (st *modelState[M, C, B]) tryBatch(ctx context.Context, bf *opFrame, fs []*
 	}
 	bf.inst = k
 	var zc C
-	if err := st.run(bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey()); err != nil {
+	if err := run(st, bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey()); err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
 	}
 	return nil

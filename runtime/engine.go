@@ -217,7 +217,7 @@ func (e *Engine) Trigger(name string) (TriggerInfo, bool) {
 	if !ok {
 		return TriggerInfo{}, false
 	}
-	return t.info(), true
+	return triggerInfo(t), true
 }
 
 // ListFilter selects triggers for List; empty fields match all.
@@ -247,7 +247,7 @@ func (e *Engine) List(f ListFilter) []TriggerInfo {
 		if f.EnabledOnly && !t.enabled.Load() {
 			continue
 		}
-		out = append(out, t.info())
+		out = append(out, triggerInfo(t))
 	}
 	return out
 }
@@ -301,7 +301,7 @@ type trig struct {
 	exec    func(ctx context.Context, key string, ev Event) error
 }
 
-func (t *trig) info() TriggerInfo {
+func triggerInfo(t *trig) TriggerInfo {
 	return TriggerInfo{
 		Name: t.name, Model: t.model, Description: t.description,
 		Events: slices.Clone(t.eventNames), Conditions: slices.Clone(t.conds),
@@ -311,9 +311,9 @@ func (t *trig) info() TriggerInfo {
 	}
 }
 
-func (t *trig) deferred() bool { return t.async || t.onCommit }
+func isDeferred(t *trig) bool { return t.async || t.onCommit }
 
-func (t *trig) has(evs ...Event) bool {
+func hasEvent(t *trig, evs ...Event) bool {
 	for _, e := range evs {
 		if slices.Contains(t.events, e) {
 			return true
@@ -353,7 +353,7 @@ func stateFor[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, 
 // lookup returns the model's state in eng, or nil when nothing was
 // registered for it.
 func lookup[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, B] {
-	if st := model.last.Load(); st != nil && st.eng == eng {
+	if st, ok := model.last.Load().(*modelState[M, C, B]); ok && st.eng == eng {
 		return st
 	}
 	if h, ok := (*eng.states.Load())[model]; ok {

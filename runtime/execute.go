@@ -23,12 +23,12 @@ func (e *Engine) Execute(ctx context.Context, name, key string, ev Event) error 
 	return t.exec(ctx, key, ev)
 }
 
-func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B], key string, ev Event) error {
+func executeKey[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], key string, ev Event) error {
 	if ev == 0 {
 		ev = e.events[0]
 	}
 	if !slices.Contains(e.events, ev) {
-		return fmt.Errorf("trigger %q does not handle event %s", e.name, st.core.eventName(ev))
+		return fmt.Errorf("trigger %q does not handle event %s", e.name, coreEventName(st.core, ev))
 	}
 	up := frameFrom(ctx)
 	depth := 1
@@ -38,7 +38,7 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 	if depth > st.eng.maxDepth {
 		return fmt.Errorf("%w: execute %s at depth %d", ErrMaxDepth, e.name, depth)
 	}
-	m, err := st.load(ctx, key)
+	m, err := load(st, ctx, key)
 	if err != nil {
 		return err
 	}
@@ -46,12 +46,12 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 	defer cancel()
 	f := st.core.newFrame()
 	f.st = st
-	f.setup(ctx, up, depth, ev, m, m)
+	setupFrame(f, ctx, up, depth, ev, m, m)
 	var zb B
 	if e.bulk {
-		err = st.run(&f.opFrame, e, f.change, st.core.batch(ev, []C{f.change}), ev, key)
+		err = run(st, &f.op, e, f.change, st.core.batch(ev, []C{f.change}), ev, key)
 	} else {
-		err = st.run(&f.opFrame, e, f.change, zb, ev, key)
+		err = run(st, &f.op, e, f.change, zb, ev, key)
 	}
 	if err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
@@ -61,7 +61,7 @@ func (st *modelState[M, C, B]) executeKey(ctx context.Context, e *entry[M, C, B]
 
 // load returns the instance for key through the loader, reusing a cached one
 // younger than Config.CacheTimeout.
-func (st *modelState[M, C, B]) load(ctx context.Context, key string) (M, error) {
+func load[M, C, B any](st *modelState[M, C, B], ctx context.Context, key string) (M, error) {
 	ttl := st.eng.cfg.CacheTimeout
 	st.loadMu.Lock()
 	load := st.loader

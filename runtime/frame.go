@@ -76,7 +76,7 @@ func reentry(up *opFrame, t *trig, model string, inst keyer) bool {
 // change and the zero value live in the same allocation as the frame (see
 // core.newFrame).
 type frame[M, C, B any] struct {
-	opFrame
+	op     opFrame // the frame's context; a field, not embedded, so that frame has no methods to instantiate per model
 	st     *modelState[M, C, B]
 	change C
 	zero   M
@@ -84,12 +84,12 @@ type frame[M, C, B any] struct {
 }
 
 // event returns a pointer to the change's Event.
-func (f *frame[M, C, B]) event() *Event {
+func frameEvent[M, C, B any](f *frame[M, C, B]) *Event {
 	ev, _, _ := f.st.core.view(f.change)
 	return ev
 }
 
-func (f *frame[M, C, B]) instance() M {
+func frameInstance[M, C, B any](f *frame[M, C, B]) M {
 	ev, old, cur := f.st.core.view(f.change)
 	if ev.IsDelete() {
 		return *old
@@ -97,25 +97,25 @@ func (f *frame[M, C, B]) instance() M {
 	return *cur
 }
 
-func (f *frame[M, C, B]) instanceKey() string { return f.st.core.key(f.instance()) }
+func (f *frame[M, C, B]) instanceKey() string { return f.st.core.key(frameInstance(f)) }
 
 // newScratch returns a pooled frame for condition tests; it must not reach
 // user code other than conditions.
-func (st *modelState[M, C, B]) newScratch(ctx context.Context, up *opFrame, depth int, ev Event, old, new M) *frame[M, C, B] {
+func newScratch[M, C, B any](st *modelState[M, C, B], ctx context.Context, up *opFrame, depth int, ev Event, old, new M) *frame[M, C, B] {
 	f, _ := st.scratch.Get().(*frame[M, C, B])
 	if f == nil {
 		f = st.core.newFrame()
 		f.st, f.pooled = st, true
 	}
-	f.setup(ctx, up, depth, ev, old, new)
+	setupFrame(f, ctx, up, depth, ev, old, new)
 	return f
 }
 
 // setup points the frame's change at old and new; a nil one reads as the
 // frame's zero value.
-func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev Event, old, new M) {
-	f.Context, f.eng, f.up, f.depth, f.model = ctx, f.st.eng, up, depth, f.st.core.name
-	f.inst = f
+func setupFrame[M, C, B any](f *frame[M, C, B], ctx context.Context, up *opFrame, depth int, ev Event, old, new M) {
+	f.op.Context, f.op.eng, f.op.up, f.op.depth, f.op.model = ctx, f.st.eng, up, depth, f.st.core.name
+	f.op.inst = f
 	pev, pold, pnew := f.st.core.view(f.change)
 	*pev, *pold, *pnew = ev, old, new
 	if f.st.core.isNil(old) {
@@ -129,7 +129,7 @@ func (f *frame[M, C, B]) setup(ctx context.Context, up *opFrame, depth int, ev E
 // promote moves a scratch frame to the heap before a trigger runs on it, so
 // that the trigger may keep its context and change; it is the one
 // allocation of an operation whose triggers run.
-func (f *frame[M, C, B]) promote() *frame[M, C, B] {
+func promoteFrame[M, C, B any](f *frame[M, C, B]) *frame[M, C, B] {
 	if !f.pooled {
 		return f
 	}
@@ -144,8 +144,8 @@ func (f *frame[M, C, B]) promote() *frame[M, C, B] {
 	}
 	n.st = f.st
 	c.copyChange(n.change, f.change)
-	n.Context, n.eng, n.up, n.depth, n.model = f.Context, f.eng, f.up, f.depth, f.model
-	n.inst = n
+	n.op.Context, n.op.eng, n.op.up, n.op.depth, n.op.model = f.op.Context, f.op.eng, f.op.up, f.op.depth, f.op.model
+	n.op.inst = n
 	if usesZero {
 		_, old, cur := c.view(n.change)
 		if c.same(*old, f.zero) {
@@ -155,16 +155,16 @@ func (f *frame[M, C, B]) promote() *frame[M, C, B] {
 			*cur = n.zero
 		}
 	}
-	f.release()
+	releaseFrame(f)
 	return n
 }
 
-func (f *frame[M, C, B]) release() {
+func releaseFrame[M, C, B any](f *frame[M, C, B]) {
 	if !f.pooled {
 		return
 	}
 	f.st.core.clear(f.change, f.zero)
-	f.Context, f.up, f.inst = nil, nil, nil
+	f.op.Context, f.op.up, f.op.inst = nil, nil, nil
 	f.st.scratch.Put(f)
 }
 

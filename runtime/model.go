@@ -83,7 +83,9 @@ type core[M, C, B any] struct {
 	batch func(ev Event, items []C) B
 	// last caches the model's state in the engine used last, so that the
 	// usual single-engine program skips the engine's map lookup.
-	last atomic.Pointer[modelState[M, C, B]]
+	// An atomic.Value, not an atomic.Pointer[T], whose methods Go would
+	// compile once per model.
+	last atomic.Value // *modelState[M, C, B]
 }
 
 // NewModel returns the descriptor for spec. Generated code calls it; a
@@ -155,13 +157,13 @@ func (m *Model[M, C, B]) CustomEvents() []string {
 
 // Event returns the event with the given name: a built-in one or one of the
 // model's custom events.
-func (m *Model[M, C, B]) Event(name string) (Event, bool) { return m.core.event(name) }
+func (m *Model[M, C, B]) Event(name string) (Event, bool) { return coreEvent(m.core, name) }
 
 // EventName returns the name of e for this model: its declared name for a
 // custom event.
-func (m *Model[M, C, B]) EventName(e Event) string { return m.core.eventName(e) }
+func (m *Model[M, C, B]) EventName(e Event) string { return coreEventName(m.core, e) }
 
-func (c *core[M, C, B]) event(name string) (Event, bool) {
+func coreEvent[M, C, B any](c *core[M, C, B], name string) (Event, bool) {
 	if e, ok := ParseEvent(name); ok {
 		return e, true
 	}
@@ -173,7 +175,7 @@ func (c *core[M, C, B]) event(name string) (Event, bool) {
 	return 0, false
 }
 
-func (c *core[M, C, B]) eventName(e Event) string {
+func coreEventName[M, C, B any](c *core[M, C, B], e Event) string {
 	if e.IsCustom() {
 		if i := int(e - FirstCustomEvent); i < len(c.events) {
 			return c.events[i]
@@ -182,7 +184,7 @@ func (c *core[M, C, B]) eventName(e Event) string {
 	return e.String()
 }
 
-func (c *core[M, C, B]) validEvent(e Event) bool {
+func coreValidEvent[M, C, B any](c *core[M, C, B], e Event) bool {
 	return e.IsBuiltin() || (e.IsCustom() && int(e-FirstCustomEvent) < len(c.events))
 }
 

@@ -81,16 +81,16 @@ func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(cont
 	for i, ev := range tr.events {
 		switch {
 		case slices.Contains(tr.events[:i], ev):
-			errs = append(errs, fmt.Errorf("event %s is listed twice", model.eventName(ev)))
+			errs = append(errs, fmt.Errorf("event %s is listed twice", coreEventName(model, ev)))
 			continue
-		case !model.validEvent(ev):
+		case !coreValidEvent(model, ev):
 			errs = append(errs, fmt.Errorf("event %s is not an event of %s", ev, model.name))
 		case ev.IsBulk() && !bulk:
 			errs = append(errs, fmt.Errorf("bulk event %s needs a batch trigger (OnBatch)", ev))
 		case !ev.IsBulk() && bulk:
-			errs = append(errs, fmt.Errorf("event %s is not a bulk event", model.eventName(ev)))
+			errs = append(errs, fmt.Errorf("event %s is not a bulk event", coreEventName(model, ev)))
 		}
-		tr.eventNames = append(tr.eventNames, model.eventName(ev))
+		tr.eventNames = append(tr.eventNames, coreEventName(model, ev))
 	}
 	for i, test := range tests {
 		if test == nil {
@@ -117,7 +117,7 @@ func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B],
 	st := stateFor(eng, model)
 	e.handle = model
 	e.enabled.Store(!disabled)
-	e.exec = func(ctx context.Context, key string, ev Event) error { return st.executeKey(ctx, e, key, ev) }
+	e.exec = func(ctx context.Context, key string, ev Event) error { return executeKey(st, ctx, e, key, ev) }
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	if _, dup := eng.triggers[e.name]; dup {

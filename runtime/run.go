@@ -14,7 +14,7 @@ const maxBackoff = 30 * time.Second
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
 // the frame f: timeouts per attempt, panics recovered, one audit record per
 // attempt and one stats entry per run.
-func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) error {
+func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) error {
 	t := e.trig
 	prev := f.running.Swap(t)
 	defer f.running.Store(prev)
@@ -23,9 +23,9 @@ func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c C, b B, ev E
 	at := start
 	backoff := t.backoff
 	for attempt := 1; ; attempt++ {
-		err, outcome := st.attempt(f, e, c, b)
+		err, outcome := runAttempt(st, f, e, c, b)
 		d := time.Since(at)
-		st.record(f, t, key, ev, at, d, outcome, err, attempt)
+		record(st, f, t, key, ev, at, d, outcome, err, attempt)
 		if attempt > 1 {
 			d = time.Since(start)
 		}
@@ -43,8 +43,8 @@ func (st *modelState[M, C, B]) run(f *opFrame, e *entry[M, C, B], c C, b B, ev E
 	}
 }
 
-// attempt runs the actions once.
-func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c C, b B) (err error, outcome string) {
+// runAttempt runs the actions once.
+func runAttempt[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], c C, b B) (err error, outcome string) {
 	if e.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
@@ -82,10 +82,10 @@ func (st *modelState[M, C, B]) attempt(ctx context.Context, e *entry[M, C, B], c
 	return err, OutcomeFailure
 }
 
-func (st *modelState[M, C, B]) record(ctx context.Context, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
+func record[M, C, B any](st *modelState[M, C, B], ctx context.Context, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
 	a, _ := ActorFrom(ctx)
 	r := ExecutionRecord{
-		Trigger: t.name, Model: t.model, Key: key, Event: st.core.eventName(ev),
+		Trigger: t.name, Model: t.model, Key: key, Event: coreEventName(st.core, ev),
 		ActorID: a.ID, RequestID: RequestIDFrom(ctx),
 		Start: start, Duration: d, Outcome: outcome, Attempt: attempt,
 	}
@@ -135,46 +135,46 @@ func detach(origin, live context.Context, timeout time.Duration) (context.Contex
 
 // deferAll queues the async and on_commit triggers of es whose conditions
 // hold for the frame's change.
-func (st *modelState[M, C, B]) deferAll(ctx context.Context, f *frame[M, C, B], es []*entry[M, C, B], skip *skipSet) []error {
+func deferAll[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *frame[M, C, B], es []*entry[M, C, B], skip *skipSet) []error {
 	var errs []error
 	for _, e := range es {
 		if skip.skips(e.name) {
 			continue
 		}
-		ok, err := st.holds(ctx, e, f.change)
+		ok, err := holds(st, ctx, e, f.change)
 		if err != nil {
-			errs = append(errs, st.conditionFailed(ctx, e, f.instanceKey(), *f.event(), err))
+			errs = append(errs, conditionFailed(st, ctx, e, f.instanceKey(), *frameEvent(f), err))
 			continue
 		}
-		if !ok || (f.up != nil && reentry(f.up, e.trig, f.model, f)) {
+		if !ok || (f.op.up != nil && reentry(f.op.up, e.trig, f.op.model, f)) {
 			e.stats.skip()
 			continue
 		}
 		if e.bulk {
-			errs = append(errs, st.deferBatch(ctx, &f.opFrame, e, []C{f.change}, *f.event()))
+			errs = append(errs, deferBatch(st, ctx, &f.op, e, []C{f.change}, *frameEvent(f)))
 			continue
 		}
 		pev, pold, pcur := st.core.view(f.change)
 		old, cur := st.core.snapshot(*pold), st.core.snapshot(*pcur)
-		ev, depth := *pev, f.depth
-		key := st.core.key(f.instance())
+		ev, depth := *pev, f.op.depth
+		key := st.core.key(frameInstance(f))
 		work := func(wctx context.Context) error {
 			df := st.core.newFrame()
 			df.st = st
-			df.setup(wctx, nil, depth, ev, old, cur)
+			setupFrame(df, wctx, nil, depth, ev, old, cur)
 			var zb B
-			if err := st.run(&df.opFrame, e, df.change, zb, ev, key); err != nil {
+			if err := run(st, &df.op, e, df.change, zb, ev, key); err != nil {
 				return &TriggerError{Trigger: e.name, Err: err}
 			}
 			return nil
 		}
-		errs = append(errs, st.schedule(ctx, e, ev, key, work))
+		errs = append(errs, schedule(st, ctx, e, ev, key, work))
 	}
 	return errs
 }
 
 // deferBatch queues bulk trigger e for items, copied deeply now.
-func (st *modelState[M, C, B]) deferBatch(ctx context.Context, bf *opFrame, e *entry[M, C, B], items []C, ev Event) error {
+func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *opFrame, e *entry[M, C, B], items []C, ev Event) error {
 	olds, news := make([]M, len(items)), make([]M, len(items))
 	evs := make([]Event, len(items))
 	keys := make([]M, len(items))
@@ -197,17 +197,17 @@ func (st *modelState[M, C, B]) deferBatch(ctx context.Context, bf *opFrame, e *e
 		}
 		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.core.name, inst: batchKeyer[M]{st.core.key, keys}}
 		var zc C
-		if err := st.run(df, e, zc, st.core.batch(ev, cs), ev, key); err != nil {
+		if err := run(st, df, e, zc, st.core.batch(ev, cs), ev, key); err != nil {
 			return &TriggerError{Trigger: e.name, Err: err}
 		}
 		return nil
 	}
-	return st.schedule(ctx, e, ev, key, work)
+	return schedule(st, ctx, e, ev, key, work)
 }
 
 // schedule hands deferred work to the queue (async) or the scope (on_commit),
 // or runs it now when it is on_commit and no scope is open.
-func (st *modelState[M, C, B]) schedule(ctx context.Context, e *entry[M, C, B], ev Event, key string, work func(context.Context) error) error {
+func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], ev Event, key string, work func(context.Context) error) error {
 	eng := st.eng
 	run := work
 	if e.async {

@@ -44,7 +44,7 @@ type phasePlan[M, C, B any] struct {
 	before, after, deferred []*entry[M, C, B]
 }
 
-func (p *phasePlan[M, C, B]) empty() bool {
+func planEmpty[M, C, B any](p *phasePlan[M, C, B]) bool {
 	return len(p.before) == 0 && len(p.after) == 0 && len(p.deferred) == 0
 }
 
@@ -56,12 +56,17 @@ type plans[M, C, B any] struct {
 	fire map[Event]*phasePlan[M, C, B]
 }
 
+// currentPlans returns the model's plans now in force.
+func currentPlans[M, C, B any](st *modelState[M, C, B]) *plans[M, C, B] {
+	return st.plans.Load().(*plans[M, C, B])
+}
+
 // modelState is one model's triggers, plans and loader in one engine.
 type modelState[M, C, B any] struct {
 	eng     *Engine
 	core    *core[M, C, B]
 	entries []*entry[M, C, B] // guarded by eng.mu
-	plans   atomic.Pointer[plans[M, C, B]]
+	plans   atomic.Value // *plans[M, C, B], swapped whole
 	scratch sync.Pool
 
 	loadMu sync.Mutex
@@ -89,16 +94,16 @@ func (st *modelState[M, C, B]) rebuild() {
 			if e.bulk {
 				pp = &p.bulk[op]
 			}
-			before := e.has(oe.mergedBefore...) || e.has(oe.bulkBefore)
-			after := e.has(oe.mergedAfter...) || e.has(oe.bulkAfter)
+			before := hasEvent(e.trig, oe.mergedBefore...) || hasEvent(e.trig, oe.bulkBefore)
+			after := hasEvent(e.trig, oe.mergedAfter...) || hasEvent(e.trig, oe.bulkAfter)
 			switch {
-			case e.deferred() && (before || after):
+			case isDeferred(e.trig) && (before || after):
 				pp.deferred = append(pp.deferred, e)
 			case e.bulk:
-				if e.has(oe.bulkBefore) {
+				if hasEvent(e.trig, oe.bulkBefore) {
 					pp.before = append(pp.before, e)
 				}
-				if e.has(oe.bulkAfter) {
+				if hasEvent(e.trig, oe.bulkAfter) {
 					pp.after = append(pp.after, e)
 				}
 			default:
@@ -117,7 +122,7 @@ func (st *modelState[M, C, B]) rebuild() {
 				p.fire[ev] = fp
 			}
 			switch {
-			case e.deferred():
+			case isDeferred(e.trig):
 				fp.deferred = append(fp.deferred, e)
 			case ev.IsBefore():
 				fp.before = append(fp.before, e)
@@ -137,7 +142,7 @@ func (st *modelState[M, C, B]) clearCache() {
 
 // holds reports whether all of e's conditions hold for c. A panicking
 // condition is the trigger's failure: holds recovers it and returns it as err.
-func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c C) (ok bool, err error) {
+func holds[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], c C) (ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok, err = false, fmt.Errorf("condition panicked: %v", r)
@@ -164,8 +169,8 @@ func (st *modelState[M, C, B]) holds(ctx context.Context, e *entry[M, C, B], c C
 
 // conditionFailed records a run whose condition panicked and returns the
 // trigger's error.
-func (st *modelState[M, C, B]) conditionFailed(ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
-	st.record(ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
+func conditionFailed[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
+	record(st, ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
 	e.stats.record(OutcomePanic, 0)
 	return &TriggerError{Trigger: e.name, Err: err}
 }
