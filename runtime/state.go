@@ -66,7 +66,7 @@ type modelState[M, C, B any] struct {
 	eng     *Engine
 	core    *core[M, C, B]
 	entries []*entry[M, C, B] // guarded by eng.mu
-	plans   atomic.Value // *plans[M, C, B], swapped whole
+	plans   atomic.Value      // *plans[M, C, B], swapped whole
 	scratch sync.Pool
 
 	loadMu sync.Mutex
