@@ -170,17 +170,6 @@ func (l *loader) relative(pos string) string {
 	return file + ":" + rest
 }
 
-// typeErrors returns the package's type errors, for messages that need them.
-func (p *pkgInfo) typeErrors() string {
-	var b strings.Builder
-	for _, e := range p.pkg.Errors {
-		if e.Kind == packages.TypeError && !strings.Contains(e.Pos, OutputName) {
-			fmt.Fprintf(&b, "\n\t%s", e.Error())
-		}
-	}
-	return b.String()
-}
-
 // checkOwned reports an error when path exists and lacks the generated
 // header: triggergen never overwrites a file it did not write.
 func checkOwned(path string) error {
