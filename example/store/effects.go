@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/triggergen/triggergen/example/models"
+	"github.com/triggergen/triggergen/runtime"
 )
 
 // This file holds the Tx's side of triggers.Store: the work the triggers do,
@@ -54,7 +55,11 @@ func (t *Tx) FraudAlert(ctx context.Context, card models.SimCard) error {
 		return fmt.Errorf("record fraud alert for SIM card %s: %w", card.ID, err)
 	}
 	if n := t.s.Notifier; n != nil {
-		t.onCommit(func(ctx context.Context) { t.s.deliver(ctx, n, a, t.eng.Now) })
+		// Deliver after the commit; the scope drops this on rollback.
+		return runtime.ScopeFrom(ctx).AfterCommit(ctx, func(ctx context.Context) error {
+			t.s.deliver(ctx, n, a, t.eng.Now)
+			return nil
+		})
 	}
 	return nil
 }

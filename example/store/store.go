@@ -12,11 +12,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -99,9 +97,6 @@ type Tx struct {
 	s   *Store
 	tx  *sql.Tx
 	eng *runtime.Engine
-
-	mu          sync.Mutex
-	afterCommit []func(context.Context)
 }
 
 var _ triggers.Store = (*Tx)(nil)
@@ -109,52 +104,16 @@ var _ triggers.Store = (*Tx)(nil)
 // InTx runs fn in a SQL transaction (runtime.InTx: a transaction and a
 // trigger scope bound to it) with a Tx whose operations run eng's triggers.
 // The context fn receives carries the Tx as the triggers' Store. When fn
-// returns nil the transaction commits, then the work queued for after the
-// commit (fraud alert delivery) runs; otherwise everything rolls back,
-// trigger work included, and nothing is delivered. Inside fn, write through
-// tx: the Store's own write methods open a transaction of their own, which
-// waits for this one.
+// returns nil the transaction commits, then the scope's after-commit work
+// (on_commit triggers, fraud alert delivery) runs; otherwise everything
+// rolls back, trigger work included, and nothing is delivered. Inside fn,
+// write through tx: the Store's own write methods open a transaction of
+// their own, which waits for this one.
 func (s *Store) InTx(ctx context.Context, eng *runtime.Engine, fn func(ctx context.Context, tx *Tx) error) error {
-	var t *Tx
-	fnOK := false
-	err := runtime.InTx(ctx, s.db, nil, func(ctx context.Context, sqlTx *sql.Tx) error {
-		t = &Tx{s: s, tx: sqlTx, eng: eng}
-		if err := fn(triggers.WithStore(ctx, t), t); err != nil {
-			return err
-		}
-		fnOK = true
-		return nil
+	return runtime.InTx(ctx, s.db, nil, func(ctx context.Context, sqlTx *sql.Tx) error {
+		t := &Tx{s: s, tx: sqlTx, eng: eng}
+		return fn(triggers.WithStore(ctx, t), t)
 	})
-	if fnOK && committed(err) {
-		t.runAfterCommit(ctx)
-	}
-	return err
-}
-
-// committed reports whether runtime.InTx, whose function succeeded,
-// committed the transaction: it did unless the SQL commit itself failed.
-// The errors of the scope's on_commit work, which runs after the commit,
-// are all *runtime.TriggerError.
-func committed(err error) bool {
-	var te *runtime.TriggerError
-	return err == nil || errors.As(err, &te)
-}
-
-// onCommit queues work to run after the transaction commits.
-func (t *Tx) onCommit(f func(context.Context)) {
-	t.mu.Lock()
-	t.afterCommit = append(t.afterCommit, f)
-	t.mu.Unlock()
-}
-
-func (t *Tx) runAfterCommit(ctx context.Context) {
-	t.mu.Lock()
-	work := t.afterCommit
-	t.afterCommit = nil
-	t.mu.Unlock()
-	for _, f := range work {
-		f(ctx)
-	}
 }
 
 // bind returns ctx carrying t as the triggers' Store, so that an operation
