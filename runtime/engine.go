@@ -211,13 +211,19 @@ func (e *Engine) ClearCaches() {
 
 // Trigger returns the description of the named trigger.
 func (e *Engine) Trigger(name string) (TriggerInfo, bool) {
-	e.mu.Lock()
-	t, ok := e.triggers[name]
-	e.mu.Unlock()
+	t, ok := e.findTrigger(name)
 	if !ok {
 		return TriggerInfo{}, false
 	}
 	return triggerInfo(t), true
+}
+
+// findTrigger returns the registered trigger of that name.
+func (e *Engine) findTrigger(name string) (*trig, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.triggers[name]
+	return t, ok
 }
 
 // ListFilter selects triggers for List; empty fields match all.
@@ -229,13 +235,7 @@ type ListFilter struct {
 
 // List returns the triggers that match f, sorted by name.
 func (e *Engine) List(f ListFilter) []TriggerInfo {
-	e.mu.Lock()
-	ts := make([]*trig, 0, len(e.triggers))
-	for _, t := range e.triggers {
-		ts = append(ts, t)
-	}
-	e.mu.Unlock()
-	slices.SortFunc(ts, func(a, b *trig) int { return strings.Compare(a.name, b.name) })
+	ts := e.snapshotTriggers()
 	out := make([]TriggerInfo, 0, len(ts))
 	for _, t := range ts {
 		if f.Model != "" && t.model != f.Model {

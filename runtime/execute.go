@@ -14,9 +14,7 @@ import (
 // audited and counted like any other. An unknown trigger or key wraps
 // ErrNotFound.
 func (e *Engine) Execute(ctx context.Context, name, key string, ev Event) error {
-	e.mu.Lock()
-	t, ok := e.triggers[name]
-	e.mu.Unlock()
+	t, ok := e.findTrigger(name)
 	if !ok {
 		return fmt.Errorf("trigger %q: %w", name, ErrNotFound)
 	}

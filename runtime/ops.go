@@ -478,9 +478,7 @@ func quoteAll(ss []string) []string {
 // name. It reports false when the trigger is unknown or does not handle an
 // event of that name.
 func (e *Engine) TriggerEvent(trigger, event string) (Event, bool) {
-	e.mu.Lock()
-	t, ok := e.triggers[trigger]
-	e.mu.Unlock()
+	t, ok := e.findTrigger(trigger)
 	if !ok {
 		return 0, false
 	}
