@@ -154,17 +154,7 @@ func TestRunCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads packages")
 	}
-	root, err := filepath.Abs("..")
-	require.NoError(t, err)
-	a, err := txtar.ParseFile(filepath.Join("testdata", "keys.txtar"))
-	require.NoError(t, err)
-	c := &goldenCase{archive: a}
-	for _, f := range a.Files {
-		if !strings.HasPrefix(f.Name, wantPrefix) && !strings.HasSuffix(f.Name, "_test.go") {
-			c.inputs = append(c.inputs, f)
-		}
-	}
-	dir := writeModule(t, c, root)
+	dir := keysModule(t)
 	cfg := Config{Dir: dir, Patterns: []string{"./..."}, Env: goEnv()}
 	gen := filepath.Join(dir, "models", OutputName)
 
@@ -270,4 +260,21 @@ func (A) G() {}
 	f, err := parser.ParseFile(token.NewFileSet(), "p.go", src, parser.ParseComments)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"A.Z", "B", "D", "G"}, undocumented(f))
+}
+
+// keysModule writes the inputs of testdata/keys.txtar into a temp module and
+// returns its folder.
+func keysModule(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	a, err := txtar.ParseFile(filepath.Join("testdata", "keys.txtar"))
+	require.NoError(t, err)
+	c := &goldenCase{archive: a}
+	for _, f := range a.Files {
+		if !strings.HasPrefix(f.Name, wantPrefix) && !strings.HasSuffix(f.Name, "_test.go") {
+			c.inputs = append(c.inputs, f)
+		}
+	}
+	return writeModule(t, c, root)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/tools/txtar"
 )
 
 // TestStaleFileRemoved removes the last directive of a package: its
@@ -18,21 +17,11 @@ func TestStaleFileRemoved(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads packages")
 	}
-	root, err := filepath.Abs("..")
-	require.NoError(t, err)
-	a, err := txtar.ParseFile(filepath.Join("testdata", "keys.txtar"))
-	require.NoError(t, err)
-	c := &goldenCase{archive: a}
-	for _, f := range a.Files {
-		if !strings.HasPrefix(f.Name, wantPrefix) && !strings.HasSuffix(f.Name, "_test.go") {
-			c.inputs = append(c.inputs, f)
-		}
-	}
-	dir := writeModule(t, c, root)
+	dir := keysModule(t)
 	cfg := Config{Dir: dir, Patterns: []string{"./..."}, Env: goEnv()}
 	gen := filepath.Join(dir, "models", OutputName)
 	var out bytes.Buffer
-	_, err = Run(cfg, RunOptions{}, &out)
+	_, err := Run(cfg, RunOptions{}, &out)
 	require.NoError(t, err)
 	require.FileExists(t, gen)
 
