@@ -41,6 +41,14 @@ type ModelSpec[M, C, B any] struct {
 	Change func(*C) *Change[M]
 	// Batch views a Batch of C as the B it is.
 	Batch func(*Batch[C]) *B
+	// Encode appends the JSON form of the instance's tracked fields to dst,
+	// and Decode sets them from such JSON (generated EncodeM and DecodeM).
+	// Durable queues store changes with them; both are nil when the model
+	// has a field with no JSON form, and NoCodec then says which.
+	Encode func(dst []byte, m *M) ([]byte, error)
+	Decode func(data []byte, m *M) error
+	// NoCodec explains why Encode and Decode are nil ("" when they are set).
+	NoCodec string
 }
 
 // Model is the typed descriptor of one model type. Generated code creates one
