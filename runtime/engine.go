@@ -299,6 +299,7 @@ type trig struct {
 	enabled atomic.Bool
 	stats   statsRecorder
 	exec    func(ctx context.Context, key string, ev Event) error
+	durable func(ctx context.Context, job Job, attempt int, last bool) error
 }
 
 func triggerInfo(t *trig) TriggerInfo {

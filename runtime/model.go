@@ -89,6 +89,11 @@ type core[M, C, B any] struct {
 	same  func(a, b M) bool
 	// batch returns a batch of copies of the items.
 	batch func(ev Event, items []C) B
+	// encode and decode are the model's codec (nil without one, and
+	// noCodec says why): durable queues store changes with them.
+	encode  func(M) ([]byte, error)
+	decode  func([]byte) (M, error)
+	noCodec string
 	// last caches the model's state in the engine used last, so that the
 	// usual single-engine program skips the engine's map lookup.
 	// An atomic.Value, not an atomic.Pointer[T], whose methods Go would
@@ -145,6 +150,16 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 			}
 			return spec.Batch(&Batch[C]{Event: ev, Items: cs})
 		},
+		noCodec: spec.NoCodec,
+	}
+	if spec.Encode != nil && spec.Decode != nil {
+		m.core.encode = func(v *M) ([]byte, error) { return spec.Encode(nil, v) }
+		m.core.decode = func(data []byte) (*M, error) {
+			v := new(M)
+			return v, spec.Decode(data, v)
+		}
+	} else if m.core.noCodec == "" {
+		m.core.noCodec = "its ModelSpec has no Encode and Decode"
 	}
 	return m
 }

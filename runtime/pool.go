@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Job is one unit of deferred trigger work handed to a Queue.
@@ -23,7 +24,52 @@ type Job struct {
 	// RequestID is the ID of the request the event happened in.
 	RequestID string
 	// Run does the work (all attempts); the queue calls it once with a context that carries no deadline of the caller.
+	// It is nil in the jobs handed to a DurableQueue.
 	Run func(ctx context.Context) error
+
+	// The fields below are set for a DurableQueue, which stores the job
+	// instead of holding Run, and runs it later, perhaps in another process,
+	// through Engine.RunDurable.
+
+	// EventName is the name of Event for the job's model (custom events
+	// are numbered per model, so the name is what outlives a process).
+	EventName string
+	// Retries, Backoff and Timeout are the trigger's: how many times a
+	// failed run is retried, the first wait between attempts (doubling
+	// up to 30s, ±20% jitter) and the limit on each attempt (0: none).
+	Retries          int
+	Backoff, Timeout time.Duration
+	// Depth is the trigger depth of the operation that queued the job.
+	Depth int
+	// Old and New are the change of a per-instance trigger, each encoded
+	// with the model's codec (generated EncodeM).
+	Old, New []byte
+	// Items holds the changes of a bulk trigger, one per item.
+	Items []JobItem
+}
+
+// JobItem is one item of a bulk trigger's durable job.
+type JobItem struct {
+	// Event is the name of the item's own event.
+	Event string
+	// Old and New are the item's change, encoded with the model's codec.
+	Old, New []byte
+}
+
+// DurableQueue is a Queue that stores jobs so that they outlive the process
+// (runtime/riverqueue is one). The engine hands it every async job through
+// EnqueueDurable, with the change encoded and no Run; its workers run each
+// attempt through Engine.RunDurable.
+type DurableQueue interface {
+	Queue
+	// EnqueueDurable stores job. When ctx carries a transaction the queue
+	// can write to (see InTx), the job is stored in that transaction: it
+	// exists once the transaction commits, and never if it rolls back.
+	EnqueueDurable(ctx context.Context, job Job) error
+	// InTx reports whether EnqueueDurable(ctx, ...) stores the job in a
+	// transaction carried by ctx. The engine then enqueues an on_commit
+	// async trigger at once, in that transaction, instead of after commit.
+	InTx(ctx context.Context) bool
 }
 
 // Queue runs Jobs off the caller's goroutine.

@@ -111,6 +111,9 @@ func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(cont
 
 func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
 	errs = append(errs, checkTrigger(model, e.trig, e.tests, e.bulk)...)
+	if _, durable := eng.queue.(DurableQueue); durable && e.async && model.encode == nil {
+		errs = append(errs, fmt.Errorf("is async, and the engine's durable queue stores changes with the model's codec, which %s lacks: %s", model.name, model.noCodec))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("trigger %q: %w", e.name, err)
 	}
@@ -118,6 +121,9 @@ func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B],
 	e.handle = model
 	e.enabled.Store(!disabled)
 	e.exec = func(ctx context.Context, key string, ev Event) error { return executeKey(st, ctx, e, key, ev) }
+	e.durable = func(ctx context.Context, job Job, attempt int, last bool) error {
+		return runDurable(st, ctx, e, job, attempt, last)
+	}
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	if _, dup := eng.triggers[e.name]; dup {

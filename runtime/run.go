@@ -168,7 +168,14 @@ func deferAll[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *fram
 			}
 			return nil
 		}
-		errs = append(errs, schedule(st, ctx, e, ev, key, work))
+		encode := func(j *Job) (err error) {
+			if j.Old, err = st.core.encode(old); err != nil {
+				return err
+			}
+			j.New, err = st.core.encode(cur)
+			return err
+		}
+		errs = append(errs, schedule(st, ctx, e, ev, key, depth, work, encode))
 	}
 	return errs
 }
@@ -202,36 +209,70 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *o
 		}
 		return nil
 	}
-	return schedule(st, ctx, e, ev, key, work)
+	encode := func(j *Job) error {
+		j.Items = make([]JobItem, len(items))
+		for i := range items {
+			it := &j.Items[i]
+			it.Event = coreEventName(st.core, evs[i])
+			var err error
+			if it.Old, err = st.core.encode(olds[i]); err != nil {
+				return err
+			}
+			if it.New, err = st.core.encode(news[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return schedule(st, ctx, e, ev, key, depth, work, encode)
 }
 
 // schedule hands deferred work to the queue (async) or the scope (on_commit),
-// or runs it now when it is on_commit and no scope is open.
-func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], ev Event, key string, work func(context.Context) error) error {
+// or runs it now when it is on_commit and no scope is open. A durable queue
+// gets the change encoded by encode instead of work; it stores an on_commit
+// trigger's job at once when it can write to the scope's transaction.
+func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], ev Event, key string, depth int, work func(context.Context) error, encode func(*Job) error) error {
 	eng := st.eng
 	run := work
+	deferToScope := e.onCommit
 	if e.async {
 		a, _ := ActorFrom(ctx)
 		job := Job{
-			Trigger: e.name, Model: e.model, Key: key, Queue: e.queue, Event: ev,
+			Trigger: e.name, Model: e.model, Key: key, Queue: e.queue, Event: ev, EventName: coreEventName(st.core, ev),
 			Actor: a, RequestID: RequestIDFrom(ctx),
-			Run: func(qctx context.Context) error {
+			Retries: e.retries, Backoff: e.backoff, Timeout: e.timeout, Depth: depth,
+		}
+		var enqueue func(context.Context, Job) error
+		if dq, ok := eng.queue.(DurableQueue); ok {
+			if st.core.encode == nil {
+				return &TriggerError{Trigger: e.name, Err: fmt.Errorf("cannot store the job: model %s has no codec: %s", st.core.name, st.core.noCodec)}
+			}
+			if err := encode(&job); err != nil {
+				return &TriggerError{Trigger: e.name, Err: fmt.Errorf("encode the change of %s %q: %w", st.core.name, key, err)}
+			}
+			enqueue = dq.EnqueueDurable
+			if dq.InTx(ctx) {
+				deferToScope = false // stored in the transaction: it commits or rolls back with it
+			}
+		} else {
+			job.Run = func(qctx context.Context) error {
 				rctx, cancel := detach(ctx, qctx, eng.cfg.DefaultTimeout)
 				defer cancel()
 				return work(rctx)
-			},
+			}
+			enqueue = eng.queue.Enqueue
 		}
 		run = func(ectx context.Context) error {
 			if eng.closed.Load() {
 				return &TriggerError{Trigger: e.name, Err: ErrClosed}
 			}
-			if err := eng.queue.Enqueue(ectx, job); err != nil {
+			if err := enqueue(ectx, job); err != nil {
 				return &TriggerError{Trigger: e.name, Err: err}
 			}
 			return nil
 		}
 	}
-	if e.onCommit {
+	if deferToScope {
 		if s := ScopeFrom(ctx); s != nil {
 			return s.add(ctx, run)
 		}

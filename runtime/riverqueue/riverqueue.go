@@ -1,0 +1,437 @@
+// Package riverqueue runs async triggers as durable jobs on River
+// (github.com/riverqueue/river): on an embedded SQLite database by default
+// (modernc.org/sqlite, pure Go, no server), or on PostgreSQL to share the
+// work between processes and machines.
+//
+// A Queue is a runtime.DurableQueue. Each run of an async trigger becomes a
+// River job that carries the trigger's name, the event, the instance's key,
+// the change (old and new values, encoded with the model's generated codec),
+// the actor and the request ID. A worker, in this process or another one
+// with the same triggers registered, decodes the job into the typed change
+// and runs the trigger's actions through runtime.Engine.RunDurable.
+//
+// Delivery is at least once: a job whose worker dies before it finishes is
+// rescued by River and run again, so triggers run through a Queue should be
+// idempotent.
+//
+// Use it in three steps: open the queue, create the engine with it, then
+// start the workers once the triggers are registered:
+//
+//	q, err := riverqueue.OpenSQLite(ctx, db, riverqueue.Config{})
+//	eng := runtime.New(runtime.Config{Queue: q})
+//	err = triggers.Register(eng)
+//	err = q.Start(ctx, eng)
+//	defer eng.Close(ctx) // stops fetching and waits for the running jobs
+//
+// Retries map onto River's: a trigger's `retry N` allows N+1 failed attempts,
+// waiting the trigger's backoff (100ms by default) doubling each time, ±20%
+// jitter, at most 30s. River's MaxAttempts is set to N+1+Config.CrashAttempts:
+// the extra attempts are for deliveries cut short by a crash, which River
+// counts as attempts but which are not the trigger's failures. After the
+// last failed attempt, or an error marked runtime.Permanent, or a panic,
+// the job is cancelled in River (state cancelled, with the error). Every
+// attempt is an audit record numbered by River's attempt count; each run
+// (its success, or its final failure) is counted once in the statistics.
+//
+// Transactional outbox: when the context of an operation carries a
+// transaction the queue can write to, the job is inserted in that
+// transaction, so it exists once the transaction commits and never if it
+// rolls back. A queue on database/sql (OpenSQLite, or New with River's
+// riverdatabasesql driver) uses the *sql.Tx of the runtime scope
+// (runtime.InTx, runtime.BeginTxScope); any queue uses a transaction set
+// with WithTx (a pgx.Tx for OpenPostgres).
+package riverqueue
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// Kind is the River job kind of trigger runs.
+const Kind = "triggergen_trigger"
+
+// Config configures a Queue. The zero value works.
+type Config struct {
+	// Workers is how many jobs this process runs at once, per queue
+	// (default 10).
+	Workers int
+	// Queues are the River queues this process works besides
+	// river.QueueDefault. A trigger that names a queue (Trigger.Queue) has
+	// its jobs inserted into that queue; they wait there until a process
+	// that works it runs them.
+	Queues []string
+	// CrashAttempts is how many deliveries beyond the trigger's own
+	// attempts a job may lose to crashed workers before River discards it
+	// (default 3).
+	CrashAttempts int
+	// RescueAfter is how long a job may stay running before River takes it
+	// for a crashed worker's and runs it again (default 1 minute). It must
+	// be longer than the engine's DefaultTimeout (30s by default), which
+	// bounds every run.
+	RescueAfter time.Duration
+	// PollInterval is how often idle workers look for new jobs (default
+	// 100ms). On PostgreSQL with OpenPostgres, inserts also wake them at
+	// once through LISTEN/NOTIFY.
+	PollInterval time.Duration
+	// Logger receives River's own logs (default: slog.Default() at warning
+	// level and above).
+	Logger *slog.Logger
+	// SkipMigrate leaves River's tables alone: by default OpenSQLite,
+	// OpenPostgres and New create or upgrade them.
+	SkipMigrate bool
+	// ID names this process among River's clients (default: River's).
+	ID string
+}
+
+// Args is the River job of one run of an async trigger. Its JSON form is
+// what River stores in river_job.args.
+type Args struct {
+	Trigger    string          `json:"trigger"`
+	Model      string          `json:"model"`
+	Event      string          `json:"event"`
+	Key        string          `json:"key"`
+	ActorID    string          `json:"actor_id,omitempty"`
+	ActorRoles []string        `json:"actor_roles,omitempty"`
+	RequestID  string          `json:"request_id,omitempty"`
+	Depth      int             `json:"depth"`
+	Retries    int             `json:"retries"`
+	Backoff    time.Duration   `json:"backoff"`
+	Timeout    time.Duration   `json:"timeout,omitempty"`
+	Old        json.RawMessage `json:"old,omitempty"`
+	New        json.RawMessage `json:"new,omitempty"`
+	Items      []Item          `json:"items,omitempty"`
+}
+
+// Item is one item of a bulk trigger's job.
+type Item struct {
+	Event string          `json:"event"`
+	Old   json.RawMessage `json:"old"`
+	New   json.RawMessage `json:"new"`
+}
+
+// Kind returns the River job kind, Kind.
+func (Args) Kind() string { return Kind }
+
+// Queue is a runtime.DurableQueue on a River client. TTx is the driver's
+// transaction type: *sql.Tx for SQLite, pgx.Tx for PostgreSQL through pgx.
+type Queue[TTx any] struct {
+	cfg    Config
+	client *river.Client[TTx]
+	eng    atomic.Pointer[runtime.Engine]
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+
+	running, completed, failed atomic.Int64
+}
+
+// ErrNotStarted is returned by Close and reported by workers of a queue
+// whose Start was never called.
+var ErrNotStarted = errors.New("riverqueue: queue not started (call Start with the engine)")
+
+// OpenSQLite returns a queue on the SQLite database db, opened with
+// modernc.org/sqlite. It creates River's tables unless cfg.SkipMigrate.
+//
+// SQLite allows one writer at a time: open db with
+// db.SetMaxOpenConns(1) (as River advises), or expect "database is locked"
+// errors under load. Keep the application's tables in the same database so
+// that runtime.InTx stores the jobs in the application's transaction.
+func OpenSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
+	return New(ctx, riversqlite.New(db), cfg)
+}
+
+// OpenPostgres returns a queue on the PostgreSQL database behind pool. It
+// creates River's tables unless cfg.SkipMigrate; any number of processes
+// may work the same database. Bind a transaction with WithTx to store jobs
+// in it.
+func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue[pgx.Tx], error) {
+	return New(ctx, riverpgxv5.New(pool), cfg)
+}
+
+// New returns a queue on any River driver. It creates River's tables unless
+// cfg.SkipMigrate.
+func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx], error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
+	}
+	if cfg.CrashAttempts <= 0 {
+		cfg.CrashAttempts = 3
+	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = time.Minute
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 100 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(warnOnly{slog.Default().Handler()})
+	}
+	if !cfg.SkipMigrate {
+		if err := Migrate(ctx, driver); err != nil {
+			return nil, err
+		}
+	}
+	q := &Queue[TTx]{cfg: cfg}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker[TTx]{q: q}); err != nil {
+		return nil, err
+	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for _, name := range cfg.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: cfg.Workers}
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		ID:                   cfg.ID,
+		Logger:               cfg.Logger,
+		Queues:               queues,
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 20*time.Millisecond),
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		JobTimeout:           -1, // each job's Timeout says
+	})
+	if err != nil {
+		return nil, fmt.Errorf("riverqueue: %w", err)
+	}
+	q.client = client
+	return q, nil
+}
+
+// Migrate creates or upgrades River's tables through driver.
+func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(warnOnly{slog.Default().Handler()})})
+	if err != nil {
+		return fmt.Errorf("riverqueue: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("riverqueue: migrate: %w", err)
+	}
+	return nil
+}
+
+// Client returns the River client, for River's own operations (listing
+// jobs, pausing queues, subscribing to events).
+func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
+
+// Start starts working jobs through eng, the engine whose Config.Queue is
+// q and whose triggers are registered. A process that only enqueues (a web
+// front end whose workers run elsewhere) does not call it. ctx is not kept:
+// stop the workers with eng.Close or q.Close.
+func (q *Queue[TTx]) Start(ctx context.Context, eng *runtime.Engine) error {
+	if eng == nil {
+		return errors.New("riverqueue: Start needs the engine")
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return runtime.ErrQueueClosed
+	}
+	if q.started {
+		return errors.New("riverqueue: already started")
+	}
+	q.eng.Store(eng)
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("riverqueue: %w", err)
+	}
+	q.started = true
+	return nil
+}
+
+// Enqueue refuses jobs that hold only a function: a durable queue stores
+// jobs, and the engine hands them over through EnqueueDurable.
+func (q *Queue[TTx]) Enqueue(ctx context.Context, job runtime.Job) error {
+	return fmt.Errorf("riverqueue: trigger %q: a durable queue stores jobs through EnqueueDurable, not functions", job.Trigger)
+}
+
+// EnqueueDurable inserts job as a River job, in the transaction ctx carries
+// when there is one (see InTx).
+func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error {
+	q.mu.Lock()
+	closed := q.closed
+	q.mu.Unlock()
+	if closed {
+		return runtime.ErrQueueClosed
+	}
+	args := Args{
+		Trigger: job.Trigger, Model: job.Model, Event: job.EventName, Key: job.Key,
+		ActorID: job.Actor.ID, ActorRoles: job.Actor.Roles, RequestID: job.RequestID,
+		Depth: job.Depth, Retries: job.Retries, Backoff: job.Backoff, Timeout: job.Timeout,
+		Old: job.Old, New: job.New,
+	}
+	for _, it := range job.Items {
+		args.Items = append(args.Items, Item{Event: it.Event, Old: it.Old, New: it.New})
+	}
+	opts := &river.InsertOpts{MaxAttempts: job.Retries + 1 + q.cfg.CrashAttempts, Queue: job.Queue}
+	var err error
+	if tx, ok := q.txFrom(ctx); ok {
+		_, err = q.client.InsertTx(ctx, tx, args, opts)
+	} else {
+		_, err = q.client.Insert(ctx, args, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("riverqueue: insert job: %w", err)
+	}
+	return nil
+}
+
+// InTx reports whether ctx carries a transaction that EnqueueDurable
+// writes to: one set with WithTx, or, for a queue on database/sql, the
+// *sql.Tx of the runtime scope.
+func (q *Queue[TTx]) InTx(ctx context.Context) bool {
+	_, ok := q.txFrom(ctx)
+	return ok
+}
+
+func (q *Queue[TTx]) txFrom(ctx context.Context) (TTx, bool) {
+	if tx, ok := ctx.Value(txKey{}).(TTx); ok {
+		return tx, true
+	}
+	if s := runtime.ScopeFrom(ctx); s != nil && s.Tx() != nil {
+		if tx, ok := any(s.Tx()).(TTx); ok {
+			return tx, true
+		}
+	}
+	var none TTx
+	return none, false
+}
+
+type txKey struct{}
+
+// WithTx returns a context in which the queue stores async jobs in tx: they
+// exist once tx commits, and never if it rolls back. Use it with a
+// runtime.BeginScope context for drivers whose transactions are not
+// *sql.Tx (a pgx.Tx for OpenPostgres); a database/sql scope needs no call.
+func WithTx[TTx any](ctx context.Context, tx TTx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
+}
+
+// Close stops fetching jobs and waits until the running ones finish, or ctx
+// ends. Jobs not yet started stay in the database for the next worker. It
+// is idempotent; the engine's Close calls it.
+func (q *Queue[TTx]) Close(ctx context.Context) error {
+	q.mu.Lock()
+	q.closed = true
+	started := q.started
+	q.mu.Unlock()
+	if !started {
+		return nil
+	}
+	return q.client.Stop(ctx)
+}
+
+// QueueStats returns this process's figures: its workers per queue, the
+// jobs running now and the attempts that succeeded or failed since Start.
+// Jobs waiting in the database are not counted (River's client lists them).
+func (q *Queue[TTx]) QueueStats() runtime.QueueStats {
+	return runtime.QueueStats{
+		Workers:   q.cfg.Workers,
+		Running:   int(q.running.Load()),
+		Completed: q.completed.Load(),
+		Failed:    q.failed.Load(),
+	}
+}
+
+// worker runs trigger jobs through the queue's engine.
+type worker[TTx any] struct {
+	river.WorkerDefaults[Args]
+	q *Queue[TTx]
+}
+
+// failedPrefix starts the error a worker returns for a failed attempt; the
+// attempts River records with it are the trigger's own failures, as
+// opposed to deliveries cut short by a crash.
+const failedPrefix = "trigger attempt failed: "
+
+func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
+	eng := w.q.eng.Load()
+	if eng == nil {
+		return ErrNotStarted
+	}
+	w.q.running.Add(1)
+	defer w.q.running.Add(-1)
+	a := job.Args
+	rj := runtime.Job{
+		Trigger: a.Trigger, Model: a.Model, Key: a.Key, Queue: job.Queue, EventName: a.Event,
+		Actor: runtime.Actor{ID: a.ActorID, Roles: a.ActorRoles}, RequestID: a.RequestID,
+		Retries: a.Retries, Backoff: a.Backoff, Timeout: a.Timeout, Depth: a.Depth,
+		Old: a.Old, New: a.New,
+	}
+	for _, it := range a.Items {
+		rj.Items = append(rj.Items, runtime.JobItem{Event: it.Event, Old: it.Old, New: it.New})
+	}
+	failures := failedAttempts(job)
+	last := failures >= a.Retries || job.Attempt >= job.MaxAttempts
+	err := eng.RunDurable(ctx, rj, job.Attempt, last)
+	if err == nil {
+		w.q.completed.Add(1)
+		return nil
+	}
+	w.q.failed.Add(1)
+	if runtime.IsPermanent(err) || (last && !errors.Is(err, runtime.ErrNotFound)) {
+		return river.JobCancel(fmt.Errorf("%s%w", failedPrefix, err))
+	}
+	return fmt.Errorf("%s%w", failedPrefix, err)
+}
+
+// NextRetry waits the trigger's backoff, doubled for each failure before,
+// at most 30s, ±20% jitter.
+func (w *worker[TTx]) NextRetry(job *river.Job[Args]) time.Time {
+	d := cmp.Or(job.Args.Backoff, 100*time.Millisecond)
+	for range failedAttempts(job) {
+		d = min(2*d, 30*time.Second)
+	}
+	d += time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
+	return time.Now().Add(d)
+}
+
+// Timeout lets the engine bound the run (the trigger's timeout and
+// DefaultTimeout); River's limit only backs it up, a little later.
+func (w *worker[TTx]) Timeout(job *river.Job[Args]) time.Duration {
+	d := 30 * time.Second
+	if eng := w.q.eng.Load(); eng != nil {
+		d = eng.Config().DefaultTimeout
+	}
+	return d + time.Second
+}
+
+// failedAttempts counts the job's earlier attempts that the trigger failed.
+func failedAttempts(job *river.Job[Args]) int {
+	n := 0
+	for _, e := range job.Errors {
+		if strings.HasPrefix(e.Error, failedPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// warnOnly passes on records at warning level and above.
+type warnOnly struct{ slog.Handler }
+
+func (h warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnOnly) WithAttrs(as []slog.Attr) slog.Handler { return warnOnly{h.Handler.WithAttrs(as)} }
+func (h warnOnly) WithGroup(name string) slog.Handler    { return warnOnly{h.Handler.WithGroup(name)} }

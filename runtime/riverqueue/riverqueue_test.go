@@ -1,0 +1,426 @@
+package riverqueue_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite"
+
+	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/riverqueue"
+)
+
+// backend is one database the tests run on: a fresh queue and a way to
+// count River's jobs by state.
+type backend struct {
+	name string
+	// open returns a queue on the backend's database and the context
+	// decorator that binds a transaction begun by begin.
+	open func(t *testing.T, cfg riverqueue.Config) runtime.DurableQueue
+	// inTx runs fn in a transaction of the database, bound to the context
+	// the way the application would, committing when fn returns nil.
+	inTx func(ctx context.Context, fn func(ctx context.Context) error) error
+	// jobs counts River jobs by state.
+	jobs func(t *testing.T) map[string]int
+	// start starts the queue's workers.
+	start func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine)
+}
+
+func sqliteDB(t testing.TB, path string) *sql.DB {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	require.NoError(t, err)
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func sqliteBackend(t *testing.T) *backend {
+	db := sqliteDB(t, filepath.Join(t.TempDir(), "q.db"))
+	return &backend{
+		name: "sqlite",
+		open: func(t *testing.T, cfg riverqueue.Config) runtime.DurableQueue {
+			q, err := riverqueue.OpenSQLite(context.Background(), db, cfg)
+			require.NoError(t, err)
+			return q
+		},
+		inTx: func(ctx context.Context, fn func(ctx context.Context) error) error {
+			return runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
+		},
+		jobs: func(t *testing.T) map[string]int { return countJobs(t, db) },
+		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
+			require.NoError(t, q.(*riverqueue.Queue[*sql.Tx]).Start(context.Background(), eng))
+		},
+	}
+}
+
+func countJobs(t *testing.T, db *sql.DB) map[string]int {
+	rows, err := db.Query(`SELECT state, count(*) FROM river_job GROUP BY state`)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		require.NoError(t, rows.Scan(&s, &n))
+		out[s] = n
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// pgDatabase creates a fresh database on the server TRIGGERGEN_TEST_POSTGRES
+// names, dropped when the test ends, and returns its DSN.
+func pgDatabase(t *testing.T) string {
+	base := os.Getenv("TRIGGERGEN_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TRIGGERGEN_TEST_POSTGRES is not set: skipping the PostgreSQL tests (.ci/run sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("triggergen_rq_%d_%d", os.Getpid(), time.Now().UnixNano())
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	u.Path = "/" + name
+	return u.String()
+}
+
+func pgBackend(t *testing.T) *backend {
+	dsn := pgDatabase(t)
+	pool, err := pgxpool.New(context.Background(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return &backend{
+		name: "postgres",
+		open: func(t *testing.T, cfg riverqueue.Config) runtime.DurableQueue {
+			q, err := riverqueue.OpenPostgres(context.Background(), pool, cfg)
+			require.NoError(t, err)
+			return q
+		},
+		inTx: func(ctx context.Context, fn func(ctx context.Context) error) error {
+			return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				ctx, scope := runtime.BeginScope(riverqueue.WithTx(ctx, tx))
+				defer scope.Rollback()
+				if err := fn(ctx); err != nil {
+					return err
+				}
+				return scope.Commit(ctx)
+			})
+		},
+		jobs: func(t *testing.T) map[string]int {
+			rows, err := pool.Query(context.Background(), `SELECT state::text, count(*) FROM river_job GROUP BY state`)
+			require.NoError(t, err)
+			out := map[string]int{}
+			for rows.Next() {
+				var s string
+				var n int
+				require.NoError(t, rows.Scan(&s, &n))
+				out[s] = n
+			}
+			require.NoError(t, rows.Err())
+			return out
+		},
+		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
+			require.NoError(t, q.(*riverqueue.Queue[pgx.Tx]).Start(context.Background(), eng))
+		},
+	}
+}
+
+// eachBackend runs f on SQLite, and on PostgreSQL when it is configured.
+func eachBackend(t *testing.T, f func(t *testing.T, b *backend)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, sqliteBackend(t)) })
+	t.Run("postgres", func(t *testing.T) { f(t, pgBackend(t)) })
+}
+
+// fixture is an engine on a started durable queue.
+type fixture struct {
+	eng *runtime.Engine
+	q   runtime.DurableQueue
+	b   *backend
+}
+
+func newFixture(t *testing.T, b *backend, register func(eng *runtime.Engine)) *fixture {
+	q := b.open(t, riverqueue.Config{PollInterval: 20 * time.Millisecond})
+	eng := runtime.New(runtime.Config{Queue: q, DefaultTimeout: 5 * time.Second})
+	register(eng)
+	b.start(t, q, eng)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = eng.Close(ctx)
+	})
+	return &fixture{eng, q, b}
+}
+
+func noPersist(context.Context, *Order) error { return nil }
+
+// waitFor polls cond for up to 20 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestAsyncTriggerRunsAsDurableJob(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		got := make(chan OrderChange, 1)
+		var actor runtime.Actor
+		var requestID string
+		f := newFixture(t, b, func(eng *runtime.Engine) {
+			require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+				Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+				Actions: []runtime.Action[OrderChange]{func(ctx context.Context, c *OrderChange) error {
+					actor, _ = runtime.ActorFrom(ctx)
+					requestID = runtime.RequestIDFrom(ctx)
+					got <- *c
+					return nil
+				}},
+			}))
+		})
+		ctx := runtime.WithRequestID(runtime.WithActor(context.Background(), runtime.Actor{ID: "ana", Roles: []string{"ops"}}), "req-7")
+		old := Order{ID: "o1", Status: "new", Amount: 5, Tags: []string{"a"}}
+		cur := old
+		cur.Status, cur.Tags = "paid", []string{"a", "b"}
+		require.NoError(t, UpdateOrder(ctx, f.eng, &old, &cur, noPersist))
+		select {
+		case c := <-got:
+			assert.Equal(t, runtime.AfterUpdate, c.Event)
+			assert.Equal(t, old, *c.Old)
+			assert.Equal(t, cur, *c.New)
+		case <-time.After(20 * time.Second):
+			t.Fatal("the job did not run")
+		}
+		assert.Equal(t, runtime.Actor{ID: "ana", Roles: []string{"ops"}}, actor)
+		assert.Equal(t, "req-7", requestID)
+		waitFor(t, "the job to complete", func() bool { return b.jobs(t)["completed"] == 1 })
+		recs := f.eng.Logs(runtime.LogFilter{Trigger: "ship"})
+		require.Len(t, recs, 1)
+		assert.Equal(t, runtime.ExecutionRecord{
+			Trigger: "ship", Model: "Order", Key: "o1", Event: "after_update", ActorID: "ana", RequestID: "req-7",
+			Start: recs[0].Start, Duration: recs[0].Duration, Outcome: runtime.OutcomeSuccess, Attempt: 1,
+		}, recs[0])
+		info, _ := f.eng.Trigger("ship")
+		assert.Equal(t, int64(1), info.Stats.Executions)
+		assert.Equal(t, int64(1), info.Stats.Successes)
+	})
+}
+
+func TestRetriesFailuresAndDiscards(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		var flaky, broken, permanent, panics atomic.Int32
+		act := func(n *atomic.Int32, fn func(int32) error) []runtime.Action[OrderChange] {
+			return []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return fn(n.Add(1)) }}
+		}
+		f := newFixture(t, b, func(eng *runtime.Engine) {
+			trig := func(name string, retries int, acts []runtime.Action[OrderChange]) runtime.Trigger[OrderChange] {
+				return runtime.Trigger[OrderChange]{
+					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+					Retries: retries, Backoff: 10 * time.Millisecond, Actions: acts,
+				}
+			}
+			for _, tr := range []runtime.Trigger[OrderChange]{
+				trig("flaky", 3, act(&flaky, func(n int32) error {
+					if n < 3 {
+						return errors.New("not yet")
+					}
+					return nil
+				})),
+				trig("broken", 1, act(&broken, func(int32) error { return errors.New("always") })),
+				trig("permanent", 5, act(&permanent, func(int32) error { return runtime.Permanent(errors.New("bad input")) })),
+				trig("panics", 5, act(&panics, func(int32) error { panic("boom") })),
+			} {
+				require.NoError(t, runtime.On(eng, OrderModel, tr))
+			}
+		})
+		require.NoError(t, CreateOrder(context.Background(), f.eng, &Order{ID: "o2"}, noPersist))
+		waitFor(t, "every job to finish", func() bool {
+			j := b.jobs(t)
+			return j["completed"] == 1 && j["cancelled"] == 3
+		})
+		outcomes := func(name string) (out []string) {
+			for _, r := range f.eng.Logs(runtime.LogFilter{Trigger: name}) {
+				out = append([]string{fmt.Sprintf("%d:%s", r.Attempt, r.Outcome)}, out...)
+			}
+			return out
+		}
+		assert.Equal(t, []string{"1:failure", "2:failure", "3:success"}, outcomes("flaky"))
+		assert.Equal(t, []string{"1:failure", "2:failure"}, outcomes("broken"))
+		assert.Equal(t, []string{"1:failure"}, outcomes("permanent"))
+		assert.Equal(t, []string{"1:panic"}, outcomes("panics"))
+		stats := func(name string) [3]int64 {
+			info, _ := f.eng.Trigger(name)
+			return [3]int64{info.Stats.Executions, info.Stats.Successes, info.Stats.Failures}
+		}
+		assert.Equal(t, [3]int64{1, 1, 0}, stats("flaky"))
+		assert.Equal(t, [3]int64{1, 0, 1}, stats("broken"))
+		assert.Equal(t, [3]int64{1, 0, 1}, stats("permanent"))
+		assert.Equal(t, [3]int64{1, 0, 1}, stats("panics"))
+	})
+}
+
+func TestOutbox(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		var mu sync.Mutex
+		var ran []string
+		f := newFixture(t, b, func(eng *runtime.Engine) {
+			for _, onCommit := range []bool{false, true} {
+				name := map[bool]string{false: "async", true: "async_on_commit"}[onCommit]
+				require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Async: true, OnCommit: onCommit,
+					Actions: []runtime.Action[OrderChange]{func(_ context.Context, c *OrderChange) error {
+						mu.Lock()
+						defer mu.Unlock()
+						ran = append(ran, name+":"+c.New.ID)
+						return nil
+					}},
+				}))
+			}
+		})
+		ctx := context.Background()
+		errRollback := errors.New("roll back")
+		err := b.inTx(ctx, func(ctx context.Context) error {
+			require.NoError(t, CreateOrder(ctx, f.eng, &Order{ID: "lost"}, noPersist))
+			return errRollback
+		})
+		require.ErrorIs(t, err, errRollback)
+		assert.Empty(t, b.jobs(t), "a rolled-back transaction leaves no job")
+		require.NoError(t, b.inTx(ctx, func(ctx context.Context) error {
+			return CreateOrder(ctx, f.eng, &Order{ID: "kept"}, noPersist)
+		}))
+		waitFor(t, "the committed jobs", func() bool { return b.jobs(t)["completed"] == 2 })
+		time.Sleep(100 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		assert.ElementsMatch(t, []string{"async:kept", "async_on_commit:kept"}, ran)
+		assert.Equal(t, map[string]int{"completed": 2}, b.jobs(t), "the rolled-back jobs never existed")
+	})
+}
+
+func TestBulkTriggerRunsAsDurableJob(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		got := make(chan OrderBatch, 1)
+		f := newFixture(t, b, func(eng *runtime.Engine) {
+			require.NoError(t, runtime.OnBatch(eng, OrderModel, runtime.BatchTrigger[OrderChange, OrderBatch]{
+				Name: "bulk_paid", Events: []runtime.Event{runtime.AfterBulkUpdate}, Async: true,
+				Conditions: []runtime.Condition[OrderChange]{{Description: "status paid", Test: func(_ context.Context, c *OrderChange) bool {
+					return c.New.Status == "paid"
+				}}},
+				Actions: []runtime.BatchAction[OrderBatch]{func(_ context.Context, b *OrderBatch) error {
+					got <- *b
+					return nil
+				}},
+			}))
+		})
+		olds := []Order{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+		ms := []*Order{{ID: "a", Status: "paid"}, {ID: "b"}, {ID: "c", Status: "paid", Amount: 3}}
+		require.NoError(t, UpdateOrders(context.Background(), f.eng, olds, ms, func(context.Context, []*Order) error { return nil }))
+		select {
+		case batch := <-got:
+			assert.Equal(t, runtime.AfterBulkUpdate, batch.Event)
+			require.Len(t, batch.Items, 2)
+			assert.Equal(t, runtime.AfterUpdate, batch.Items[0].Event)
+			assert.Equal(t, Order{ID: "a"}, *batch.Items[0].Old)
+			assert.Equal(t, *ms[0], *batch.Items[0].New)
+			assert.Equal(t, *ms[2], *batch.Items[1].New)
+		case <-time.After(20 * time.Second):
+			t.Fatal("the bulk job did not run")
+		}
+		waitFor(t, "the record", func() bool { return len(f.eng.Logs(runtime.LogFilter{Trigger: "bulk_paid"})) == 1 })
+		assert.Equal(t, "a,c", f.eng.Logs(runtime.LogFilter{Trigger: "bulk_paid"})[0].Key)
+	})
+}
+
+func TestCloseWaitsForRunningJobs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		started, release := make(chan struct{}), make(chan struct{})
+		var finished atomic.Bool
+		f := newFixture(t, b, func(eng *runtime.Engine) {
+			require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+				Name: "slow", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+				Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error {
+					close(started)
+					<-release
+					finished.Store(true)
+					return nil
+				}},
+			}))
+		})
+		require.NoError(t, CreateOrder(context.Background(), f.eng, &Order{ID: "s"}, noPersist))
+		<-started
+		closed := make(chan error, 1)
+		go func() { closed <- f.eng.Close(context.Background()) }()
+		select {
+		case <-closed:
+			t.Fatal("Close returned while a job was running")
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		require.NoError(t, <-closed)
+		assert.True(t, finished.Load())
+		assert.Equal(t, map[string]int{"completed": 1}, b.jobs(t))
+		err := CreateOrder(context.Background(), f.eng, &Order{ID: "late"}, noPersist)
+		require.ErrorIs(t, err, runtime.ErrClosed, "a closed engine takes no async work")
+		require.NoError(t, f.eng.Close(context.Background()), "Close is idempotent")
+	})
+}
+
+func TestModelWithoutCodec(t *testing.T) {
+	b := sqliteBackend(t)
+	q := b.open(t, riverqueue.Config{})
+	eng := runtime.New(runtime.Config{Queue: q})
+	err := runtime.On(eng, NoteModel, runtime.Trigger[NoteChange]{
+		Name: "ping", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Actions: []runtime.Action[NoteChange]{func(context.Context, *NoteChange) error { return nil }},
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `trigger "ping": is async, and the engine's durable queue stores changes with the model's codec, which Note lacks: field Ping: a chan has no JSON form`)
+	require.NoError(t, runtime.On(eng, NoteModel, runtime.Trigger[NoteChange]{
+		Name: "ping_sync", Events: []runtime.Event{runtime.AfterCreate},
+		Actions: []runtime.Action[NoteChange]{func(context.Context, *NoteChange) error { return nil }},
+	}), "synchronous triggers need no codec")
+	err = q.Enqueue(context.Background(), runtime.Job{Trigger: "x", Run: func(context.Context) error { return nil }})
+	require.ErrorContains(t, err, "durable queue stores jobs through EnqueueDurable")
+}
+
+func TestUnknownTriggerIsRetriedNotLost(t *testing.T) {
+	b := sqliteBackend(t)
+	// The writer knows the trigger; the worker's engine does not.
+	writer := runtime.New(runtime.Config{Queue: b.open(t, riverqueue.Config{})})
+	require.NoError(t, runtime.On(writer, OrderModel, runtime.Trigger[OrderChange]{
+		Name: "newer", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
+	}))
+	require.NoError(t, CreateOrder(context.Background(), writer, &Order{ID: "n"}, noPersist))
+	newFixture(t, b, func(*runtime.Engine) {})
+	waitFor(t, "a failed attempt", func() bool { return b.jobs(t)["retryable"]+b.jobs(t)["available"] == 1 && b.jobs(t)["running"] == 0 })
+	assert.Zero(t, b.jobs(t)["cancelled"]+b.jobs(t)["discarded"])
+}
