@@ -1,0 +1,1345 @@
+package runtime
+
+import (
+	"encoding"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file is the JSON codec that generated EncodeM and DecodeM functions
+// call: a writer and a reader driven by typed code, with no reflection.
+//
+// The format is plain JSON with three conventions: a float that is NaN or
+// infinite is the string "NaN", "+Inf" or "-Inf"; a complex number is the
+// array [re, im]; bytes are a base64 string (standard alphabet, padded).
+
+// maxDepth bounds the nesting of arrays and objects a JSONReader accepts.
+const maxDepth = 10000
+
+// CodecError is the error JSONWriter and JSONReader report: what is wrong,
+// where in the input, and in which value.
+type CodecError struct {
+	// Op is "encode" or "decode".
+	Op string
+	// Offset is the byte offset in the input of the value or character at
+	// fault when decoding; -1 when encoding.
+	Offset int
+	// Path names the value at fault from the top-level object, like Status,
+	// Tags[2], Meta.A or Attrs["a b"]; "" for the top-level value itself.
+	Path string
+	// Err says what is wrong; it may wrap the error of a MarshalText,
+	// UnmarshalText, MarshalJSON or UnmarshalJSON method.
+	Err error
+}
+
+// Error returns the error as "decode: offset 42: field Status: want a
+// string, got a number".
+func (e *CodecError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if e.Offset >= 0 {
+		b.WriteString(": offset ")
+		b.WriteString(strconv.Itoa(e.Offset))
+	}
+	if e.Path != "" {
+		b.WriteString(": field ")
+		b.WriteString(e.Path)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *CodecError) Unwrap() error { return e.Err }
+
+// pathElem is one step of a value's path: an object key, or an array index
+// when key is not set.
+type pathElem struct {
+	key    string
+	index  int
+	hasKey bool
+}
+
+// formatPath renders a path as Go-like selectors: A.B for keys that are
+// identifiers, ["a b"] for other keys and [2] for indexes.
+func formatPath(path []pathElem) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch {
+		case !p.hasKey:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(p.index))
+			b.WriteByte(']')
+		case isIdent(p.key):
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(p.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// JSONWriter appends one JSON value to a byte slice. Callers write values in
+// order, with Key before each value in an object; the writer places the
+// commas and colons itself. The first error is kept: later calls do
+// nothing, and Result returns it. The zero value writes to a nil slice.
+type JSONWriter struct {
+	buf   []byte
+	start int // len(dst) when the writer was made
+	err   error
+	stack []wframe
+	key   bool // a key was written and its value not yet
+	done  bool // the top-level value is complete
+}
+
+// wframe is an open array or object of a JSONWriter.
+type wframe struct {
+	object bool
+	keyed  bool   // Key was called in this object
+	key    string // the last key written (objects)
+	n      int    // elements or members written so far
+}
+
+// NewJSONWriter returns a writer that appends to dst.
+func NewJSONWriter(dst []byte) *JSONWriter {
+	return &JSONWriter{buf: dst, start: len(dst)}
+}
+
+// fail records err, with the path of the value being written, unless an
+// error is already recorded.
+func (w *JSONWriter) fail(err error) {
+	if w.err != nil {
+		return
+	}
+	path := make([]pathElem, 0, len(w.stack))
+	for _, f := range w.stack {
+		if f.object {
+			if f.keyed {
+				path = append(path, pathElem{key: f.key, hasKey: true})
+			}
+		} else {
+			path = append(path, pathElem{index: f.n})
+		}
+	}
+	w.err = &CodecError{Op: "encode", Offset: -1, Path: formatPath(path), Err: err}
+}
+
+// beforeValue checks that a value may be written here and writes the comma
+// that separates it from the one before; false means write nothing.
+func (w *JSONWriter) beforeValue() bool {
+	if w.err != nil {
+		return false
+	}
+	if len(w.stack) == 0 {
+		if w.done {
+			w.fail(errors.New("a second value at the top level"))
+			return false
+		}
+		return true
+	}
+	f := &w.stack[len(w.stack)-1]
+	if f.object {
+		if !w.key {
+			w.fail(errors.New("a value in an object needs a Key before it"))
+			return false
+		}
+		w.key = false
+		return true
+	}
+	if f.n > 0 {
+		w.buf = append(w.buf, ',')
+	}
+	return true
+}
+
+// afterValue counts a complete value.
+func (w *JSONWriter) afterValue() {
+	if len(w.stack) == 0 {
+		w.done = true
+		return
+	}
+	w.stack[len(w.stack)-1].n++
+}
+
+// BeginObject starts an object; write its members with Key and a value
+// each, then call EndObject.
+func (w *JSONWriter) BeginObject() {
+	if w.beforeValue() {
+		w.buf = append(w.buf, '{')
+		w.stack = append(w.stack, wframe{object: true})
+	}
+}
+
+// EndObject ends the object BeginObject started.
+func (w *JSONWriter) EndObject() { w.end(true) }
+
+// BeginArray starts an array; write its elements, then call EndArray.
+func (w *JSONWriter) BeginArray() {
+	if w.beforeValue() {
+		w.buf = append(w.buf, '[')
+		w.stack = append(w.stack, wframe{})
+	}
+}
+
+// EndArray ends the array BeginArray started.
+func (w *JSONWriter) EndArray() { w.end(false) }
+
+func (w *JSONWriter) end(object bool) {
+	if w.err != nil {
+		return
+	}
+	what, closer := "EndArray", byte(']')
+	if object {
+		what, closer = "EndObject", '}'
+	}
+	switch {
+	case len(w.stack) == 0 || w.stack[len(w.stack)-1].object != object:
+		w.fail(fmt.Errorf("%s without a matching Begin", what))
+		return
+	case w.key:
+		w.fail(fmt.Errorf("key %q has no value", w.stack[len(w.stack)-1].key))
+		return
+	}
+	w.buf = append(w.buf, closer)
+	w.stack = w.stack[:len(w.stack)-1]
+	w.afterValue()
+}
+
+// Key writes the key of the next member of an object.
+func (w *JSONWriter) Key(name string) {
+	if w.err != nil {
+		return
+	}
+	if len(w.stack) == 0 || !w.stack[len(w.stack)-1].object {
+		w.fail(fmt.Errorf("key %q outside an object", name))
+		return
+	}
+	f := &w.stack[len(w.stack)-1]
+	if w.key {
+		w.fail(fmt.Errorf("key %q has no value", f.key))
+		return
+	}
+	if f.n > 0 {
+		w.buf = append(w.buf, ',')
+	}
+	w.buf = appendString(w.buf, name)
+	w.buf = append(w.buf, ':')
+	f.key, f.keyed = name, true
+	w.key = true
+}
+
+// IntKey writes an integer as the key of the next member, in decimal.
+func (w *JSONWriter) IntKey(k int64) { w.Key(strconv.FormatInt(k, 10)) }
+
+// UintKey writes an unsigned integer as the key of the next member, in
+// decimal.
+func (w *JSONWriter) UintKey(k uint64) { w.Key(strconv.FormatUint(k, 10)) }
+
+// TextKey writes the text of k as the key of the next member.
+func (w *JSONWriter) TextKey(k encoding.TextMarshaler) {
+	if w.err != nil {
+		return
+	}
+	text, err := k.MarshalText()
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.Key(string(text))
+}
+
+// Null writes null.
+func (w *JSONWriter) Null() {
+	if w.beforeValue() {
+		w.buf = append(w.buf, "null"...)
+		w.afterValue()
+	}
+}
+
+// String writes a string. Bytes that are not valid UTF-8 are written as
+// U+FFFD, as encoding/json does.
+func (w *JSONWriter) String(s string) {
+	if w.beforeValue() {
+		w.buf = appendString(w.buf, s)
+		w.afterValue()
+	}
+}
+
+// Bool writes true or false.
+func (w *JSONWriter) Bool(b bool) {
+	if w.beforeValue() {
+		w.buf = strconv.AppendBool(w.buf, b)
+		w.afterValue()
+	}
+}
+
+// Int writes an integer.
+func (w *JSONWriter) Int(i int64) {
+	if w.beforeValue() {
+		w.buf = strconv.AppendInt(w.buf, i, 10)
+		w.afterValue()
+	}
+}
+
+// Uint writes an unsigned integer.
+func (w *JSONWriter) Uint(u uint64) {
+	if w.beforeValue() {
+		w.buf = strconv.AppendUint(w.buf, u, 10)
+		w.afterValue()
+	}
+}
+
+// Float writes a float of the given size (32 or 64 bits) in the shortest
+// form that reads back as the same value. NaN, +Inf and -Inf, which JSON
+// numbers cannot hold, are written as the strings "NaN", "+Inf" and "-Inf".
+func (w *JSONWriter) Float(f float64, bits int) {
+	if w.err != nil {
+		return
+	}
+	if bits != 32 && bits != 64 {
+		w.fail(fmt.Errorf("Float: bits must be 32 or 64, not %d", bits))
+		return
+	}
+	switch {
+	case math.IsNaN(f):
+		w.String("NaN")
+	case math.IsInf(f, 1):
+		w.String("+Inf")
+	case math.IsInf(f, -1):
+		w.String("-Inf")
+	default:
+		if w.beforeValue() {
+			w.buf = appendFloat(w.buf, f, bits)
+			w.afterValue()
+		}
+	}
+}
+
+// appendFloat formats f like encoding/json: plain decimals between 1e-6
+// and 1e21, exponents outside, always the shortest round-tripping digits.
+func appendFloat(b []byte, f float64, bits int) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	b = strconv.AppendFloat(b, f, format, -1, bits)
+	if format == 'e' {
+		// 1e-07 -> 1e-7
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// Complex writes a complex number of the given size (64 or 128 bits) as
+// the array [re, im], each part as Float writes it.
+func (w *JSONWriter) Complex(c complex128, bits int) {
+	if w.err != nil {
+		return
+	}
+	if bits != 64 && bits != 128 {
+		w.fail(fmt.Errorf("Complex: bits must be 64 or 128, not %d", bits))
+		return
+	}
+	w.BeginArray()
+	w.Float(real(c), bits/2)
+	w.Float(imag(c), bits/2)
+	w.EndArray()
+}
+
+// Bytes writes b as a base64 string (standard alphabet, padded), or null
+// when b is nil, so that nil and empty read back as they were.
+func (w *JSONWriter) Bytes(b []byte) {
+	if b == nil {
+		w.Null()
+		return
+	}
+	if w.beforeValue() {
+		w.buf = append(w.buf, '"')
+		w.buf = base64.StdEncoding.AppendEncode(w.buf, b)
+		w.buf = append(w.buf, '"')
+		w.afterValue()
+	}
+}
+
+// Text writes the text of v as a string. An error of its MarshalText or
+// AppendText method is the writer's error.
+func (w *JSONWriter) Text(v encoding.TextMarshaler) {
+	if !w.beforeValue() {
+		return
+	}
+	if a, ok := v.(encoding.TextAppender); ok {
+		// Append in place, and escape only when needed (rarely).
+		start := len(w.buf)
+		buf, err := a.AppendText(append(w.buf, '"'))
+		if err != nil {
+			w.buf = w.buf[:start]
+			w.fail(err)
+			return
+		}
+		if text := buf[start+1:]; needsEscape(text) {
+			buf = appendString(buf[:start], string(text))
+		} else {
+			buf = append(buf, '"')
+		}
+		w.buf = buf
+		w.afterValue()
+		return
+	}
+	text, err := v.MarshalText()
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.buf = appendString(w.buf, string(text))
+	w.afterValue()
+}
+
+// JSON writes what the MarshalJSON method of v returns, after checking
+// that it is one valid JSON value.
+func (w *JSONWriter) JSON(v interface{ MarshalJSON() ([]byte, error) }) {
+	if !w.beforeValue() {
+		return
+	}
+	data, err := v.MarshalJSON()
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	r := NewJSONReader(data)
+	r.Skip()
+	if err := r.End(); err != nil {
+		var ce *CodecError
+		if errors.As(err, &ce) {
+			err = fmt.Errorf("offset %d: %w", ce.Offset, ce.Err)
+		}
+		w.fail(fmt.Errorf("MarshalJSON returned invalid JSON: %w", err))
+		return
+	}
+	w.buf = append(w.buf, trimSpace(data)...)
+	w.afterValue()
+}
+
+// Result returns the buffer with the value appended, and nil; or, after
+// an error, or when the value is incomplete, the buffer as it was given
+// to NewJSONWriter and the first error.
+func (w *JSONWriter) Result() ([]byte, error) {
+	switch {
+	case w.err != nil:
+	case len(w.stack) > 0:
+		w.err = &CodecError{Op: "encode", Offset: -1, Err: fmt.Errorf("%d arrays or objects are not ended", len(w.stack))}
+	case !w.done:
+		w.err = &CodecError{Op: "encode", Offset: -1, Err: errors.New("no value was written")}
+	default:
+		return w.buf, nil
+	}
+	return w.buf[:w.start], w.err
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// needsEscape reports whether text cannot be written between quotes as it
+// is.
+func needsEscape(text []byte) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		if r == utf8.RuneError && size == 1 {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// JSONReader reads one JSON value from a byte slice, in the order typed
+// code asks for its parts: Object and Array iterate, the other methods
+// read one value each. The input is validated as it is read. The first
+// error is kept, as a *CodecError with the offset and path of the value at
+// fault: afterwards iterators yield nothing and the other methods return
+// zero values. End returns it.
+type JSONReader struct {
+	data  []byte
+	pos   int
+	last  int // offset of the value read last, for Fail
+	keyAt int // offset of the object key read last, for IntKey and the like
+	err   error
+	depth int
+	path  []pathElem
+}
+
+// NewJSONReader returns a reader of data.
+func NewJSONReader(data []byte) *JSONReader { return &JSONReader{data: data} }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// peek skips white space and returns the next byte, or 0 at the end.
+func (r *JSONReader) peek() byte {
+	for r.pos < len(r.data) && isSpace(r.data[r.pos]) {
+		r.pos++
+	}
+	if r.pos < len(r.data) {
+		return r.data[r.pos]
+	}
+	return 0
+}
+
+// failAt records an error at offset off unless one is recorded already.
+func (r *JSONReader) failAt(off int, err error) {
+	if r.err == nil {
+		r.err = &CodecError{Op: "decode", Offset: off, Path: formatPath(r.path), Err: err}
+	}
+}
+
+func (r *JSONReader) failf(off int, format string, args ...any) {
+	if r.err == nil {
+		r.failAt(off, fmt.Errorf(format, args...))
+	}
+}
+
+// want reports that the next token is not what was wanted.
+func (r *JSONReader) want(what string) {
+	r.peek()
+	r.failf(r.pos, "want %s, got %s", what, r.describe())
+}
+
+// describe names the token at the current position.
+func (r *JSONReader) describe() string {
+	if r.pos >= len(r.data) {
+		return "the end of the input"
+	}
+	rest := r.data[r.pos:]
+	switch c := rest[0]; {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == '-' || '0' <= c && c <= '9':
+		return "a number"
+	case hasPrefix(rest, "true"):
+		return "true"
+	case hasPrefix(rest, "false"):
+		return "false"
+	case hasPrefix(rest, "null"):
+		return "null"
+	case c < utf8.RuneSelf:
+		return fmt.Sprintf("the character %q", c)
+	default:
+		if ch, size := utf8.DecodeRune(rest); ch != utf8.RuneError || size > 1 {
+			return fmt.Sprintf("the character %q", ch)
+		}
+		return fmt.Sprintf("the byte 0x%02x", c)
+	}
+}
+
+func hasPrefix(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
+
+func (r *JSONReader) enter() bool {
+	if r.depth >= maxDepth {
+		r.failf(r.pos, "arrays and objects nested deeper than %d levels", maxDepth)
+		return false
+	}
+	r.depth++
+	return true
+}
+
+// Object iterates over the members of an object, yielding each key; the
+// loop body must read the member's value (a body that reads nothing skips
+// it). Breaking out of the loop skips the rest of the object. Anything but
+// an object is an error.
+func (r *JSONReader) Object() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if r.err != nil {
+			return
+		}
+		if r.peek() != '{' {
+			r.want("an object")
+			return
+		}
+		if !r.enter() {
+			return
+		}
+		// After the loop, the value read last is the whole object.
+		open := r.pos
+		defer func() { r.depth--; r.last = open }()
+		r.pos++
+		if r.peek() == '}' {
+			r.pos++
+			return
+		}
+		more := true
+		for {
+			if r.peek() != '"' {
+				r.want("a string key")
+				return
+			}
+			keyAt := r.pos
+			raw, ok := r.readString()
+			if !ok {
+				return
+			}
+			if r.peek() != ':' {
+				r.want("':' after the key")
+				return
+			}
+			r.pos++
+			r.peek()
+			key := string(raw)
+			r.path = append(r.path, pathElem{key: key, hasKey: true})
+			start := r.pos
+			r.last, r.keyAt = start, keyAt
+			if more {
+				more = yield(key)
+			}
+			if r.err == nil && r.pos == start {
+				r.skipValue()
+			}
+			r.path = r.path[:len(r.path)-1]
+			if r.err != nil {
+				return
+			}
+			switch r.peek() {
+			case ',':
+				r.pos++
+			case '}':
+				r.pos++
+				return
+			default:
+				r.want("',' or '}' after an object member")
+				return
+			}
+		}
+	}
+}
+
+// Array iterates over the elements of an array, yielding each index; the
+// loop body must read the element (a body that reads nothing skips it).
+// Breaking out of the loop skips the rest of the array. Anything but an
+// array is an error.
+func (r *JSONReader) Array() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if r.err != nil {
+			return
+		}
+		if r.peek() != '[' {
+			r.want("an array")
+			return
+		}
+		if !r.enter() {
+			return
+		}
+		// After the loop, the value read last is the whole array.
+		open := r.pos
+		defer func() { r.depth--; r.last = open }()
+		r.pos++
+		if r.peek() == ']' {
+			r.pos++
+			return
+		}
+		more := true
+		for i := 0; ; i++ {
+			r.path = append(r.path, pathElem{index: i})
+			start := r.pos
+			r.last = start
+			if more {
+				more = yield(i)
+			}
+			if r.err == nil && r.pos == start {
+				r.skipValue()
+			}
+			r.path = r.path[:len(r.path)-1]
+			if r.err != nil {
+				return
+			}
+			switch r.peek() {
+			case ',':
+				r.pos++
+				r.peek()
+			case ']':
+				r.pos++
+				return
+			default:
+				r.want("',' or ']' after an array element")
+				return
+			}
+		}
+	}
+}
+
+// FixedArray is Array for an array that must have exactly n elements, as
+// a Go array does: it yields the indexes 0 to n-1, and another length is
+// an error.
+func (r *JSONReader) FixedArray(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if r.err != nil {
+			return
+		}
+		r.peek()
+		start := r.pos
+		count := 0
+		for i := range r.Array() {
+			count++
+			if i >= n {
+				continue // skipped: the count is reported below
+			}
+			if !yield(i) {
+				return
+			}
+		}
+		if r.err == nil && count != n {
+			r.failf(start, "want an array of %d elements, got %d", n, count)
+		}
+	}
+}
+
+// Null reads null and reports true when it is the next value; otherwise
+// it reads nothing and reports false.
+func (r *JSONReader) Null() bool {
+	if r.err != nil || r.peek() != 'n' || !hasPrefix(r.data[r.pos:], "null") {
+		return false
+	}
+	r.last = r.pos
+	r.pos += 4
+	return true
+}
+
+// String reads a string.
+func (r *JSONReader) String() string {
+	if r.err != nil {
+		return ""
+	}
+	if r.peek() != '"' {
+		r.want("a string")
+		return ""
+	}
+	r.last = r.pos
+	s, _ := r.readString()
+	return string(s)
+}
+
+// Bool reads true or false.
+func (r *JSONReader) Bool() bool {
+	if r.err != nil {
+		return false
+	}
+	r.peek()
+	r.last = r.pos
+	switch rest := r.data[r.pos:]; {
+	case hasPrefix(rest, "true"):
+		r.pos += 4
+		return true
+	case hasPrefix(rest, "false"):
+		r.pos += 5
+	default:
+		r.want("true or false")
+	}
+	return false
+}
+
+// validBits reports whether Int, Uint, IntKey and UintKey take bits.
+func validBits(bits int) bool {
+	return bits == 0 || bits == 8 || bits == 16 || bits == 32 || bits == 64
+}
+
+// intType names the Go type of an integer size: int, int8, uint64...
+func intType(prefix string, bits int) string {
+	if bits == 0 {
+		return prefix
+	}
+	return prefix + strconv.Itoa(bits)
+}
+
+// Int reads an integer that fits in bits bits: 0 (an int), 8, 16, 32 or
+// 64, as with strconv.ParseInt. A fraction, an exponent or a value out of
+// range is an error.
+func (r *JSONReader) Int(bits int) int64 {
+	tok, start, ok := r.integer("Int", bits)
+	if !ok {
+		return 0
+	}
+	v, err := strconv.ParseInt(string(tok), 10, bits)
+	if err != nil {
+		r.failf(start, "%s is out of range for %s", tok, intType("int", bits))
+		return 0
+	}
+	return v
+}
+
+// Uint reads an unsigned integer that fits in bits bits: 0 (a uint), 8,
+// 16, 32 or 64, as with strconv.ParseUint. A sign, a fraction, an exponent
+// or a value out of range is an error.
+func (r *JSONReader) Uint(bits int) uint64 {
+	tok, start, ok := r.integer("Uint", bits)
+	if !ok {
+		return 0
+	}
+	if tok[0] == '-' {
+		if string(tok) == "-0" {
+			return 0
+		}
+		r.failf(start, "%s is out of range for %s", tok, intType("uint", bits))
+		return 0
+	}
+	v, err := strconv.ParseUint(string(tok), 10, bits)
+	if err != nil {
+		r.failf(start, "%s is out of range for %s", tok, intType("uint", bits))
+		return 0
+	}
+	return v
+}
+
+// integer reads a number token that must be an integer.
+func (r *JSONReader) integer(method string, bits int) (tok []byte, start int, ok bool) {
+	if r.err != nil {
+		return nil, 0, false
+	}
+	if !validBits(bits) {
+		r.failf(r.pos, "%s: bits must be 0, 8, 16, 32 or 64, not %d", method, bits)
+		return nil, 0, false
+	}
+	if c := r.peek(); c != '-' && (c < '0' || c > '9') {
+		r.want("an integer")
+		return nil, 0, false
+	}
+	start = r.pos
+	r.last = start
+	tok, isInt, ok := r.readNumber()
+	if !ok {
+		return nil, 0, false
+	}
+	if !isInt {
+		r.failf(start, "want an integer, got %s", tok)
+		return nil, 0, false
+	}
+	return tok, start, true
+}
+
+// Float reads a float of the given size (32 or 64 bits): a number, or one
+// of the strings "NaN", "+Inf" and "-Inf". A number out of range is an
+// error.
+func (r *JSONReader) Float(bits int) float64 {
+	if r.err != nil {
+		return 0
+	}
+	if bits != 32 && bits != 64 {
+		r.failf(r.pos, "Float: bits must be 32 or 64, not %d", bits)
+		return 0
+	}
+	c := r.peek()
+	start := r.pos
+	r.last = start
+	switch {
+	case c == '"':
+		s, ok := r.readString()
+		if !ok {
+			return 0
+		}
+		switch string(s) {
+		case "NaN":
+			return math.NaN()
+		case "+Inf":
+			return math.Inf(1)
+		case "-Inf":
+			return math.Inf(-1)
+		}
+		r.failf(start, `want a number, "NaN", "+Inf" or "-Inf", got the string %q`, s)
+	case c == '-' || '0' <= c && c <= '9':
+		tok, _, ok := r.readNumber()
+		if !ok {
+			return 0
+		}
+		v, err := strconv.ParseFloat(string(tok), bits)
+		if err != nil {
+			r.failf(start, "%s is out of range for float%d", tok, bits)
+			return 0
+		}
+		return v
+	default:
+		r.want("a number")
+	}
+	return 0
+}
+
+// Complex reads a complex number of the given size (64 or 128 bits): the
+// array [re, im], each part as Float reads it.
+func (r *JSONReader) Complex(bits int) complex128 {
+	if r.err != nil {
+		return 0
+	}
+	if bits != 64 && bits != 128 {
+		r.failf(r.pos, "Complex: bits must be 64 or 128, not %d", bits)
+		return 0
+	}
+	var parts [2]float64
+	for i := range r.FixedArray(2) {
+		parts[i] = r.Float(bits / 2)
+	}
+	if r.err != nil {
+		return 0
+	}
+	return complex(parts[0], parts[1])
+}
+
+// Bytes reads a base64 string (standard alphabet, padded), or null, which
+// gives nil.
+func (r *JSONReader) Bytes() []byte {
+	if r.Null() {
+		return nil
+	}
+	if r.err != nil {
+		return nil
+	}
+	if r.peek() != '"' {
+		r.want("a base64 string")
+		return nil
+	}
+	start := r.pos
+	r.last = start
+	s, ok := r.readString()
+	if !ok {
+		return nil
+	}
+	b, err := base64.StdEncoding.AppendDecode(make([]byte, 0, base64.StdEncoding.DecodedLen(len(s))), s)
+	if err != nil {
+		r.failf(start, "invalid base64: %w", err)
+		return nil
+	}
+	return b
+}
+
+// Text reads a string and sets v from it with its UnmarshalText method,
+// whose error is the reader's error.
+func (r *JSONReader) Text(v encoding.TextUnmarshaler) {
+	if r.err != nil {
+		return
+	}
+	if r.peek() != '"' {
+		r.want("a string")
+		return
+	}
+	start := r.pos
+	r.last = start
+	s, ok := r.readString()
+	if !ok {
+		return
+	}
+	if err := v.UnmarshalText(s); err != nil {
+		r.failAt(start, err)
+	}
+}
+
+// JSON reads any value and sets v from it with its UnmarshalJSON method,
+// whose error is the reader's error.
+func (r *JSONReader) JSON(v interface{ UnmarshalJSON([]byte) error }) {
+	if r.err != nil {
+		return
+	}
+	r.peek()
+	start := r.pos
+	r.skipValue()
+	if r.err != nil {
+		return
+	}
+	r.last = start
+	if err := v.UnmarshalJSON(r.data[start:r.pos]); err != nil {
+		r.failAt(start, err)
+	}
+}
+
+// IntKey parses the key of a map member as an integer of bits bits, as
+// Int does; the key must be in decimal.
+func (r *JSONReader) IntKey(key string, bits int) int64 {
+	if r.err != nil {
+		return 0
+	}
+	if !validBits(bits) {
+		r.failf(r.keyAt, "IntKey: bits must be 0, 8, 16, 32 or 64, not %d", bits)
+		return 0
+	}
+	v, err := strconv.ParseInt(key, 10, bits)
+	if err != nil {
+		r.keyError(key, "int", bits, err)
+		return 0
+	}
+	return v
+}
+
+// UintKey parses the key of a map member as an unsigned integer of bits
+// bits, as Uint does; the key must be in decimal.
+func (r *JSONReader) UintKey(key string, bits int) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	if !validBits(bits) {
+		r.failf(r.keyAt, "UintKey: bits must be 0, 8, 16, 32 or 64, not %d", bits)
+		return 0
+	}
+	v, err := strconv.ParseUint(key, 10, bits)
+	if err != nil {
+		r.keyError(key, "uint", bits, err)
+		return 0
+	}
+	return v
+}
+
+func (r *JSONReader) keyError(key, prefix string, bits int, err error) {
+	if errors.Is(err, strconv.ErrRange) {
+		r.failf(r.keyAt, "map key %q is out of range for %s", key, intType(prefix, bits))
+	} else {
+		r.failf(r.keyAt, "map key %q is not an integer", key)
+	}
+}
+
+// TextKey sets v from the key of a map member with its UnmarshalText
+// method, whose error is the reader's error.
+func (r *JSONReader) TextKey(key string, v encoding.TextUnmarshaler) {
+	if r.err != nil {
+		return
+	}
+	if err := v.UnmarshalText([]byte(key)); err != nil {
+		r.failAt(r.keyAt, fmt.Errorf("map key %q: %w", key, err))
+	}
+}
+
+// Skip reads any value and discards it, for members a decoder does not
+// know.
+func (r *JSONReader) Skip() {
+	if r.err == nil {
+		r.peek()
+		start := r.pos
+		r.skipValue()
+		r.last = start
+	}
+}
+
+func (r *JSONReader) skipValue() {
+	switch c := r.peek(); {
+	case c == '{':
+		for range r.Object() {
+			r.skipValue()
+		}
+	case c == '[':
+		for range r.Array() {
+			r.skipValue()
+		}
+	case c == '"':
+		r.readString()
+	case c == '-' || '0' <= c && c <= '9':
+		r.readNumber()
+	case hasPrefix(r.data[r.pos:], "true"):
+		r.pos += 4
+	case hasPrefix(r.data[r.pos:], "false"):
+		r.pos += 5
+	case hasPrefix(r.data[r.pos:], "null"):
+		r.pos += 4
+	default:
+		r.want("a value")
+	}
+}
+
+// Fail records err as the reader's error, at the value read last, unless
+// the reader has failed already; a nil err does nothing. Generated code
+// uses it for errors of its own.
+func (r *JSONReader) Fail(err error) {
+	if err != nil {
+		r.failAt(r.last, err)
+	}
+}
+
+// End checks that nothing but white space follows the value read, and
+// returns the first error, or nil.
+func (r *JSONReader) End() error {
+	if r.err == nil {
+		if r.peek(); r.pos < len(r.data) {
+			r.failf(r.pos, "want the end of the input, got %s", r.describe())
+		}
+	}
+	return r.err
+}
+
+// readString reads the string at the current position (an opening quote)
+// and returns its text, which aliases the input when it has no escapes.
+func (r *JSONReader) readString() ([]byte, bool) {
+	start := r.pos
+	i := start + 1
+	// Fast path: no escapes.
+	for i < len(r.data) {
+		c := r.data[i]
+		switch {
+		case c == '"':
+			r.pos = i + 1
+			return r.data[start+1 : i], true
+		case c == '\\':
+			return r.readEscaped(start, i)
+		case c < 0x20:
+			r.failf(i, "control character %q in a string: write it as an escape", c)
+			return nil, false
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			ch, size := utf8.DecodeRune(r.data[i:])
+			if ch == utf8.RuneError && size == 1 {
+				r.failf(i, "invalid UTF-8 in a string")
+				return nil, false
+			}
+			i += size
+		}
+	}
+	r.failf(start, "the input ends inside a string")
+	return nil, false
+}
+
+// readEscaped continues readString from the first backslash at i.
+func (r *JSONReader) readEscaped(start, i int) ([]byte, bool) {
+	out := make([]byte, 0, i-start+16)
+	out = append(out, r.data[start+1:i]...)
+	for i < len(r.data) {
+		c := r.data[i]
+		switch {
+		case c == '"':
+			r.pos = i + 1
+			return out, true
+		case c == '\\':
+			if i+1 >= len(r.data) {
+				r.failf(start, "the input ends inside a string")
+				return nil, false
+			}
+			switch e := r.data[i+1]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+				i += 2
+			case 'b':
+				out = append(out, '\b')
+				i += 2
+			case 'f':
+				out = append(out, '\f')
+				i += 2
+			case 'n':
+				out = append(out, '\n')
+				i += 2
+			case 'r':
+				out = append(out, '\r')
+				i += 2
+			case 't':
+				out = append(out, '\t')
+				i += 2
+			case 'u':
+				ch, ok := r.hex4(i)
+				if !ok {
+					return nil, false
+				}
+				i += 6
+				if utf16.IsSurrogate(ch) {
+					// A high surrogate followed by a low one is one
+					// character; a lone half reads as U+FFFD.
+					if lo, ok := r.peekHex4(i); ok {
+						if pair := utf16.DecodeRune(ch, lo); pair != utf8.RuneError {
+							ch = pair
+							i += 6
+						} else {
+							ch = utf8.RuneError
+						}
+					} else {
+						ch = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, ch)
+			default:
+				r.failf(i, "invalid escape %q in a string", r.data[i:i+2])
+				return nil, false
+			}
+		case c < 0x20:
+			r.failf(i, "control character %q in a string: write it as an escape", c)
+			return nil, false
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			i++
+		default:
+			ch, size := utf8.DecodeRune(r.data[i:])
+			if ch == utf8.RuneError && size == 1 {
+				r.failf(i, "invalid UTF-8 in a string")
+				return nil, false
+			}
+			out = append(out, r.data[i:i+size]...)
+			i += size
+		}
+	}
+	r.failf(start, "the input ends inside a string")
+	return nil, false
+}
+
+// hex4 parses the \uXXXX escape at i, reporting a malformed one.
+func (r *JSONReader) hex4(i int) (rune, bool) {
+	if ch, ok := r.peekHex4(i); ok {
+		return ch, true
+	}
+	end := min(i+6, len(r.data))
+	r.failf(i, "invalid escape %q in a string: want \\u and four hex digits", r.data[i:end])
+	return 0, false
+}
+
+// peekHex4 parses a \uXXXX escape at i, if there is one.
+func (r *JSONReader) peekHex4(i int) (rune, bool) {
+	if i+6 > len(r.data) || r.data[i] != '\\' || r.data[i+1] != 'u' {
+		return 0, false
+	}
+	var ch rune
+	for _, c := range r.data[i+2 : i+6] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		ch = ch<<4 | rune(c)
+	}
+	return ch, true
+}
+
+// readNumber reads a number per the JSON grammar and reports whether it is
+// an integer (no fraction, no exponent).
+func (r *JSONReader) readNumber() (tok []byte, isInt, ok bool) {
+	start := r.pos
+	i := start
+	data := r.data
+	digits := func() int {
+		n := 0
+		for i < len(data) && '0' <= data[i] && data[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	bad := func(what string) ([]byte, bool, bool) {
+		r.failf(start, "invalid number %q: %s", data[start:min(i+1, len(data))], what)
+		return nil, false, false
+	}
+	if i < len(data) && data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(data) && data[i] == '0':
+		i++
+	case digits() == 0:
+		return bad("want a digit")
+	}
+	isInt = true
+	if i < len(data) && data[i] == '.' {
+		i++
+		if digits() == 0 {
+			return bad("want a digit after the decimal point")
+		}
+		isInt = false
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return bad("want a digit in the exponent")
+		}
+		isInt = false
+	}
+	r.pos = i
+	return data[start:i], isInt, true
+}
