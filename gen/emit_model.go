@@ -18,6 +18,9 @@ func (m *model) generatedNames() []string {
 		"Create" + n, "Update" + n, "Delete" + n, "Create" + n + "s", "Update" + n + "s", "Delete" + n + "s",
 		"Fire" + n, "Set" + n + "Loader", m.fieldNamesVar(),
 	}
+	if m.NoCodec == "" {
+		names = append(names, "Encode"+n, "Decode"+n)
+	}
 	for _, f := range m.Fields {
 		names = append(names, m.fieldConst(f))
 	}
@@ -195,6 +198,11 @@ func (e *emitter) emitModel(m *model) {
 		jen.Return(jen.Id(changeT).Values(kv("Old", jen.Id("old")), kv("New", jen.Id("new")))),
 	)
 
+	// Codec.
+	if m.NoCodec == "" {
+		e.emitCodec(m)
+	}
+
 	// Descriptor.
 	var evNames []jen.Code
 	for _, ev := range m.Events {
@@ -212,6 +220,11 @@ func (e *emitter) emitModel(m *model) {
 		kv("Batch", jen.Func().Params(jen.Id("b").Op("*").Add(e.rt("Batch")).Types(jen.Id(changeT))).Op("*").Id(batchT).Block(
 			jen.Return(jen.Parens(jen.Op("*").Id(batchT)).Call(jen.Id("b"))))),
 	)
+	if m.NoCodec == "" {
+		spec = append(spec, kv("Encode", jen.Id("Encode"+n)), kv("Decode", jen.Id("Decode"+n)))
+	} else {
+		spec = append(spec, kv("NoCodec", jen.Lit(m.NoCodec)))
+	}
 	f.Commentf("%sModel describes %s to the trigger engine: registration, programmatic", n, n)
 	f.Comment("triggers and loaders take it.")
 	f.Var().Id(n + "Model").Op("=").Add(e.rt("NewModel")).Call(

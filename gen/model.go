@@ -22,6 +22,9 @@ type model struct {
 	Fields []*field
 	Key    *field // nil: no key
 	Events []customEvent
+	// NoCodec says why the model has no JSON codec (EncodeM, DecodeM); ""
+	// when it has one.
+	NoCodec string
 }
 
 // field is a tracked field, possibly promoted from an embedded struct.
@@ -188,6 +191,12 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 	}
 	if !ok {
 		return nil
+	}
+	for _, f := range m.Fields {
+		if path, why := codecProblem(f.Type, p.types); why != "" {
+			m.NoCodec = fmt.Sprintf("field %s%s: %s", f.Name, path, why)
+			break
+		}
 	}
 	return m
 }

@@ -74,6 +74,9 @@ func (e *emitter) typ(t types.Type) *jen.Statement {
 		}
 		return e.withArgs(e.qual(obj.Pkg(), obj.Name()), t.TypeArgs())
 	case *types.Basic:
+		if t.Kind() == types.UnsafePointer {
+			return jen.Qual("unsafe", "Pointer")
+		}
 		return jen.Id(t.Name())
 	case *types.Pointer:
 		return jen.Op("*").Add(e.typ(t.Elem()))

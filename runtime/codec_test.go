@@ -663,3 +663,131 @@ type badJSON struct{}
 
 func (badJSON) MarshalJSON() ([]byte, error) { return nil, errNoJSON }
 func (*badJSON) UnmarshalJSON([]byte) error  { return errNoJSON }
+
+// Generated EncodeM functions write a model's tracked fields like this.
+func ExampleJSONWriter() {
+	tags := []string{"new", "esim"}
+	w := runtime.NewJSONWriter(nil)
+	w.BeginObject()
+	w.Key("Status")
+	w.String("ACTIVE")
+	w.Key("Quality")
+	w.Int(7)
+	w.Key("Score")
+	w.Float(math.NaN(), 64)
+	w.Key("Tags")
+	w.BeginArray()
+	for _, t := range tags {
+		w.String(t)
+	}
+	w.EndArray()
+	w.EndObject()
+	data, err := w.Result()
+	fmt.Println(string(data), err)
+	// Output: {"Status":"ACTIVE","Quality":7,"Score":"NaN","Tags":["new","esim"]} <nil>
+}
+
+// Generated DecodeM functions read it back like this; errors name the
+// offset and the field.
+func ExampleJSONReader() {
+	var (
+		status  string
+		quality int
+		tags    []string
+	)
+	r := runtime.NewJSONReader([]byte(`{"Status":"ACTIVE","Quality":7,"Unknown":{},"Tags":["new","esim"]}`))
+	for k := range r.Object() {
+		switch k {
+		case "Status":
+			status = r.String()
+		case "Quality":
+			quality = int(r.Int(0))
+		case "Tags":
+			tags = []string{}
+			for range r.Array() {
+				tags = append(tags, r.String())
+			}
+		default:
+			r.Skip()
+		}
+	}
+	fmt.Println(status, quality, tags, r.End())
+
+	r = runtime.NewJSONReader([]byte(`{"Quality":"high"}`))
+	for range r.Object() {
+		quality = int(r.Int(0))
+	}
+	fmt.Println(r.End())
+	// Output:
+	// ACTIVE 7 [new esim] <nil>
+	// decode: offset 11: field Quality: want an integer, got a string
+}
+
+func BenchmarkJSONWriter(b *testing.B) {
+	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	buf := make([]byte, 0, 512)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := runtime.NewJSONWriter(buf[:0])
+		w.BeginObject()
+		w.Key("ID")
+		w.String("sim-0001")
+		w.Key("Status")
+		w.String("ACTIVE")
+		w.Key("Quality")
+		w.Int(7)
+		w.Key("Revenue")
+		w.Float(1234.5, 64)
+		w.Key("ActivatedAt")
+		w.Text(at)
+		w.Key("Tags")
+		w.BeginArray()
+		w.String("new")
+		w.String("esim")
+		w.EndArray()
+		w.EndObject()
+		if _, err := w.Result(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONReader(b *testing.B) {
+	data := []byte(`{"ID":"sim-0001","Status":"ACTIVE","Quality":7,"Revenue":1234.5,"ActivatedAt":"2024-01-02T03:04:05Z","Tags":["new","esim"]}`)
+	var (
+		id, status string
+		quality    int64
+		revenue    float64
+		at         time.Time
+		tags       []string
+	)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := runtime.NewJSONReader(data)
+		for k := range r.Object() {
+			switch k {
+			case "ID":
+				id = r.String()
+			case "Status":
+				status = r.String()
+			case "Quality":
+				quality = r.Int(0)
+			case "Revenue":
+				revenue = r.Float(64)
+			case "ActivatedAt":
+				r.Text(&at)
+			case "Tags":
+				tags = tags[:0]
+				for range r.Array() {
+					tags = append(tags, r.String())
+				}
+			default:
+				r.Skip()
+			}
+		}
+		if err := r.End(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, _, _, _ = id, status, quality, revenue
+}

@@ -281,6 +281,95 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 	return SimCardChange{Old: old, New: new}
 }
 
+// EncodeSimCard appends the JSON form of m's tracked fields to dst: an
+// object keyed by field name, which DecodeSimCard reads back. Untracked
+// fields are left out.
+func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
+	w := runtime.NewJSONWriter(dst)
+	w.BeginObject()
+	w.Key("ID")
+	w.String(m.ID)
+	w.Key("SerialNumber")
+	w.String(m.SerialNumber)
+	w.Key("Status")
+	w.String(string(m.Status))
+	w.Key("FraudFlag")
+	w.Bool(m.FraudFlag)
+	w.Key("Quality")
+	w.Int(int64(m.Quality))
+	w.Key("ShopID")
+	w.String(m.ShopID)
+	w.Key("AssignedTo")
+	if m.AssignedTo == nil {
+		w.Null()
+	} else {
+		w.String(*m.AssignedTo)
+	}
+	w.Key("Registered")
+	w.Bool(m.Registered)
+	w.Key("ActivatedAt")
+	w.Text(m.ActivatedAt)
+	w.Key("Tags")
+	if m.Tags == nil {
+		w.Null()
+	} else {
+		w.BeginArray()
+		for _, v1 := range m.Tags {
+			w.String(v1)
+		}
+		w.EndArray()
+	}
+	w.EndObject()
+	return w.Result()
+}
+
+// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote.
+// Fields the data leaves out keep their values and unknown keys are
+// skipped; a value of the wrong type is an error that names the field,
+// after which m may be partly set.
+func DecodeSimCard(data []byte, m *SimCard) error {
+	r := runtime.NewJSONReader(data)
+	for k := range r.Object() {
+		switch k {
+		case "ID":
+			m.ID = r.String()
+		case "SerialNumber":
+			m.SerialNumber = r.String()
+		case "Status":
+			m.Status = SimStatus(r.String())
+		case "FraudFlag":
+			m.FraudFlag = r.Bool()
+		case "Quality":
+			m.Quality = int(r.Int(0))
+		case "ShopID":
+			m.ShopID = r.String()
+		case "AssignedTo":
+			if r.Null() {
+				m.AssignedTo = nil
+			} else {
+				v1 := r.String()
+				m.AssignedTo = &v1
+			}
+		case "Registered":
+			m.Registered = r.Bool()
+		case "ActivatedAt":
+			r.Text(&m.ActivatedAt)
+		case "Tags":
+			if r.Null() {
+				m.Tags = nil
+			} else {
+				m.Tags = []string{}
+				for range r.Array() {
+					m.Tags = append(m.Tags, r.String())
+				}
+			}
+		default:
+			r.Skip()
+		}
+	}
+	return r.End()
+}
+
 // SimCardModel describes SimCard to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, SimCardBatch]{
@@ -295,6 +384,8 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
 		return (*SimCardBatch)(b)
 	},
+	Encode: EncodeSimCard,
+	Decode: DecodeSimCard,
 })
 
 // CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create

@@ -196,6 +196,51 @@ func DiffSale(old, new *Sale) SaleChange {
 	return SaleChange{Old: old, New: new}
 }
 
+// EncodeSale appends the JSON form of m's tracked fields to dst: an
+// object keyed by field name, which DecodeSale reads back. Untracked
+// fields are left out.
+func EncodeSale(dst []byte, m *Sale) ([]byte, error) {
+	w := runtime.NewJSONWriter(dst)
+	w.BeginObject()
+	w.Key("ID")
+	w.String(m.ID)
+	w.Key("ShopID")
+	w.String(m.ShopID)
+	w.Key("SimCardID")
+	w.String(m.SimCardID)
+	w.Key("Amount")
+	w.Float(m.Amount, 64)
+	w.Key("SoldAt")
+	w.Text(m.SoldAt)
+	w.EndObject()
+	return w.Result()
+}
+
+// DecodeSale sets m's tracked fields from JSON that EncodeSale wrote.
+// Fields the data leaves out keep their values and unknown keys are
+// skipped; a value of the wrong type is an error that names the field,
+// after which m may be partly set.
+func DecodeSale(data []byte, m *Sale) error {
+	r := runtime.NewJSONReader(data)
+	for k := range r.Object() {
+		switch k {
+		case "ID":
+			m.ID = r.String()
+		case "ShopID":
+			m.ShopID = r.String()
+		case "SimCardID":
+			m.SimCardID = r.String()
+		case "Amount":
+			m.Amount = r.Float(64)
+		case "SoldAt":
+			r.Text(&m.SoldAt)
+		default:
+			r.Skip()
+		}
+	}
+	return r.End()
+}
+
 // SaleModel describes Sale to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SaleModel = runtime.NewModel(runtime.ModelSpec[Sale, SaleChange, SaleBatch]{
@@ -210,6 +255,8 @@ var SaleModel = runtime.NewModel(runtime.ModelSpec[Sale, SaleChange, SaleBatch]{
 	Batch: func(b *runtime.Batch[SaleChange]) *SaleBatch {
 		return (*SaleBatch)(b)
 	},
+	Encode: EncodeSale,
+	Decode: DecodeSale,
 })
 
 // CreateSale runs Sale's before_create and before_save triggers, persist, the after_create
@@ -510,6 +557,83 @@ func DiffShop(old, new *Shop) ShopChange {
 	return ShopChange{Old: old, New: new}
 }
 
+// EncodeShop appends the JSON form of m's tracked fields to dst: an
+// object keyed by field name, which DecodeShop reads back. Untracked
+// fields are left out.
+func EncodeShop(dst []byte, m *Shop) ([]byte, error) {
+	w := runtime.NewJSONWriter(dst)
+	w.BeginObject()
+	w.Key("ID")
+	w.String(m.ID)
+	w.Key("Name")
+	w.String(m.Name)
+	w.Key("Status")
+	w.String(string(m.Status))
+	w.Key("Stock")
+	w.Int(int64(m.Stock))
+	w.Key("SalesCount")
+	w.Int(int64(m.SalesCount))
+	w.Key("Revenue")
+	w.Float(m.Revenue, 64)
+	w.Key("Rating")
+	w.Float(m.Rating, 64)
+	w.Key("Attributes")
+	if m.Attributes == nil {
+		w.Null()
+	} else {
+		w.BeginObject()
+		for _, k1 := range slices.Sorted(maps.Keys(m.Attributes)) {
+			w.Key(k1)
+			w.String(m.Attributes[k1])
+		}
+		w.EndObject()
+	}
+	w.Key("UpdatedAt")
+	w.Text(m.UpdatedAt)
+	w.EndObject()
+	return w.Result()
+}
+
+// DecodeShop sets m's tracked fields from JSON that EncodeShop wrote.
+// Fields the data leaves out keep their values and unknown keys are
+// skipped; a value of the wrong type is an error that names the field,
+// after which m may be partly set.
+func DecodeShop(data []byte, m *Shop) error {
+	r := runtime.NewJSONReader(data)
+	for k := range r.Object() {
+		switch k {
+		case "ID":
+			m.ID = r.String()
+		case "Name":
+			m.Name = r.String()
+		case "Status":
+			m.Status = ShopStatus(r.String())
+		case "Stock":
+			m.Stock = int(r.Int(0))
+		case "SalesCount":
+			m.SalesCount = int(r.Int(0))
+		case "Revenue":
+			m.Revenue = r.Float(64)
+		case "Rating":
+			m.Rating = r.Float(64)
+		case "Attributes":
+			if r.Null() {
+				m.Attributes = nil
+			} else {
+				m.Attributes = map[string]string{}
+				for k1 := range r.Object() {
+					m.Attributes[k1] = r.String()
+				}
+			}
+		case "UpdatedAt":
+			r.Text(&m.UpdatedAt)
+		default:
+			r.Skip()
+		}
+	}
+	return r.End()
+}
+
 // ShopModel describes Shop to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
@@ -524,6 +648,8 @@ var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
 	Batch: func(b *runtime.Batch[ShopChange]) *ShopBatch {
 		return (*ShopBatch)(b)
 	},
+	Encode: EncodeShop,
+	Decode: DecodeShop,
 })
 
 // CreateShop runs Shop's before_create and before_save triggers, persist, the after_create
@@ -851,6 +977,95 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 	return SimCardChange{Old: old, New: new}
 }
 
+// EncodeSimCard appends the JSON form of m's tracked fields to dst: an
+// object keyed by field name, which DecodeSimCard reads back. Untracked
+// fields are left out.
+func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
+	w := runtime.NewJSONWriter(dst)
+	w.BeginObject()
+	w.Key("ID")
+	w.String(m.ID)
+	w.Key("SerialNumber")
+	w.String(m.SerialNumber)
+	w.Key("Status")
+	w.String(string(m.Status))
+	w.Key("FraudFlag")
+	w.Bool(m.FraudFlag)
+	w.Key("Quality")
+	w.Int(int64(m.Quality))
+	w.Key("ShopID")
+	w.String(m.ShopID)
+	w.Key("AssignedTo")
+	if m.AssignedTo == nil {
+		w.Null()
+	} else {
+		w.String(*m.AssignedTo)
+	}
+	w.Key("Registered")
+	w.Bool(m.Registered)
+	w.Key("ActivatedAt")
+	w.Text(m.ActivatedAt)
+	w.Key("Tags")
+	if m.Tags == nil {
+		w.Null()
+	} else {
+		w.BeginArray()
+		for _, v1 := range m.Tags {
+			w.String(v1)
+		}
+		w.EndArray()
+	}
+	w.EndObject()
+	return w.Result()
+}
+
+// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote.
+// Fields the data leaves out keep their values and unknown keys are
+// skipped; a value of the wrong type is an error that names the field,
+// after which m may be partly set.
+func DecodeSimCard(data []byte, m *SimCard) error {
+	r := runtime.NewJSONReader(data)
+	for k := range r.Object() {
+		switch k {
+		case "ID":
+			m.ID = r.String()
+		case "SerialNumber":
+			m.SerialNumber = r.String()
+		case "Status":
+			m.Status = SimStatus(r.String())
+		case "FraudFlag":
+			m.FraudFlag = r.Bool()
+		case "Quality":
+			m.Quality = int(r.Int(0))
+		case "ShopID":
+			m.ShopID = r.String()
+		case "AssignedTo":
+			if r.Null() {
+				m.AssignedTo = nil
+			} else {
+				v1 := r.String()
+				m.AssignedTo = &v1
+			}
+		case "Registered":
+			m.Registered = r.Bool()
+		case "ActivatedAt":
+			r.Text(&m.ActivatedAt)
+		case "Tags":
+			if r.Null() {
+				m.Tags = nil
+			} else {
+				m.Tags = []string{}
+				for range r.Array() {
+					m.Tags = append(m.Tags, r.String())
+				}
+			}
+		default:
+			r.Skip()
+		}
+	}
+	return r.End()
+}
+
 // SimCardModel describes SimCard to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, SimCardBatch]{
@@ -866,6 +1081,8 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
 		return (*SimCardBatch)(b)
 	},
+	Encode: EncodeSimCard,
+	Decode: DecodeSimCard,
 })
 
 // CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create
@@ -1188,6 +1405,114 @@ func DiffTransfer(old, new *Transfer) TransferChange {
 	return TransferChange{Old: old, New: new}
 }
 
+// EncodeTransfer appends the JSON form of m's tracked fields to dst: an
+// object keyed by field name, which DecodeTransfer reads back. Untracked
+// fields are left out.
+func EncodeTransfer(dst []byte, m *Transfer) ([]byte, error) {
+	w := runtime.NewJSONWriter(dst)
+	w.BeginObject()
+	w.Key("ID")
+	w.String(m.ID)
+	w.Key("Reference")
+	w.String(m.Reference)
+	w.Key("FromShopID")
+	w.String(m.FromShopID)
+	w.Key("ToShopID")
+	w.String(m.ToShopID)
+	w.Key("Quantity")
+	w.Int(int64(m.Quantity))
+	w.Key("Stage")
+	w.String(string(m.Stage))
+	w.Key("Courier")
+	if m.Courier == nil {
+		w.Null()
+	} else {
+		w.String(*m.Courier)
+	}
+	w.Key("History")
+	if m.History == nil {
+		w.Null()
+	} else {
+		w.BeginArray()
+		for _, v1 := range m.History {
+			w.String(v1)
+		}
+		w.EndArray()
+	}
+	w.Key("StageTimes")
+	if m.StageTimes == nil {
+		w.Null()
+	} else {
+		w.BeginObject()
+		for _, k1 := range slices.Sorted(maps.Keys(m.StageTimes)) {
+			w.Key(k1)
+			v1 := m.StageTimes[k1]
+			w.Text(v1)
+		}
+		w.EndObject()
+	}
+	w.Key("UpdatedAt")
+	w.Text(m.UpdatedAt)
+	w.EndObject()
+	return w.Result()
+}
+
+// DecodeTransfer sets m's tracked fields from JSON that EncodeTransfer wrote.
+// Fields the data leaves out keep their values and unknown keys are
+// skipped; a value of the wrong type is an error that names the field,
+// after which m may be partly set.
+func DecodeTransfer(data []byte, m *Transfer) error {
+	r := runtime.NewJSONReader(data)
+	for k := range r.Object() {
+		switch k {
+		case "ID":
+			m.ID = r.String()
+		case "Reference":
+			m.Reference = r.String()
+		case "FromShopID":
+			m.FromShopID = r.String()
+		case "ToShopID":
+			m.ToShopID = r.String()
+		case "Quantity":
+			m.Quantity = int(r.Int(0))
+		case "Stage":
+			m.Stage = TransferStage(r.String())
+		case "Courier":
+			if r.Null() {
+				m.Courier = nil
+			} else {
+				v1 := r.String()
+				m.Courier = &v1
+			}
+		case "History":
+			if r.Null() {
+				m.History = nil
+			} else {
+				m.History = []string{}
+				for range r.Array() {
+					m.History = append(m.History, r.String())
+				}
+			}
+		case "StageTimes":
+			if r.Null() {
+				m.StageTimes = nil
+			} else {
+				m.StageTimes = map[string]time.Time{}
+				for k1 := range r.Object() {
+					var v1 time.Time
+					r.Text(&v1)
+					m.StageTimes[k1] = v1
+				}
+			}
+		case "UpdatedAt":
+			r.Text(&m.UpdatedAt)
+		default:
+			r.Skip()
+		}
+	}
+	return r.End()
+}
+
 // TransferModel describes Transfer to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var TransferModel = runtime.NewModel(runtime.ModelSpec[Transfer, TransferChange, TransferBatch]{
@@ -1202,6 +1527,8 @@ var TransferModel = runtime.NewModel(runtime.ModelSpec[Transfer, TransferChange,
 	Batch: func(b *runtime.Batch[TransferChange]) *TransferBatch {
 		return (*TransferBatch)(b)
 	},
+	Encode: EncodeTransfer,
+	Decode: DecodeTransfer,
 })
 
 // CreateTransfer runs Transfer's before_create and before_save triggers, persist, the after_create
