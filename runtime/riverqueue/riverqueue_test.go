@@ -83,7 +83,7 @@ func countJobs(t *testing.T, db *sql.DB) map[string]int {
 
 // pgDatabase creates a fresh database on the server TRIGGERGEN_TEST_POSTGRES
 // names, dropped when the test ends, and returns its DSN.
-func pgDatabase(t *testing.T) string {
+func pgDatabase(t testing.TB) string {
 	base := os.Getenv("TRIGGERGEN_TEST_POSTGRES")
 	if base == "" {
 		t.Skip("TRIGGERGEN_TEST_POSTGRES is not set: skipping the PostgreSQL tests (.ci/run sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
