@@ -8,12 +8,15 @@ import (
 	"github.com/triggergen/triggergen/runtime"
 )
 
-// Bind returns ctx carrying a triggers.Store for triggers run outside
-// InTx, such as the ones Engine.Execute runs for an operator: each of its
-// writes runs in a transaction of its own (a shop it saves, together with
-// the shop's own triggers). Wrap the management API's requests with it.
+// Bind returns ctx carrying a triggers.Store, as both the Store and the
+// async Store, for triggers run outside InTx: the ones Engine.Execute runs
+// for an operator, and async triggers in a durable queue's worker. Each of
+// its writes runs in a transaction of its own (a shop it saves, together
+// with the shop's own triggers). Wrap the management API's requests with
+// it, and set it as the durable queue's riverqueue.Config.JobContext.
 func (s *Store) Bind(ctx context.Context, eng *runtime.Engine) context.Context {
-	return triggers.WithStore(ctx, autoStore{s: s, eng: eng})
+	a := autoStore{s: s, eng: eng}
+	return triggers.WithAsyncStore(triggers.WithStore(ctx, a), a)
 }
 
 // autoStore is a triggers.Store that runs each write in its own transaction.

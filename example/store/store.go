@@ -112,7 +112,8 @@ var _ triggers.Store = (*Tx)(nil)
 func (s *Store) InTx(ctx context.Context, eng *runtime.Engine, fn func(ctx context.Context, tx *Tx) error) error {
 	return runtime.InTx(ctx, s.db, nil, func(ctx context.Context, sqlTx *sql.Tx) error {
 		t := &Tx{s: s, tx: sqlTx, eng: eng}
-		return fn(triggers.WithStore(ctx, t), t)
+		ctx = triggers.WithAsyncStore(triggers.WithStore(ctx, t), autoStore{s: s, eng: eng})
+		return fn(ctx, t)
 	})
 }
 

@@ -46,17 +46,21 @@ func NotifyStatus(ctx context.Context, c *models.SimCardChange) error {
 }
 
 // HandleFraud alerts the fraud team when a SIM card is flagged, unless it
-// is already blocked or an auditor flagged it.
+// is already blocked or an auditor flagged it. It runs once the flag is
+// committed, off the caller's goroutine (or in a worker process, on a
+// durable queue), and is retried when the alert cannot be raised.
 //
 //trigger:on SimCard after_update after_create
 //trigger:name sim_card_fraud_alert
 //trigger:when FraudFlag changed to true
 //trigger:when Status != SimBlocked and not role auditor
 //trigger:priority high
+//trigger:async
+//trigger:on_commit
 //trigger:retry 3 backoff=200ms
 //trigger:timeout 5s
 func HandleFraud(ctx context.Context, c *models.SimCardChange) error {
-	s, err := storeFrom(ctx)
+	s, err := asyncStoreFrom(ctx)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,9 @@
 //
 // The triggers reach the application through a Store carried by the
 // context (WithStore), so that they run inside the caller's transaction.
+// The one async trigger, sim_card_fraud_alert, runs after that transaction
+// has committed, perhaps in another process: it takes the Store bound with
+// WithAsyncStore, whose writes run in transactions of their own.
 package triggers
 
 //go:generate go run github.com/triggergen/triggergen/cmd/triggergen -doc ../CATALOG.md .
@@ -49,6 +52,29 @@ func storeFrom(ctx context.Context) (Store, error) {
 	s, ok := ctx.Value(storeKey{}).(Store)
 	if !ok {
 		return nil, ErrNoStore
+	}
+	return s, nil
+}
+
+type asyncStoreKey struct{}
+
+// WithAsyncStore returns a context whose async triggers use s. They run
+// after the operation's transaction has ended, so s must not be bound to
+// it: each of its writes runs in a transaction of its own. With a durable
+// queue the worker's context carries none of the operation's values: bind s
+// there too (riverqueue.Config.JobContext).
+func WithAsyncStore(ctx context.Context, s Store) context.Context {
+	return context.WithValue(ctx, asyncStoreKey{}, s)
+}
+
+// ErrNoAsyncStore is returned by an async trigger run with a context that
+// has no async Store.
+var ErrNoAsyncStore = errors.New("triggers: no async Store in the context (use triggers.WithAsyncStore)")
+
+func asyncStoreFrom(ctx context.Context) (Store, error) {
+	s, ok := ctx.Value(asyncStoreKey{}).(Store)
+	if !ok {
+		return nil, ErrNoAsyncStore
 	}
 	return s, nil
 }

@@ -95,11 +95,11 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{TrackAssignment},
-			Source:  "example/triggers/simcard.go:71",
+			Source:  "example/triggers/simcard.go:75",
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_fraud_alert",
-			Description: "HandleFraud alerts the fraud team when a SIM card is flagged, unless it\nis already blocked or an auditor flagged it.",
+			Description: "HandleFraud alerts the fraud team when a SIM card is flagged, unless it\nis already blocked or an auditor flagged it. It runs once the flag is\ncommitted, off the caller's goroutine (or in a worker process, on a\ndurable queue), and is retried when the alert cannot be raised.",
 			Events:      []runtime.Event{runtime.AfterUpdate, runtime.AfterCreate},
 			Conditions: []runtime.Condition[models.SimCardChange]{
 				{
@@ -117,10 +117,12 @@ func Register(eng *runtime.Engine) error {
 			},
 			Actions:  []runtime.Action[models.SimCardChange]{HandleFraud},
 			Priority: runtime.PriorityHigh,
+			Async:    true,
+			OnCommit: true,
 			Retries:  3,
 			Backoff:  200 * time.Millisecond,
 			Timeout:  5 * time.Second,
-			Source:   "example/triggers/simcard.go:58",
+			Source:   "example/triggers/simcard.go:62",
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_quality_update",
@@ -158,7 +160,7 @@ func Register(eng *runtime.Engine) error {
 			},
 			Actions:  []runtime.Action[models.SimCardChange]{CompleteRegistration, welcomeCustomer},
 			Priority: runtime.PriorityCritical,
-			Source:   "example/triggers/simcard.go:88",
+			Source:   "example/triggers/simcard.go:92",
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_status_notification",

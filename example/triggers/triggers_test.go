@@ -112,7 +112,31 @@ func setup(t *testing.T) (context.Context, *runtime.Engine, *memStore) {
 	s := newStore(eng)
 	s.shops["s1"] = &models.Shop{ID: "s1", Name: "Central", Status: models.ShopOpen, Stock: 10}
 	s.shops["s2"] = &models.Shop{ID: "s2", Name: "Harbour", Status: models.ShopOpen, Stock: 1}
-	return triggers.WithStore(context.Background(), s), eng, s
+	return triggers.WithAsyncStore(triggers.WithStore(context.Background(), s), s), eng, s
+}
+
+// waitAsync waits until the engine's in-process queue has finished n jobs.
+func waitAsync(t *testing.T, eng *runtime.Engine, n int64) {
+	t.Helper()
+	q := eng.Queue().(runtime.QueueStatser)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := q.QueueStats()
+		if st.Completed+st.Failed >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d async jobs finished, want %d", st.Completed+st.Failed, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// alerts returns the alerts raised so far and the attempts made.
+func (s *memStore) alertsNow() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.alerts...), s.alertAttempts
 }
 
 func nop[M any](context.Context, *M) error { return nil }
@@ -132,6 +156,8 @@ func TestRegisterAllNine(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, []string{"after_update", "after_create"}, fraud.Events)
 	assert.Equal(t, []string{"FraudFlag changed to true", "Status != SimBlocked and not role auditor"}, fraud.Conditions)
+	assert.True(t, fraud.Async)
+	assert.True(t, fraud.OnCommit)
 	assert.Equal(t, 3, fraud.Retries)
 	assert.Equal(t, 5*time.Second, fraud.Timeout)
 	assert.Equal(t, runtime.PriorityHigh, fraud.Priority)
@@ -175,10 +201,15 @@ func TestSimCardTriggers(t *testing.T) {
 	card.FraudFlag = false
 	old = models.SnapshotSimCard(card)
 	card.FraudFlag = true
+	s.mu.Lock()
 	s.failAlerts = 2
+	s.mu.Unlock()
 	require.NoError(t, models.UpdateSimCard(ctx, eng, &old, card, nop))
-	assert.Equal(t, []string{"c1"}, s.alerts)
-	assert.Equal(t, 3, s.alertAttempts)
+	// The alert is async: it is raised off the caller's goroutine.
+	waitAsync(t, eng, 1)
+	alerts, attempts := s.alertsNow()
+	assert.Equal(t, []string{"c1"}, alerts)
+	assert.Equal(t, 3, attempts)
 	logs := eng.Logs(runtime.LogFilter{Trigger: "sim_card_fraud_alert"})
 	require.Len(t, logs, 3)
 	assert.Equal(t, []int{3, 2, 1}, []int{logs[0].Attempt, logs[1].Attempt, logs[2].Attempt})
@@ -188,7 +219,23 @@ func TestSimCardTriggers(t *testing.T) {
 	// A blocked card raises no alert.
 	blocked := &models.SimCard{ID: "c2", Status: models.SimBlocked, FraudFlag: true}
 	require.NoError(t, models.CreateSimCard(ctx, eng, blocked, nop))
-	assert.Equal(t, []string{"c1"}, s.alerts)
+	alerts, _ = s.alertsNow()
+	assert.Equal(t, []string{"c1"}, alerts)
+
+	// In a scope, the alert waits for the commit and a rollback drops it.
+	scoped, scope := runtime.BeginScope(ctx)
+	flagged := &models.SimCard{ID: "c3", Status: models.SimActive, FraudFlag: true}
+	require.NoError(t, models.CreateSimCard(scoped, eng, flagged, nop))
+	scope.Rollback()
+	scoped, scope = runtime.BeginScope(ctx)
+	flagged = &models.SimCard{ID: "c4", Status: models.SimActive, FraudFlag: true}
+	require.NoError(t, models.CreateSimCard(scoped, eng, flagged, nop))
+	alerts, _ = s.alertsNow()
+	assert.Equal(t, []string{"c1"}, alerts, "nothing before the commit")
+	require.NoError(t, scope.Commit(ctx))
+	waitAsync(t, eng, 2)
+	alerts, _ = s.alertsNow()
+	assert.Equal(t, []string{"c1", "c4"}, alerts)
 }
 
 func TestShopTriggers(t *testing.T) {

@@ -101,6 +101,11 @@ type Config struct {
 	SkipMigrate bool
 	// ID names this process among River's clients (default: River's).
 	ID string
+	// JobContext, when set, decorates the context each job's trigger runs
+	// with: bind there what the triggers take from the context (a store, a
+	// client), since a worker's context carries none of the values of the
+	// operation that queued the job (its actor and request ID excepted).
+	JobContext func(ctx context.Context) context.Context
 }
 
 // Args is the River job of one run of an async trigger. Its JSON form is
@@ -379,6 +384,9 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	for _, it := range a.Items {
 		rj.Items = append(rj.Items, runtime.JobItem{Event: it.Event, Old: it.Old, New: it.New})
+	}
+	if w.q.cfg.JobContext != nil {
+		ctx = w.q.cfg.JobContext(ctx)
 	}
 	failures := failedAttempts(job)
 	last := failures >= a.Retries || job.Attempt >= job.MaxAttempts

@@ -2,26 +2,27 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/triggergen/triggergen/example/store"
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/riverqueue"
 )
 
-// demo wires the engine, the store and the local fraud webhook, runs the
-// scenario, prints the report and, with -serve, serves until ctx ends.
+// demo wires the store, the engine (with the in-process pool or, with
+// -durable, a River queue in the same database) and the local fraud webhook,
+// runs the scenario, prints the report and, with -serve, serves until ctx
+// ends.
 func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err error) {
 	logger := newLogger(stderr, opts.verbose)
-	eng := runtime.New(runtime.Config{Debug: opts.verbose, Logger: logger})
-	defer func() { err = errors.Join(err, closeEngine(eng)) }()
-	if err := triggers.Register(eng); err != nil {
-		return fmt.Errorf("register triggers: %w", err)
-	}
-
 	hook, err := startHook()
 	if err != nil {
 		return err
@@ -38,9 +39,39 @@ func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err erro
 	defer func() { err = errors.Join(err, st.Close()) }()
 	st.Notifier = store.SlackWebhook{URL: hook.url}
 	st.Logger = logger
-	st.RegisterLoaders(eng)
 
-	fmt.Fprintf(stdout, "triggergen SSM demo\n  database       %s\n  fraud webhook  %s (local, Slack-compatible)\n\n", opts.db, hook.url)
+	// The engine closes (draining async work) before the store.
+	cfg := runtime.Config{Debug: opts.verbose, Logger: logger}
+	var eng *runtime.Engine
+	var durable *riverqueue.Queue[*sql.Tx]
+	async := "in-process pool"
+	if opts.durable {
+		durable, err = riverqueue.OpenSQLite(ctx, st.DB(), riverqueue.Config{
+			Logger: logger,
+			// A worker's context carries none of the operation's values:
+			// bind the store the triggers take from the context.
+			JobContext: func(ctx context.Context) context.Context { return st.Bind(ctx, eng) },
+		})
+		if err != nil {
+			return fmt.Errorf("open durable queue: %w", err)
+		}
+		cfg.Queue = durable
+		async = "durable River jobs in the database (riverqueue)"
+	}
+	eng = runtime.New(cfg)
+	defer func() { err = errors.Join(err, closeEngine(eng)) }()
+	if err := triggers.Register(eng); err != nil {
+		return fmt.Errorf("register triggers: %w", err)
+	}
+	st.RegisterLoaders(eng)
+	if durable != nil {
+		if err := durable.Start(ctx, eng); err != nil {
+			return fmt.Errorf("start durable queue: %w", err)
+		}
+	}
+
+	fmt.Fprintf(stdout, "triggergen SSM demo\n  database       %s\n  fraud webhook  %s (local, Slack-compatible)\n  async          %s\n\n",
+		opts.db, hook.url, async)
 	sc, err := newScenario(ctx, st, eng, hook, stdout)
 	if err != nil {
 		return err
@@ -51,10 +82,45 @@ func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err erro
 	if err := report(ctx, sc, stdout); err != nil {
 		return err
 	}
+	if durable != nil {
+		if err := printJobs(ctx, st.DB(), stdout); err != nil {
+			return err
+		}
+	}
 	if opts.serve == "" {
 		return nil
 	}
 	return serve(ctx, opts.serve, st, eng, stdout)
+}
+
+// printJobs counts the durable queue's River jobs by state, once River has
+// recorded the end of the jobs that ran (it reports completions in
+// batches), or after 5s.
+func printJobs(ctx context.Context, db *sql.DB, out io.Writer) error {
+	var counts map[string]int
+	count := func() bool {
+		counts = map[string]int{}
+		rows, err := db.QueryContext(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
+		if err != nil {
+			return false
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var state string
+			var n int
+			if rows.Scan(&state, &n) == nil {
+				counts[state] = n
+			}
+		}
+		return rows.Err() == nil && counts["running"]+counts["available"]+counts["retryable"] == 0
+	}
+	_ = waitUntil(ctx, 5*time.Second, count)
+	var parts []string
+	for _, state := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[state], state))
+	}
+	fmt.Fprintf(out, "  durable jobs (river_job): %s\n", strings.Join(parts, ", "))
+	return nil
 }
 
 // closeEngine drains the engine's async work, waiting at most 10s.

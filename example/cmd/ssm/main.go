@@ -7,11 +7,14 @@
 //
 // Usage:
 //
-//	go run ./example/cmd/ssm [-db PATH] [-keep] [-serve ADDR] [-v]
+//	go run ./example/cmd/ssm [-db PATH] [-keep] [-durable] [-serve ADDR] [-v]
 //
-// The database is recreated on each run unless -keep is given. With -serve
-// the command keeps running after the scenario and serves the management
-// API on ADDR until interrupted.
+// The database is recreated on each run unless -keep is given. With
+// -durable the async trigger (sim_card_fraud_alert) runs as a durable River
+// job stored in the same SQLite database, inserted in the transaction that
+// flags the card, instead of on the in-process pool. With -serve the command
+// keeps running after the scenario and serves the management API on ADDR
+// until interrupted.
 package main
 
 import (
@@ -38,6 +41,7 @@ func main() {
 type options struct {
 	db      string
 	keep    bool
+	durable bool
 	serve   string
 	verbose bool
 }
@@ -65,10 +69,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&opts.db, "db", "", "SQLite database `file` (default: <user cache dir>/triggergen/ssm.db)")
 	fs.BoolVar(&opts.keep, "keep", false, "keep the database's existing data instead of recreating it")
+	fs.BoolVar(&opts.durable, "durable", false, "run async triggers as durable River jobs in the SQLite database instead of the in-process pool")
 	fs.StringVar(&opts.serve, "serve", "", "after the scenario, serve the management API on `addr` until interrupted")
 	fs.BoolVar(&opts.verbose, "v", false, "log debug details (conditions, trigger runs) to stderr")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: ssm [-db PATH] [-keep] [-serve ADDR] [-v]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: ssm [-db PATH] [-keep] [-durable] [-serve ADDR] [-v]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -74,6 +74,24 @@ func TestDemoFiresAllNineTriggers(t *testing.T) {
 	assert.Contains(t, out, "nothing kept, as before")
 }
 
+func TestDemoDurable(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ssm.db")
+	out := runDemo(t, "-durable", "-db", db)
+	assert.Contains(t, out, "async          durable River jobs in the database (riverqueue)")
+	got := fired(t, out)
+	assert.Len(t, got, len(nine))
+	assert.Equal(t, 1, got["sim_card_fraud_alert"])
+	assert.Regexp(t, `fraud alert #1: SIM 8944-01-0002 \(delivered `, out)
+	assert.NotContains(t, out, "fraud alert #2")
+	// One job: the fraud flag of the rolled-back transaction was inserted in
+	// that transaction and rolled back with it.
+	assert.Contains(t, out, "durable jobs (river_job): 1 completed\n")
+
+	out = runDemo(t, "-durable", "-keep", "-db", db)
+	assert.Contains(t, out, "Scenario (run 2)")
+	assert.Contains(t, out, "durable jobs (river_job): 2 completed\n")
+}
+
 func TestDemoRecreatesOrKeepsTheDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ssm.db")
 	runDemo(t, "-db", db)

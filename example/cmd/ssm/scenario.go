@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/triggergen/triggergen/example/models"
 	"github.com/triggergen/triggergen/example/store"
@@ -191,12 +192,41 @@ func (sc *scenario) reassign(ctx context.Context) (string, error) {
 }
 
 func (sc *scenario) flagFraud(ctx context.Context) (string, error) {
+	start := time.Now()
+	runs := sc.executions("sim_card_fraud_alert")
 	card, err := sc.st.EditSimCard(ctx, sc.eng, sc.id("sim2"), func(c *models.SimCard) { c.FraudFlag = true })
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("flagged SIM %s for fraud: alert recorded, then posted to the webhook after the commit (%d received)",
-		card.SerialNumber, len(sc.hook.received())), nil
+	// The fraud alert is async: wait for its run, which raises the alert
+	// and posts it to the webhook.
+	if err := waitUntil(ctx, 15*time.Second, func() bool {
+		return sc.executions("sim_card_fraud_alert") > runs && len(sc.hook.received()) > 0
+	}); err != nil {
+		return "", fmt.Errorf("wait for the async fraud alert: %w", err)
+	}
+	return fmt.Sprintf("flagged SIM %s for fraud: after the commit, the async trigger raised the alert and posted it to the webhook (%d received, %s later)",
+		card.SerialNumber, len(sc.hook.received()), time.Since(start).Round(time.Millisecond)), nil
+}
+
+// executions returns how many times the named trigger has run.
+func (sc *scenario) executions(name string) int64 {
+	t, _ := sc.eng.Trigger(name)
+	return t.Stats.Executions
+}
+
+// waitUntil polls cond until it holds, ctx ends or d passes.
+func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 func (sc *scenario) auditorFlag(ctx context.Context) (string, error) {
@@ -247,7 +277,7 @@ func (sc *scenario) advance(ctx context.Context, stage models.TransferStage, sho
 // rollback runs a sale and a fraud flag in one transaction with a transfer
 // the workflow refuses (received before it was shipped): the before
 // trigger's error rolls all of it back, trigger work included, and the
-// fraud alert is never posted.
+// async fraud alert, which waits for the commit, never runs.
 func (sc *scenario) rollback(ctx context.Context) (string, error) {
 	tr := &models.Transfer{ID: sc.id("t2"), FromShopID: sc.id("harbour"), ToShopID: sc.id("airport"),
 		Quantity: 1, Stage: models.TransferApproved}
