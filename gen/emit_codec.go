@@ -153,11 +153,14 @@ func codecProblem(t types.Type, pkg *types.Package) (path, why string) {
 	return c.check(t, "")
 }
 
+// codecCheck walks a type for codecProblem.
 type codecCheck struct {
-	pkg   *types.Package
+	pkg   *types.Package // the package generated code is in
 	stack []*types.Named // the named types being checked, to find recursion
 }
 
+// check returns the path and reason of the first part of t without a JSON
+// form; path is the path to t itself.
 func (c *codecCheck) check(t types.Type, path string) (string, string) {
 	t = types.Unalias(t)
 	fail := func(format string, args ...any) (string, string) { return path, fmt.Sprintf(format, args...) }
@@ -297,36 +300,35 @@ func floatBits(b *types.Basic) int {
 func (e *emitter) emitCodec(m *model) {
 	f := e.file
 	n := m.Name
-	var enc []jen.Code
-	enc = append(enc, jen.Id("w").Op(":=").Add(e.rt("NewJSONWriter")).Call(jen.Id("dst")), jen.Id("w").Dot("BeginObject").Call())
+	enc := []jen.Code{jen.Id("w").Op(":=").Add(e.rt("NewJSONWriter")).Call(jen.Id("dst")), wr("BeginObject")}
 	var cases []jen.Code
 	for _, fd := range m.Fields {
 		x := sel("m", fd.Name)
-		enc = append(enc, jen.Id("w").Dot("Key").Call(jen.Lit(fd.Name)))
+		enc = append(enc, wr("Key", jen.Lit(fd.Name)))
 		enc = append(enc, e.encode(fd.Type, x, 1)...)
 		cases = append(cases, jen.Case(jen.Lit(fd.Name)).Block(e.decode(fd.Type, x, 1)...))
 	}
-	enc = append(enc, jen.Id("w").Dot("EndObject").Call(), jen.Return(jen.Id("w").Dot("Result").Call()))
+	enc = append(enc, wr("EndObject"), jen.Return(wr("Result")))
 
 	f.Commentf("Encode%s appends the JSON form of m's tracked fields to dst: an", n)
 	f.Commentf("object keyed by field name, which Decode%s reads back. Untracked", n)
 	f.Comment("fields are left out.")
 	f.Func().Id("Encode"+n).Params(jen.Id("dst").Index().Byte(), jen.Id("m").Op("*").Id(n)).Params(jen.Index().Byte(), jen.Error()).Block(enc...)
 
-	r := jen.Id("r").Op(":=").Add(e.rt("NewJSONReader")).Call(jen.Id("data"))
-	var loop *jen.Statement
-	if len(cases) == 0 {
-		loop = jen.For(jen.Range().Id("r").Dot("Object").Call()).Block(jen.Id("r").Dot("Skip").Call())
-	} else {
-		cases = append(cases, jen.Default().Block(jen.Id("r").Dot("Skip").Call()))
-		loop = jen.For(jen.Id("k").Op(":=").Range().Id("r").Dot("Object").Call()).Block(jen.Switch(jen.Id("k")).Block(cases...))
+	loop := jen.For(jen.Range().Add(rd("Object"))).Block(rd("Skip"))
+	if len(cases) > 0 {
+		cases = append(cases, jen.Default().Block(rd("Skip")))
+		loop = jen.For(jen.Id("k").Op(":=").Range().Add(rd("Object"))).Block(jen.Switch(jen.Id("k")).Block(cases...))
 	}
 	f.Commentf("Decode%s sets m's tracked fields from JSON that Encode%s wrote.", n, n)
 	f.Comment("Fields the data leaves out keep their values and unknown keys are")
 	f.Comment("skipped; a value of the wrong type is an error that names the field,")
 	f.Comment("after which m may be partly set.")
 	f.Func().Id("Decode"+n).Params(jen.Id("data").Index().Byte(), jen.Id("m").Op("*").Id(n)).Error().Block(
-		r, loop, jen.Return(jen.Id("r").Dot("End").Call()))
+		jen.Id("r").Op(":=").Add(e.rt("NewJSONReader")).Call(jen.Id("data")),
+		loop,
+		jen.Return(rd("End")),
+	)
 }
 
 // wr returns w.method(args...), a call of the JSONWriter.
@@ -511,41 +513,15 @@ func (e *emitter) decode(t types.Type, x expr, depth int) []jen.Code {
 		return []jen.Code{rd("JSON", addr(x))}
 	case codecBasic:
 		return []jen.Code{x().Op("=").Add(e.decodeBasic(t))}
-	case codecPointer:
-		elem := t.Underlying().(*types.Pointer).Elem()
-		v := name("v", depth)
-		var set []jen.Code
-		if kindOf(elem) == codecBasic {
-			set = []jen.Code{jen.Id(v).Op(":=").Add(e.decodeBasic(elem))}
-		} else {
-			set = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decode(elem, sel(v), depth+1)...)
-		}
-		set = append(set, x().Op("=").Op("&").Id(v))
-		return []jen.Code{jen.If(rd("Null")).Block(x().Op("=").Nil()).Else().Block(set...)}
+	case codecPointer, codecSlice, codecMap:
+		return []jen.Code{jen.If(rd("Null")).Block(x().Op("=").Nil()).Else().Block(e.decodeSet(t, x, depth)...)}
 	case codecBytes:
 		return []jen.Code{x().Op("=").Add(rd("Bytes"))}
-	case codecSlice:
-		elem := t.Underlying().(*types.Slice).Elem()
-		var body []jen.Code
-		if kindOf(elem) == codecBasic {
-			body = []jen.Code{x().Op("=").Append(x(), e.decodeBasic(elem))}
-		} else {
-			v := name("v", depth)
-			body = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decode(elem, sel(v), depth+1)...)
-			body = append(body, x().Op("=").Append(x(), jen.Id(v)))
-		}
-		return []jen.Code{jen.If(rd("Null")).Block(x().Op("=").Nil()).Else().Block(
-			x().Op("=").Add(e.typ(t)).Values(),
-			jen.For(jen.Range().Add(rd("Array"))).Block(body...),
-		)}
 	case codecArray:
 		i := name("i", depth)
 		elem := func() *jen.Statement { return x().Index(jen.Id(i)) }
 		return []jen.Code{jen.For(jen.Id(i).Op(":=").Range().Add(rd("FixedArray", jen.Len(x())))).Block(
 			e.decode(t.Underlying().(*types.Array).Elem(), elem, depth+1)...)}
-	case codecMap:
-		return []jen.Code{jen.If(rd("Null")).Block(x().Op("=").Nil()).Else().Block(
-			append([]jen.Code{x().Op("=").Add(e.typ(t)).Values()}, e.decodeMap(t, x, depth)...)...)}
 	case codecStruct:
 		st := t.Underlying().(*types.Struct)
 		k := name("k", depth)
@@ -567,8 +543,51 @@ func (e *emitter) decode(t types.Type, x expr, depth int) []jen.Code {
 	panic(fmt.Sprintf("gen: no JSON form for %s", t)) // codecProblem rules it out
 }
 
+// decodeSet returns statements that set x, of a pointer, slice or map
+// type, from the next value, which is known not to be null.
+func (e *emitter) decodeSet(t types.Type, x expr, depth int) []jen.Code {
+	ptr, isPtr := t.Underlying().(*types.Pointer)
+	if !isPtr {
+		// A slice or a map.
+		return append([]jen.Code{x().Op("=").Add(e.typ(t)).Values()}, e.fill(t, x, depth)...)
+	}
+	elem := ptr.Elem()
+	v := name("v", depth)
+	var set []jen.Code
+	switch kindOf(elem) {
+	case codecBasic:
+		set = []jen.Code{jen.Id(v).Op(":=").Add(e.decodeBasic(elem))}
+	case codecSlice, codecMap:
+		set = append([]jen.Code{jen.Id(v).Op(":=").Add(e.typ(elem)).Values()}, e.fill(elem, sel(v), depth+1)...)
+	case codecPointer:
+		set = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decodeSet(elem, sel(v), depth+1)...)
+	default:
+		set = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decode(elem, sel(v), depth+1)...)
+	}
+	return append(set, x().Op("=").Op("&").Id(v))
+}
+
+// fill returns the loop that reads an array into the empty slice x, or an
+// object into the empty map x.
+func (e *emitter) fill(t types.Type, x expr, depth int) []jen.Code {
+	sl, isSlice := t.Underlying().(*types.Slice)
+	if !isSlice {
+		return e.decodeMap(t, x, depth)
+	}
+	elem := sl.Elem()
+	var body []jen.Code
+	if kindOf(elem) == codecBasic {
+		body = []jen.Code{x().Op("=").Append(x(), e.decodeBasic(elem))}
+	} else {
+		v := name("v", depth)
+		body = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decode(elem, sel(v), depth+1)...)
+		body = append(body, x().Op("=").Append(x(), jen.Id(v)))
+	}
+	return []jen.Code{jen.For(jen.Range().Add(rd("Array"))).Block(body...)}
+}
+
 // decodeMap returns the loop that reads the members of an object into the
-// non-nil map x.
+// empty map x.
 func (e *emitter) decodeMap(t types.Type, x expr, depth int) []jen.Code {
 	mt := t.Underlying().(*types.Map)
 	k, v := name("k", depth), name("v", depth)
