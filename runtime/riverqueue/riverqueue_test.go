@@ -114,6 +114,9 @@ func pgBackend(t *testing.T) *backend {
 	pool, err := pgxpool.New(context.Background(), dsn)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
+	sqlDB, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { sqlDB.Close() })
 	return &backend{
 		name: "postgres",
 		open: func(t *testing.T, cfg riverqueue.Config) runtime.DurableQueue {
@@ -131,19 +134,7 @@ func pgBackend(t *testing.T) *backend {
 				return scope.Commit(ctx)
 			})
 		},
-		jobs: func(t *testing.T) map[string]int {
-			rows, err := pool.Query(context.Background(), `SELECT state::text, count(*) FROM river_job GROUP BY state`)
-			require.NoError(t, err)
-			out := map[string]int{}
-			for rows.Next() {
-				var s string
-				var n int
-				require.NoError(t, rows.Scan(&s, &n))
-				out[s] = n
-			}
-			require.NoError(t, rows.Err())
-			return out
-		},
+		jobs: func(t *testing.T) map[string]int { return countJobs(t, sqlDB) },
 		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
 			require.NoError(t, q.(*riverqueue.Queue[pgx.Tx]).Start(context.Background(), eng))
 		},
