@@ -15,8 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"golang.org/x/tools/imports"
 )
 
 // Config says what to generate for.
@@ -163,6 +161,10 @@ func Generate(cfg Config) (*Result, error) {
 	// Reload the trigger packages against the new model code, then analyse
 	// and emit their triggers.
 	var triggers []*trigger
+	// rendered keeps the model code rendered for the overlay, so that it is
+	// not rendered again unless Register joins it (models and triggers in
+	// one package).
+	rendered := map[string][]byte{}
 	if len(triggerPkgs) > 0 {
 		overlay := map[string][]byte{}
 		for path, e := range emitters {
@@ -171,16 +173,27 @@ func Generate(cfg Config) (*Result, error) {
 				return nil, fmt.Errorf("%s: rendering model code: %w", path, err)
 			}
 			overlay[pkgs[path].output()] = src
+			rendered[path] = src
 		}
 		for _, path := range triggerPkgs {
 			if _, ok := overlay[pkgs[path].output()]; !ok {
 				overlay[pkgs[path].output()] = []byte("package " + pkgs[path].name + "\n")
 			}
 		}
-		logf("loading trigger packages %s", strings.Join(triggerPkgs, " "))
-		tpkgs, err := l.load(overlay, triggerPkgs...)
-		if err != nil {
-			return nil, err
+		var modelPaths []string
+		for path := range models {
+			modelPaths = append(modelPaths, path)
+		}
+		slices.Sort(modelPaths)
+		tpkgs, ok := l.checkFromSource(pkgs, overlay, modelPaths, triggerPkgs)
+		if ok {
+			logf("type-checked trigger packages %s against the generated model code", strings.Join(triggerPkgs, " "))
+		} else {
+			logf("loading trigger packages %s", strings.Join(triggerPkgs, " "))
+			tpkgs, err = l.load(overlay, triggerPkgs...)
+			if err != nil {
+				return nil, err
+			}
 		}
 		byPkg := map[string]*model{} // "path.Name" -> model
 		for path, ms := range models {
@@ -197,6 +210,7 @@ func Generate(cfg Config) (*Result, error) {
 			}
 			if len(ts) > 0 {
 				emitterFor(p).emitRegister(p, ts)
+				delete(rendered, p.path)
 			}
 		}
 		checkTriggerNames(triggers, d)
@@ -212,9 +226,11 @@ func Generate(cfg Config) (*Result, error) {
 	}
 	slices.Sort(paths)
 	for _, path := range paths {
-		src, err := render(emitters[path])
-		if err != nil {
-			return nil, fmt.Errorf("%s: rendering: %w", path, err)
+		src, ok := rendered[path]
+		if !ok {
+			if src, err = render(emitters[path]); err != nil {
+				return nil, fmt.Errorf("%s: rendering: %w", path, err)
+			}
 		}
 		res.Files = append(res.Files, File{Path: pkgs[path].output(), Content: src})
 	}
@@ -226,13 +242,56 @@ func Generate(cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// render renders a file and groups its imports the way goimports does.
+// render renders a file (jennifer formats it) and groups its imports the
+// way goimports does: the standard library first, then the rest.
 func render(e *emitter) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := e.file.Render(&buf); err != nil {
 		return nil, err
 	}
-	return imports.Process(OutputName, buf.Bytes(), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+	return groupImports(buf.Bytes()), nil
+}
+
+// groupImports splits the import block of gofmt-ed source into a group of
+// standard library packages and a group of the others, each in the order
+// it had (jennifer sorts imports by path). The result is still gofmt-clean.
+func groupImports(src []byte) []byte {
+	open := []byte("\nimport (\n")
+	start := bytes.Index(src, open)
+	if start < 0 {
+		return src
+	}
+	body := start + len(open)
+	n := bytes.Index(src[body:], []byte("\n)\n"))
+	if n < 0 {
+		return src
+	}
+	var std, other []string
+	for _, line := range strings.Split(string(src[body:body+n]), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		path := line[strings.IndexByte(line, '"')+1:]
+		if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+			other = append(other, line)
+		} else {
+			std = append(std, line)
+		}
+	}
+	var b bytes.Buffer
+	b.Write(src[:body])
+	for _, l := range std {
+		b.WriteString("\t" + l + "\n")
+	}
+	if len(std) > 0 && len(other) > 0 {
+		b.WriteString("\n")
+	}
+	for _, l := range other {
+		b.WriteString("\t" + l + "\n")
+	}
+	b.Write(src[body+n+1:])
+	return b.Bytes()
 }
 
 func exists(path string) bool {

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -191,3 +195,151 @@ func isGenerated(data []byte) bool {
 	line := string(bytes.TrimRight(first, "\r"))
 	return line == Header || line == "<!-- "+Header[3:]+" -->"
 }
+
+// checkFromSource type-checks the trigger packages against the generated
+// model code in this process, instead of asking the go command to compile
+// the model packages with it: the model packages are checked from their
+// parsed files plus the overlay (each before the model packages importing
+// it), then the trigger packages against them; every other import comes
+// from one load of export data. It returns false, and the caller reloads
+// through the go command, when that cannot be done faithfully: a package
+// uses cgo, or an import of these packages depends on a model package.
+func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]byte, modelPaths, triggerPaths []string) ([]*pkgInfo, bool) {
+	isModel := func(path string) bool { return slices.Contains(modelPaths, path) }
+	// Parse the generated files and collect every import to provide.
+	gen := map[string]*ast.File{}
+	needed := map[string]bool{}
+	all := slices.Concat(modelPaths, triggerPaths)
+	for _, path := range all {
+		p := pkgs[path]
+		files := p.userFiles()
+		if isModel(path) {
+			f, err := parser.ParseFile(l.fset, p.output(), overlay[p.output()], parser.ParseComments)
+			if err != nil {
+				return nil, false
+			}
+			gen[path] = f
+			files = append(files, f)
+		}
+		for _, f := range files {
+			for _, imp := range f.Imports {
+				ip, err := strconv.Unquote(imp.Path.Value)
+				if err != nil || ip == "C" {
+					return nil, false
+				}
+				if ip != "unsafe" && !isModel(ip) {
+					needed[ip] = true
+				}
+			}
+		}
+	}
+	deps := map[string]*types.Package{}
+	if len(needed) > 0 {
+		pc := &packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: l.cfg.Dir, Env: l.cfg.Env, Fset: l.fset}
+		if len(l.cfg.Tags) > 0 {
+			pc.BuildFlags = []string{"-tags=" + strings.Join(l.cfg.Tags, ",")}
+		}
+		loaded, err := packages.Load(pc, slices.Sorted(maps.Keys(needed))...)
+		if err != nil {
+			return nil, false
+		}
+		for _, p := range loaded {
+			if len(p.Errors) > 0 || p.Types == nil || dependsOn(p.Types, isModel, map[*types.Package]bool{}) {
+				return nil, false
+			}
+			deps[p.PkgPath] = p.Types
+		}
+	}
+	fresh := map[string]*pkgInfo{}
+	imp := importerFunc(func(path string) (*types.Package, error) {
+		switch {
+		case path == "unsafe":
+			return types.Unsafe, nil
+		case fresh[path] != nil:
+			return fresh[path].types, nil
+		case deps[path] != nil:
+			return deps[path], nil
+		}
+		return nil, fmt.Errorf("package %s not loaded", path)
+	})
+	check := func(path string, files []*ast.File) *pkgInfo {
+		p := pkgs[path]
+		info := &types.Info{
+			Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{},
+			Uses: map[*ast.Ident]types.Object{}, Implicits: map[ast.Node]types.Object{},
+			Selections: map[*ast.SelectorExpr]*types.Selection{}, Scopes: map[ast.Node]*types.Scope{},
+			Instances: map[*ast.Ident]types.Instance{}, FileVersions: map[*ast.File]string{},
+		}
+		// Type errors are expected while the triggers are being written; the
+		// trigger analysis reports what matters, as after a go/packages load.
+		conf := types.Config{Importer: imp, Error: func(error) {}, Sizes: types.SizesFor("gc", goruntime.GOARCH)}
+		tp, _ := conf.Check(path, l.fset, files, info)
+		np := *p.pkg
+		np.Syntax, np.Types, np.TypesInfo = files, tp, info
+		return &pkgInfo{path: p.path, name: p.name, dir: p.dir, pkg: &np, types: tp, info: info, fset: l.fset}
+	}
+	// Model packages in dependency order: an importing one after those it imports.
+	for len(fresh) < len(modelPaths) {
+		progress := false
+		for _, path := range modelPaths {
+			if fresh[path] != nil {
+				continue
+			}
+			ready := true
+			for _, ip := range importsOf(pkgs[path].userFiles()) {
+				if isModel(ip) && ip != path && fresh[ip] == nil {
+					ready = false
+				}
+			}
+			if ready {
+				fresh[path] = check(path, append(pkgs[path].userFiles(), gen[path]))
+				progress = true
+			}
+		}
+		if !progress {
+			return nil, false
+		}
+	}
+	var out []*pkgInfo
+	for _, path := range triggerPaths {
+		if p := fresh[path]; p != nil {
+			out = append(out, p)
+			continue
+		}
+		out = append(out, check(path, pkgs[path].userFiles()))
+	}
+	slices.SortFunc(out, func(a, b *pkgInfo) int { return strings.Compare(a.path, b.path) })
+	return out, true
+}
+
+// importsOf returns the import paths of files.
+func importsOf(files []*ast.File) []string {
+	var out []string
+	for _, f := range files {
+		for _, imp := range f.Imports {
+			if ip, err := strconv.Unquote(imp.Path.Value); err == nil {
+				out = append(out, ip)
+			}
+		}
+	}
+	return out
+}
+
+// dependsOn reports whether p imports, directly or not, a package for
+// which match holds.
+func dependsOn(p *types.Package, match func(string) bool, seen map[*types.Package]bool) bool {
+	if seen[p] {
+		return false
+	}
+	seen[p] = true
+	for _, imp := range p.Imports() {
+		if match(imp.Path()) || dependsOn(imp, match, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+type importerFunc func(path string) (*types.Package, error)
+
+func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }

@@ -34,7 +34,8 @@ type Config struct {
 	// Clock is the engine's clock (default time.Now); the `time` and
 	// `weekday` conditions read it.
 	Clock func() time.Time
-	// Logger receives debug and error logs (default slog.Default()).
+	// Logger receives the debug logs and a warning for each failed run
+	// attempt (default slog.Default()).
 	Logger *slog.Logger
 	// Audit receives one record per run attempt (default: the last 1000
 	// records in memory, see NewMemoryAudit).

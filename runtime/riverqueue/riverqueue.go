@@ -85,9 +85,12 @@ type Config struct {
 	// (default 3).
 	CrashAttempts int
 	// RescueAfter is how long a job may stay running before River takes it
-	// for a crashed worker's and runs it again (default 1 minute). It must
-	// be longer than the engine's DefaultTimeout (30s by default), which
-	// bounds every run.
+	// for a crashed worker's and runs it again (default 1 minute). River
+	// looks for such jobs every 30 seconds, so a crashed worker's job runs
+	// again between RescueAfter and RescueAfter+30s after it started. A job
+	// is never taken before the engine's DefaultTimeout (which bounds every
+	// run) plus a second has passed, whatever RescueAfter says, so a slow
+	// but live run is not run twice.
 	RescueAfter time.Duration
 	// PollInterval is how often idle workers look for new jobs (default
 	// 100ms). On PostgreSQL with OpenPostgres, inserts also wake them at
