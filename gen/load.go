@@ -249,6 +249,9 @@ func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]
 			}
 			deps[p.PkgPath] = p.Types
 		}
+		if len(deps) != len(needed) {
+			return nil, false
+		}
 	}
 	fresh := map[string]*pkgInfo{}
 	imp := importerFunc(func(path string) (*types.Package, error) {
