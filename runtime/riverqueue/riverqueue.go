@@ -151,6 +151,8 @@ type Queue[TTx any] struct {
 	started bool
 	closed  bool
 
+	warnTxOnce sync.Once
+
 	running, completed, failed atomic.Int64
 }
 
@@ -295,6 +297,12 @@ func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error 
 	if tx, ok := q.txFrom(ctx); ok {
 		_, err = q.client.InsertTx(ctx, tx, args, opts)
 	} else {
+		if s := runtime.ScopeFrom(ctx); s != nil && s.Tx() != nil {
+			q.warnTxOnce.Do(func() {
+				q.cfg.Logger.WarnContext(ctx, "riverqueue: the scope's *sql.Tx cannot hold this queue's jobs, so they are inserted outside the transaction; bind the driver's transaction with riverqueue.WithTx",
+					slog.String("trigger", job.Trigger))
+			})
+		}
 		_, err = q.client.Insert(ctx, args, opts)
 	}
 	if err != nil {

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -414,4 +416,32 @@ func TestUnknownTriggerIsRetriedNotLost(t *testing.T) {
 	newFixture(t, b, func(*runtime.Engine) {})
 	waitFor(t, "a failed attempt", func() bool { return b.jobs(t)["retryable"]+b.jobs(t)["available"] == 1 && b.jobs(t)["running"] == 0 })
 	assert.Zero(t, b.jobs(t)["cancelled"]+b.jobs(t)["discarded"])
+}
+
+// TestSQLScopeOnPgxQueueWarns checks that a database/sql transaction scope
+// on a pgx queue, which cannot hold its jobs, is reported once in the log.
+func TestSQLScopeOnPgxQueueWarns(t *testing.T) {
+	dsn := pgDatabase(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	q, err := riverqueue.OpenPostgres(ctx, pool, riverqueue.Config{Logger: logger})
+	require.NoError(t, err)
+	eng := runtime.New(runtime.Config{Queue: q})
+	require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+		Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
+	}))
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	for _, id := range []string{"a", "b"} {
+		require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+			return CreateOrder(ctx, eng, &Order{ID: id}, noPersist)
+		}))
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "cannot hold this queue's jobs"), logs.String())
 }
