@@ -41,9 +41,17 @@ func runDurable[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *en
 	}
 	ctx, cancel := context.WithTimeout(ctx, st.eng.cfg.DefaultTimeout)
 	defer cancel()
+	var (
+		f   *opFrame
+		c   C
+		b   B
+		key string
+		err error
+	)
 	ev, ok := coreEvent(st.core, job.EventName)
-	f, c, b, key, err := decodeJob(st, ctx, e, job, ev)
-	if !ok {
+	if ok {
+		f, c, b, key, err = decodeJob(st, ctx, e, job, ev)
+	} else {
 		err = fmt.Errorf("model %s has no event %q", st.core.name, job.EventName)
 	}
 	if err != nil {

@@ -445,3 +445,37 @@ func TestSQLScopeOnPgxQueueWarns(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(logs.String(), "cannot hold this queue's jobs"), logs.String())
 }
+
+// TestRunDurableRejectsBadJobs checks the stored jobs a worker cannot run:
+// they fail at once, marked Permanent, and leave an audit record.
+func TestRunDurableRejectsBadJobs(t *testing.T) {
+	eng := runtime.New(runtime.Config{})
+	require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+		Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
+	}))
+	good := runtime.Job{Trigger: "ship", Model: "Order", Key: "o", EventName: "after_update", Old: []byte(`{"ID":"o"}`), New: []byte(`{"ID":"o"}`)}
+	require.NoError(t, eng.RunDurable(context.Background(), good, 1, true))
+	for _, tc := range []struct {
+		name string
+		edit func(j *runtime.Job)
+		want string
+	}{
+		{"unknown event", func(j *runtime.Job) { j.EventName = "shipped" }, `model Order has no event "shipped"`},
+		{"bad change", func(j *runtime.Job) { j.New = []byte(`{"Amount":"ten"}`) }, `decode Order new of Order "o"`},
+		{"other model", func(j *runtime.Job) { j.Model = "Invoice" }, "the job is for model Invoice, the trigger for Order"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := good
+			tc.edit(&j)
+			err := eng.RunDurable(context.Background(), j, 2, false)
+			require.ErrorContains(t, err, tc.want)
+			assert.True(t, runtime.IsPermanent(err), "retrying cannot help: %v", err)
+		})
+	}
+	recs := eng.Logs(runtime.LogFilter{Trigger: "ship", Outcome: runtime.OutcomeFailure})
+	assert.Len(t, recs, 2, "the undecodable jobs of a known model leave a record")
+	err := eng.RunDurable(context.Background(), runtime.Job{Trigger: "gone", Model: "Order"}, 1, false)
+	require.ErrorIs(t, err, runtime.ErrNotFound)
+	assert.False(t, runtime.IsPermanent(err), "a newer worker may know the trigger")
+}
