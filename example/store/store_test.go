@@ -20,6 +20,7 @@ import (
 	"github.com/triggergen/triggergen/example/store"
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/triggertest"
 )
 
 var clock = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
@@ -287,24 +288,6 @@ func TestQualityStatistics(t *testing.T) {
 	assert.EqualValues(t, 2, f.executions(t, "sim_card_quality_update"))
 }
 
-// waitAsync waits until the engine's in-process queue has finished n jobs:
-// sim_card_fraud_alert is async.
-func (f *fixture) waitAsync(t *testing.T, n int64) {
-	t.Helper()
-	q := f.eng.Queue().(runtime.QueueStatser)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := q.QueueStats()
-		if st.Completed+st.Failed >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d async jobs finished, want %d", st.Completed+st.Failed, n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestFraudAlertRecordedAndDeliveredAfterCommit(t *testing.T) {
 	f := setup(t)
 	// Flagged by an auditor: no alert.
@@ -315,7 +298,7 @@ func TestFraudAlertRecordedAndDeliveredAfterCommit(t *testing.T) {
 
 	_, err = f.st.EditSimCard(f.ctx, f.eng, "c2", func(c *models.SimCard) { c.FraudFlag = true })
 	require.NoError(t, err)
-	f.waitAsync(t, 1)
+	triggertest.WaitAsync(t, f.eng, 1)
 	got, err := f.st.FraudAlerts(f.ctx)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
@@ -329,7 +312,7 @@ func TestFraudAlertRecordedAndDeliveredAfterCommit(t *testing.T) {
 	// A card created flagged raises an alert too (after_create).
 	require.NoError(t, f.st.CreateSimCard(f.ctx, f.eng,
 		&models.SimCard{ID: "c4", SerialNumber: "8944-0004", Status: models.SimActive, FraudFlag: true}))
-	f.waitAsync(t, 2)
+	triggertest.WaitAsync(t, f.eng, 2)
 	assert.Equal(t, 2, f.alerts.count())
 }
 
@@ -338,7 +321,7 @@ func TestFraudAlertDeliveryFailureKeepsTheCommit(t *testing.T) {
 	f.alerts.fail = errors.New("chat is down")
 	_, err := f.st.EditSimCard(f.ctx, f.eng, "c2", func(c *models.SimCard) { c.FraudFlag = true })
 	require.NoError(t, err)
-	f.waitAsync(t, 1)
+	triggertest.WaitAsync(t, f.eng, 1)
 	got, err := f.st.FraudAlerts(f.ctx)
 	require.NoError(t, err)
 	require.Len(t, got, 1)

@@ -14,6 +14,7 @@ import (
 	"github.com/triggergen/triggergen/example/models"
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/triggertest"
 )
 
 // memStore is an in-memory triggers.Store.
@@ -115,24 +116,7 @@ func setup(t *testing.T) (context.Context, *runtime.Engine, *memStore) {
 	return triggers.WithAsyncStore(triggers.WithStore(context.Background(), s), s), eng, s
 }
 
-// waitAsync waits until the engine's in-process queue has finished n jobs.
-func waitAsync(t *testing.T, eng *runtime.Engine, n int64) {
-	t.Helper()
-	q := eng.Queue().(runtime.QueueStatser)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := q.QueueStats()
-		if st.Completed+st.Failed >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d async jobs finished, want %d", st.Completed+st.Failed, n)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-// alerts returns the alerts raised so far and the attempts made.
+// alertsNow returns the alerts raised so far and the attempts made.
 func (s *memStore) alertsNow() ([]string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,7 +190,7 @@ func TestSimCardTriggers(t *testing.T) {
 	s.mu.Unlock()
 	require.NoError(t, models.UpdateSimCard(ctx, eng, &old, card, nop))
 	// The alert is async: it is raised off the caller's goroutine.
-	waitAsync(t, eng, 1)
+	triggertest.WaitAsync(t, eng, 1)
 	alerts, attempts := s.alertsNow()
 	assert.Equal(t, []string{"c1"}, alerts)
 	assert.Equal(t, 3, attempts)
@@ -233,7 +217,7 @@ func TestSimCardTriggers(t *testing.T) {
 	alerts, _ = s.alertsNow()
 	assert.Equal(t, []string{"c1"}, alerts, "nothing before the commit")
 	require.NoError(t, scope.Commit(ctx))
-	waitAsync(t, eng, 2)
+	triggertest.WaitAsync(t, eng, 2)
 	alerts, _ = s.alertsNow()
 	assert.Equal(t, []string{"c1", "c4"}, alerts)
 }

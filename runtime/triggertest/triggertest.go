@@ -156,3 +156,27 @@ func AssertNotRan(tb testing.TB, eng *runtime.Engine, name string) {
 	tb.Helper()
 	AssertRan(tb, eng, name, 0)
 }
+
+// WaitAsync waits, up to 10 seconds, until the engine's async queue has
+// finished n jobs since it started (successes and failures alike), and
+// fails the test otherwise. The queue must report its figures
+// (runtime.QueueStatser), as the default in-process pool does.
+func WaitAsync(tb testing.TB, eng *runtime.Engine, n int64) {
+	tb.Helper()
+	q, ok := eng.Queue().(runtime.QueueStatser)
+	if !ok {
+		tb.Fatalf("the engine's queue %T does not report QueueStats", eng.Queue())
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := q.QueueStats()
+		if done := st.Completed + st.Failed; done >= n {
+			return
+		} else if time.Now().After(deadline) {
+			tb.Fatalf("%d async jobs finished after 10s, want %d", done, n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

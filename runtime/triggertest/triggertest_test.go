@@ -90,6 +90,33 @@ func TestAssertions(t *testing.T) {
 	assert.Equal(t, []string{"trigger noop ran 0 times, want 3"}, probe.errors, "a wrong count fails the test")
 }
 
+func TestWaitAsync(t *testing.T) {
+	eng := triggertest.New(t, runtime.Config{})
+	require.NoError(t, runtime.On(eng, LampModel, runtime.Trigger[LampChange]{
+		Name: "later", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Actions: []runtime.Action[LampChange]{func(context.Context, *LampChange) error {
+			time.Sleep(20 * time.Millisecond)
+			return nil
+		}},
+	}))
+	for range 2 {
+		require.NoError(t, runtime.Create(context.Background(), eng, LampModel, &Lamp{}, nil))
+	}
+	triggertest.WaitAsync(t, eng, 2)
+	triggertest.AssertRan(t, eng, "later", 2)
+
+	probe := &fakeTB{}
+	other := runtime.New(runtime.Config{Queue: silentQueue{}})
+	triggertest.WaitAsync(probe, other, 1)
+	assert.Equal(t, []string{"the engine's queue triggertest_test.silentQueue does not report QueueStats"}, probe.errors)
+}
+
+// silentQueue is a queue that reports no figures.
+type silentQueue struct{}
+
+func (silentQueue) Enqueue(ctx context.Context, j runtime.Job) error { return j.Run(ctx) }
+func (silentQueue) Close(context.Context) error                      { return nil }
+
 // fakeTB records the failures the helpers report.
 type fakeTB struct {
 	testing.TB
