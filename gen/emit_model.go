@@ -15,7 +15,7 @@ func (m *model) generatedNames() []string {
 	n := m.Name
 	names := []string{
 		n + "Field", n + "Change", n + "Batch", n + "Model", "Snapshot" + n, "Diff" + n,
-		"Create" + n, "Update" + n, "Delete" + n, "Create" + n + "s", "Update" + n + "s", "Delete" + n + "s",
+		"Create" + n, "Update" + n, "Edit" + n, "Delete" + n, "Create" + n + "s", "Update" + n + "s", "Delete" + n + "s",
 		"Fire" + n, "Set" + n + "Loader", m.fieldNamesVar(),
 	}
 	if m.NoCodec == "" {
@@ -225,6 +225,10 @@ func (e *emitter) emitModel(m *model) {
 	} else {
 		spec = append(spec, kv("NoCodec", jen.Lit(m.NoCodec)))
 	}
+	spec = append(spec,
+		kv("Fields", jen.Id(m.fieldNamesVar()).Index(jen.Op(":"))),
+		kv("ChangedSet", jen.Parens(jen.Op("*").Id(changeT)).Dot("ChangedSet")),
+	)
 	f.Commentf("%sModel describes %s to the trigger engine: registration, programmatic", n, n)
 	f.Comment("triggers and loaders take it.")
 	f.Var().Id(n + "Model").Op("=").Add(e.rt("NewModel")).Call(
@@ -245,6 +249,8 @@ func (e *emitter) emitModel(m *model) {
 			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, "Create", []jen.Code{jen.Id("m")}},
 		{"Update" + n, fmt.Sprintf("runs %s's update and save triggers around persist, like Create%s;\n// old is Snapshot%s(m) taken before the edits.", n, n, n),
 			[]jen.Code{ctx, eng, jen.List(jen.Id("old"), jen.Id("m")).Op("*").Id(n), persist1}, "Update", []jen.Code{jen.Id("old"), jen.Id("m")}},
+		{"Edit" + n, fmt.Sprintf("takes the snapshot of m, applies edit to m and runs Update%s: the\n// one-call form of an update. An error from edit is returned before any\n// trigger runs; m keeps what edit did.", n),
+			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), jen.Id("edit").Func().Params(jen.Op("*").Id(n)).Error(), persist1}, "Edit", []jen.Code{jen.Id("m"), jen.Id("edit")}},
 		{"Delete" + n, fmt.Sprintf("runs %s's delete triggers around persist, like Create%s.", n, n),
 			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, "Delete", []jen.Code{jen.Id("m")}},
 		{"Create" + n + "s", fmt.Sprintf("creates many %s values: before_bulk_create triggers, each item's\n// create triggers, one persist, each item's after triggers, after_bulk_create\n// triggers, then async and on_commit work.", n),

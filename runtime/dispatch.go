@@ -18,6 +18,9 @@ func Create[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B]
 // of m taken before the changes (see the generated SnapshotM). Before
 // triggers may modify m, and persist saves it afterwards.
 func Update[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old, m *M, persist func(context.Context, *M) error) error {
+	if old == m && m != nil {
+		return sameInstance(model.Name(), 1)
+	}
 	return single(ctx, eng, model.core, opUpdate, old, m, persist)
 }
 
@@ -46,9 +49,23 @@ func UpdateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C
 		olds = make([]*M, 0, len(old))
 	}
 	for i := range old {
+		if &old[i] == ms[i] {
+			return sameInstance(model.Name(), len(ms))
+		}
 		olds = append(olds, &old[i])
 	}
 	return bulk(ctx, eng, model.core, opUpdate, olds, ms, persist)
+}
+
+// sameInstance is the error of an update whose snapshot is the instance
+// itself: every field would compare equal to itself, so no `changed`
+// condition could ever hold.
+func sameInstance(model string, n int) error {
+	what := "old and m are"
+	if n > 1 {
+		what = "an item of old and of ms is"
+	}
+	return fmt.Errorf("triggergen: update of %s: %s the same pointer, so no field can change; take the snapshot with Snapshot%s before editing, or use Edit%s", model, what, model, model)
 }
 
 // DeleteMany runs a bulk delete like CreateMany.

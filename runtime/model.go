@@ -49,6 +49,12 @@ type ModelSpec[M, C, B any] struct {
 	Decode func(data []byte, m *M) error
 	// NoCodec explains why Encode and Decode are nil ("" when they are set).
 	NoCodec string
+	// Fields are the Go names of the tracked fields in declaration order;
+	// the generated MField constants index it.
+	Fields []string
+	// ChangedSet reports which tracked fields differ between a change's Old
+	// and New (the generated MChange.ChangedSet).
+	ChangedSet func(*C) FieldSet
 }
 
 // Model is the typed descriptor of one model type. Generated code creates one
@@ -172,6 +178,25 @@ func (m *Model[M, C, B]) Key(v *M) string { return m.spec.Key(v) }
 
 // Snapshot returns a deep copy of the instance.
 func (m *Model[M, C, B]) Snapshot(v *M) M { return m.spec.Snapshot(v) }
+
+// Fields returns the Go names of the model's tracked fields in declaration
+// order; a FieldSet from Diff holds indexes into it.
+func (m *Model[M, C, B]) Fields() []string {
+	return append([]string(nil), m.spec.Fields...)
+}
+
+// Diff returns the tracked fields that differ between old and new, compared
+// with each field's generated equality. It returns an empty set for a spec
+// without ChangedSet.
+func (m *Model[M, C, B]) Diff(old, new *M) FieldSet {
+	if m.spec.ChangedSet == nil || m.spec.Change == nil {
+		return FieldSet{}
+	}
+	var c C
+	ch := m.spec.Change(&c)
+	ch.Old, ch.New = old, new
+	return m.spec.ChangedSet(&c)
+}
 
 // CustomEvents returns the model's declared custom event names in order.
 func (m *Model[M, C, B]) CustomEvents() []string {

@@ -384,8 +384,10 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
 		return (*SimCardBatch)(b)
 	},
-	Encode: EncodeSimCard,
-	Decode: DecodeSimCard,
+	Encode:     EncodeSimCard,
+	Decode:     DecodeSimCard,
+	Fields:     simCardFieldNames[:],
+	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
 // CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create
@@ -399,6 +401,13 @@ func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist
 // old is SnapshotSimCard(m) taken before the edits.
 func UpdateSimCard(ctx context.Context, eng *runtime.Engine, old, m *SimCard, persist func(context.Context, *SimCard) error) error {
 	return runtime.Update(ctx, eng, SimCardModel, old, m, persist)
+}
+
+// EditSimCard takes the snapshot of m, applies edit to m and runs UpdateSimCard: the
+// one-call form of an update. An error from edit is returned before any
+// trigger runs; m keeps what edit did.
+func EditSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, edit func(*SimCard) error, persist func(context.Context, *SimCard) error) error {
+	return runtime.Edit(ctx, eng, SimCardModel, m, edit, persist)
 }
 
 // DeleteSimCard runs SimCard's delete triggers around persist, like CreateSimCard.

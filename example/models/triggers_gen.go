@@ -255,8 +255,10 @@ var SaleModel = runtime.NewModel(runtime.ModelSpec[Sale, SaleChange, SaleBatch]{
 	Batch: func(b *runtime.Batch[SaleChange]) *SaleBatch {
 		return (*SaleBatch)(b)
 	},
-	Encode: EncodeSale,
-	Decode: DecodeSale,
+	Encode:     EncodeSale,
+	Decode:     DecodeSale,
+	Fields:     saleFieldNames[:],
+	ChangedSet: (*SaleChange).ChangedSet,
 })
 
 // CreateSale runs Sale's before_create and before_save triggers, persist, the after_create
@@ -270,6 +272,13 @@ func CreateSale(ctx context.Context, eng *runtime.Engine, m *Sale, persist func(
 // old is SnapshotSale(m) taken before the edits.
 func UpdateSale(ctx context.Context, eng *runtime.Engine, old, m *Sale, persist func(context.Context, *Sale) error) error {
 	return runtime.Update(ctx, eng, SaleModel, old, m, persist)
+}
+
+// EditSale takes the snapshot of m, applies edit to m and runs UpdateSale: the
+// one-call form of an update. An error from edit is returned before any
+// trigger runs; m keeps what edit did.
+func EditSale(ctx context.Context, eng *runtime.Engine, m *Sale, edit func(*Sale) error, persist func(context.Context, *Sale) error) error {
+	return runtime.Edit(ctx, eng, SaleModel, m, edit, persist)
 }
 
 // DeleteSale runs Sale's delete triggers around persist, like CreateSale.
@@ -648,8 +657,10 @@ var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
 	Batch: func(b *runtime.Batch[ShopChange]) *ShopBatch {
 		return (*ShopBatch)(b)
 	},
-	Encode: EncodeShop,
-	Decode: DecodeShop,
+	Encode:     EncodeShop,
+	Decode:     DecodeShop,
+	Fields:     shopFieldNames[:],
+	ChangedSet: (*ShopChange).ChangedSet,
 })
 
 // CreateShop runs Shop's before_create and before_save triggers, persist, the after_create
@@ -663,6 +674,13 @@ func CreateShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(
 // old is SnapshotShop(m) taken before the edits.
 func UpdateShop(ctx context.Context, eng *runtime.Engine, old, m *Shop, persist func(context.Context, *Shop) error) error {
 	return runtime.Update(ctx, eng, ShopModel, old, m, persist)
+}
+
+// EditShop takes the snapshot of m, applies edit to m and runs UpdateShop: the
+// one-call form of an update. An error from edit is returned before any
+// trigger runs; m keeps what edit did.
+func EditShop(ctx context.Context, eng *runtime.Engine, m *Shop, edit func(*Shop) error, persist func(context.Context, *Shop) error) error {
+	return runtime.Edit(ctx, eng, ShopModel, m, edit, persist)
 }
 
 // DeleteShop runs Shop's delete triggers around persist, like CreateShop.
@@ -1081,8 +1099,10 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
 		return (*SimCardBatch)(b)
 	},
-	Encode: EncodeSimCard,
-	Decode: DecodeSimCard,
+	Encode:     EncodeSimCard,
+	Decode:     DecodeSimCard,
+	Fields:     simCardFieldNames[:],
+	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
 // CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create
@@ -1096,6 +1116,13 @@ func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist
 // old is SnapshotSimCard(m) taken before the edits.
 func UpdateSimCard(ctx context.Context, eng *runtime.Engine, old, m *SimCard, persist func(context.Context, *SimCard) error) error {
 	return runtime.Update(ctx, eng, SimCardModel, old, m, persist)
+}
+
+// EditSimCard takes the snapshot of m, applies edit to m and runs UpdateSimCard: the
+// one-call form of an update. An error from edit is returned before any
+// trigger runs; m keeps what edit did.
+func EditSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, edit func(*SimCard) error, persist func(context.Context, *SimCard) error) error {
+	return runtime.Edit(ctx, eng, SimCardModel, m, edit, persist)
 }
 
 // DeleteSimCard runs SimCard's delete triggers around persist, like CreateSimCard.
@@ -1527,8 +1554,10 @@ var TransferModel = runtime.NewModel(runtime.ModelSpec[Transfer, TransferChange,
 	Batch: func(b *runtime.Batch[TransferChange]) *TransferBatch {
 		return (*TransferBatch)(b)
 	},
-	Encode: EncodeTransfer,
-	Decode: DecodeTransfer,
+	Encode:     EncodeTransfer,
+	Decode:     DecodeTransfer,
+	Fields:     transferFieldNames[:],
+	ChangedSet: (*TransferChange).ChangedSet,
 })
 
 // CreateTransfer runs Transfer's before_create and before_save triggers, persist, the after_create
@@ -1542,6 +1571,13 @@ func CreateTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, persi
 // old is SnapshotTransfer(m) taken before the edits.
 func UpdateTransfer(ctx context.Context, eng *runtime.Engine, old, m *Transfer, persist func(context.Context, *Transfer) error) error {
 	return runtime.Update(ctx, eng, TransferModel, old, m, persist)
+}
+
+// EditTransfer takes the snapshot of m, applies edit to m and runs UpdateTransfer: the
+// one-call form of an update. An error from edit is returned before any
+// trigger runs; m keeps what edit did.
+func EditTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, edit func(*Transfer) error, persist func(context.Context, *Transfer) error) error {
+	return runtime.Edit(ctx, eng, TransferModel, m, edit, persist)
 }
 
 // DeleteTransfer runs Transfer's delete triggers around persist, like CreateTransfer.
