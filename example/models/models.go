@@ -31,8 +31,8 @@ type SimCard struct {
 	AssignedTo   *string
 	Registered   bool
 	ActivatedAt  time.Time
-	Tags         []string
-	Notes        string `trigger:"-"`
+	Tags         []string `gorm:"serializer:json"`
+	Notes        string   `trigger:"-"`
 	cache        int
 }
 
@@ -57,7 +57,7 @@ type Shop struct {
 	SalesCount int
 	Revenue    float64
 	Rating     float64
-	Attributes map[string]string
+	Attributes map[string]string `gorm:"serializer:json"`
 	UpdatedAt  time.Time
 }
 
@@ -95,7 +95,7 @@ type Transfer struct {
 	Quantity   int
 	Stage      TransferStage
 	Courier    *string              // who carries the cards, once shipped
-	History    []string             // "FROM->TO" for every stage change
-	StageTimes map[string]time.Time // when each stage was reached
+	History    []string             `gorm:"serializer:json"` // "FROM->TO" for every stage change
+	StageTimes map[string]time.Time `gorm:"serializer:json"` // when each stage was reached
 	UpdatedAt  time.Time
 }
