@@ -16,6 +16,10 @@ type RunInfo struct {
 	Trigger, Model, Key, Event string
 	// Depth is the nesting depth of the operation (1 for the application's own).
 	Depth int
+	// Attempt numbers the attempt running now, from 1: the retry count of
+	// an in-process run plus one, or the durable queue's count of
+	// deliveries for a run from a durable job (as ExecutionRecord.Attempt).
+	Attempt int
 }
 
 // CurrentRun returns what the trigger that ctx was passed to is running on.
@@ -28,7 +32,7 @@ func CurrentRun(ctx context.Context) (RunInfo, bool) {
 	if t == nil {
 		return RunInfo{}, false
 	}
-	ri := RunInfo{Trigger: t.name, Model: t.model, Depth: f.depth}
+	ri := RunInfo{Trigger: t.name, Model: t.model, Depth: f.depth, Attempt: int(f.attempt.Load())}
 	if f.inst != nil {
 		ri.Key = f.inst.instanceKey()
 	}

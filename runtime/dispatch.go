@@ -112,13 +112,22 @@ func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], e
 	return errors.Join(errs...)
 }
 
-// begin finds the model's state and checks the depth limit. A nil state
-// means no trigger was ever registered for the model.
+// begin finds the model's state and checks, before anything runs, that the
+// operation may start: an engine, a live context, an engine not closed (an
+// operation a trigger runs while Close drains the queue is let through) and
+// the depth limit. A nil state means no trigger was ever registered for the
+// model.
 func begin[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B]) (*modelState[M, C, B], *opFrame, int, error) {
 	if eng == nil {
-		return nil, nil, 0, nil
+		return nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrNilEngine, model.name)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, 0, fmt.Errorf("triggergen: %s operation not started: %w", model.name, err)
 	}
 	up := frameFrom(ctx)
+	if up == nil && eng.closed.Load() {
+		return nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrClosed, model.name)
+	}
 	depth := 1
 	if up != nil {
 		depth = up.depth + 1

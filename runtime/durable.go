@@ -12,7 +12,8 @@ import (
 // the trigger's actions (its conditions held when the job was queued) with
 // the job's actor and request ID, under the trigger's timeout and
 // Config.DefaultTimeout. The attempt is one audit record numbered attempt
-// (1, 2, ...: the queue's count of deliveries). A success is counted in the
+// (1, 2, ...: the queue's count of deliveries), which the trigger reads
+// through CurrentRun(ctx).Attempt. A success is counted in the
 // statistics; a failure is counted only when last is true (no retry
 // follows) or when retrying cannot help.
 //
@@ -63,6 +64,7 @@ func runDurable[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *en
 	prev := f.running.Swap(e.trig)
 	defer f.running.Store(prev)
 	f.event.Store(uint32(ev))
+	f.attempt.Store(uint32(max(attempt, 1)))
 	start := time.Now()
 	err, outcome := runAttempt(st, f, e, c, b)
 	d := time.Since(start)

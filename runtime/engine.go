@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -26,8 +27,12 @@ type Config struct {
 	// context.
 	DefaultTimeout time.Duration
 	// CacheTimeout is how long Execute may reuse an instance its loader
-	// returned (0: no caching).
+	// returned (0: no caching). Expired instances are dropped.
 	CacheTimeout time.Duration
+	// CacheSize bounds how many instances Execute keeps per model while
+	// CacheTimeout is set (default 1000); when it is full, the oldest
+	// instance makes room.
+	CacheSize int
 	// MaxDepth limits how deeply triggers may cause further operations
 	// (default 8).
 	MaxDepth int
@@ -42,6 +47,9 @@ type Config struct {
 	Audit AuditSink
 	// Queue runs async triggers (default: an in-process pool of MaxWorkers).
 	Queue Queue
+	// Health holds the thresholds of Engine.Health (a zero field takes its
+	// default; see HealthThresholds).
+	Health HealthThresholds
 }
 
 // Environment variables read by ConfigFromEnv.
@@ -50,15 +58,27 @@ const (
 	EnvMaxWorkers     = "TRIGGER_MAX_WORKERS"
 	EnvDefaultTimeout = "TRIGGER_DEFAULT_TIMEOUT"
 	EnvCacheTimeout   = "TRIGGER_CACHE_TIMEOUT"
+	EnvCacheSize      = "TRIGGER_CACHE_SIZE"
+	// The health thresholds (Config.Health).
+	EnvHealthMinExecutions  = "TRIGGER_HEALTH_MIN_EXECUTIONS"
+	EnvHealthMinSuccessRate = "TRIGGER_HEALTH_MIN_SUCCESS_RATE"
+	EnvHealthMaxMeanTime    = "TRIGGER_HEALTH_MAX_MEAN_TIME"
 )
 
 // ConfigFromEnv returns a Config read from TRIGGER_DEBUG (a bool),
-// TRIGGER_MAX_WORKERS (an int, default 10), TRIGGER_DEFAULT_TIMEOUT (a
-// duration such as "30s", default 30s) and TRIGGER_CACHE_TIMEOUT (a duration,
-// default 0: off). Unset variables take their defaults; a malformed one is an
-// error naming it, and the defaults are returned with it.
+// TRIGGER_MAX_WORKERS (an int, default 10), TRIGGER_DEFAULT_TIMEOUT (default
+// 30s), TRIGGER_CACHE_TIMEOUT (default 0: off), TRIGGER_CACHE_SIZE (an int,
+// default 1000) and the health thresholds TRIGGER_HEALTH_MIN_EXECUTIONS (an
+// int, default 10), TRIGGER_HEALTH_MIN_SUCCESS_RATE (percent, default 95)
+// and TRIGGER_HEALTH_MAX_MEAN_TIME (default 1s).
+//
+// A time is a whole number of seconds, as the original framework's
+// settings write it ("30"), or a Go duration ("30s", "1m30s", "500ms").
+// Unset or empty variables take their defaults; a malformed one is an error
+// naming it, and the defaults are returned with it.
 func ConfigFromEnv() (Config, error) {
-	cfg := Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second}
+	cfg := Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: defaultCacheSize}
+	cfg.Health = cfg.Health.withDefaults()
 	var errs []error
 	if v, ok := os.LookupEnv(EnvDebug); ok && v != "" {
 		b, err := strconv.ParseBool(v)
@@ -67,31 +87,75 @@ func ConfigFromEnv() (Config, error) {
 		}
 		cfg.Debug = b
 	}
-	if v, ok := os.LookupEnv(EnvMaxWorkers); ok && v != "" {
-		n, err := strconv.Atoi(v)
+	for _, d := range []struct {
+		name string
+		dst  *int
+	}{{EnvMaxWorkers, &cfg.MaxWorkers}, {EnvCacheSize, &cfg.CacheSize}} {
+		if v, ok := os.LookupEnv(d.name); ok && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", d.name, v))
+			} else {
+				*d.dst = n
+			}
+		}
+	}
+	if v, ok := os.LookupEnv(EnvHealthMinExecutions); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvMaxWorkers, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvHealthMinExecutions, v))
 		} else {
-			cfg.MaxWorkers = n
+			cfg.Health.MinExecutions = n
+		}
+	}
+	if v, ok := os.LookupEnv(EnvHealthMinSuccessRate); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 100 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a percentage from 0 to 100", EnvHealthMinSuccessRate, v))
+		} else {
+			cfg.Health.MinSuccessRate = f
 		}
 	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}} {
+	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}, {EnvHealthMaxMeanTime, &cfg.Health.MaxMeanDuration}} {
 		v, ok := os.LookupEnv(d.name)
 		if !ok || v == "" {
 			continue
 		}
-		t, err := time.ParseDuration(v)
-		if err != nil || t < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 30s", d.name, v))
+		t, err := parseSeconds(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want seconds (30) or a duration (30s, 500ms)", d.name, v))
 			continue
 		}
 		*d.dst = t
 	}
 	return cfg, errors.Join(errs...)
 }
+
+// parseSeconds reads a time setting: a whole number of seconds ("30") or a
+// Go duration ("30s"); negative values are errors.
+func parseSeconds(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > int64(math.MaxInt64/time.Second) {
+			return 0, errors.New("out of range")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, err
+	}
+	if d < 0 {
+		return 0, errors.New("negative")
+	}
+	return d, nil
+}
+
+// defaultCacheSize is Config.CacheSize's default.
+const defaultCacheSize = 1000
 
 // Engine registers triggers and runs them for the generated lifecycle
 // functions. It is safe for concurrent use. Create it with New and stop it
@@ -108,6 +172,9 @@ type Engine struct {
 	enabled atomic.Bool
 	debug   atomic.Bool
 	closed  atomic.Bool
+	// closeInRun starts, once, the drain that a Close called from inside a
+	// trigger run does not wait for.
+	closeInRun sync.Once
 
 	mu       sync.Mutex // serialises registration, toggles and plan rebuilds
 	triggers map[string]*trig
@@ -126,6 +193,10 @@ func New(cfg Config) *Engine {
 	if cfg.MaxDepth <= 0 {
 		cfg.MaxDepth = 8
 	}
+	if cfg.CacheSize <= 0 {
+		cfg.CacheSize = defaultCacheSize
+	}
+	cfg.Health = cfg.Health.withDefaults()
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -262,12 +333,33 @@ func (e *Engine) Logs(f LogFilter) []ExecutionRecord {
 	return nil
 }
 
-// Close stops accepting async work and waits until the queued work is done
-// or ctx ends. It is idempotent.
+// Close stops the engine and waits until the queued async work is done or
+// ctx ends. It is idempotent. After Close, lifecycle operations and Execute
+// are refused with ErrClosed before they call persist or load anything;
+// operations that triggers run while the queue drains still run (their own
+// async work is refused).
+//
+// Called with the context a trigger received (from inside a run:
+// synchronous, async or durable), Close cannot wait for the drain, since
+// the run that called it is part of it: it stops the engine, starts the
+// drain and returns nil at once. A later Close from outside waits for it.
 func (e *Engine) Close(ctx context.Context) error {
+	if e == nil {
+		return ErrNilEngine
+	}
 	e.closed.Store(true)
+	if f := frameFrom(ctx); f != nil && f.eng == e {
+		e.closeInRun.Do(func() {
+			// Owned by the queue's drain: it ends when the last job does.
+			go func() { _ = e.queue.Close(context.Background()) }()
+		})
+		return nil
+	}
 	return e.queue.Close(ctx)
 }
+
+// Closed reports whether Close was called.
+func (e *Engine) Closed() bool { return e.closed.Load() }
 
 // TriggerInfo describes a registered trigger.
 type TriggerInfo struct {

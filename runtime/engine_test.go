@@ -1123,7 +1123,8 @@ func TestExecute(t *testing.T) {
 		require.NoError(t, eng.Execute(ctx, "exec", "c1", 0))
 		require.Len(t, *got, 1)
 		c := (*got)[0]
-		assert.Same(t, c.Old, c.New, "Old and New are the same loaded instance")
+		assert.NotSame(t, c.Old, c.New, "Old and New are two copies of the loaded instance")
+		assert.Equal(t, Card{ID: "c1", Status: "ACTIVE", Quality: 3}, *c.Old)
 		assert.Equal(t, Card{ID: "c1", Status: "ACTIVE", Quality: 3}, *c.New)
 		assert.Equal(t, runtime.AfterUpdate, c.Event, "event 0 means the trigger's first event")
 		assert.Equal(t, int32(1), loads.Load())
@@ -1330,6 +1331,12 @@ func (c *testClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 func TestClockConditions(t *testing.T) {
 	clk := &testClock{}
 	eng := newEngine(t, runtime.Config{Clock: clk.Now})
@@ -1516,7 +1523,14 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	def := runtime.Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second}
+	health := runtime.HealthThresholds{MinExecutions: 10, MinSuccessRate: 95, MaxMeanDuration: time.Second,
+		QueueSaturation: 90, TimeoutWindow: 15 * time.Minute, TimeoutScan: 1000}
+	def := runtime.Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: 1000, Health: health}
+	with := func(edit func(c *runtime.Config)) runtime.Config {
+		c := def
+		edit(&c)
+		return c
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -1529,17 +1543,32 @@ func TestConfigFromEnv(t *testing.T) {
 			name: "all set",
 			env: map[string]string{
 				runtime.EnvDebug: "true", runtime.EnvMaxWorkers: "4",
-				runtime.EnvDefaultTimeout: "5s", runtime.EnvCacheTimeout: "1m30s",
+				runtime.EnvDefaultTimeout: "5s", runtime.EnvCacheTimeout: "1m30s", runtime.EnvCacheSize: "50",
+				runtime.EnvHealthMinExecutions: "3", runtime.EnvHealthMinSuccessRate: "99.5", runtime.EnvHealthMaxMeanTime: "250ms",
 			},
-			want: runtime.Config{Debug: true, MaxWorkers: 4, DefaultTimeout: 5 * time.Second, CacheTimeout: 90 * time.Second},
+			want: with(func(c *runtime.Config) {
+				c.Debug, c.MaxWorkers, c.DefaultTimeout, c.CacheTimeout, c.CacheSize = true, 4, 5*time.Second, 90*time.Second, 50
+				c.Health.MinExecutions, c.Health.MinSuccessRate, c.Health.MaxMeanDuration = 3, 99.5, 250*time.Millisecond
+			}),
 		},
-		{name: "debug 1", env: map[string]string{runtime.EnvDebug: "1"}, want: runtime.Config{Debug: true, MaxWorkers: 10, DefaultTimeout: 30 * time.Second}},
+		{
+			name: "seconds as the original framework writes them",
+			env:  map[string]string{runtime.EnvDefaultTimeout: "30", runtime.EnvCacheTimeout: "300", runtime.EnvHealthMaxMeanTime: "2"},
+			want: with(func(c *runtime.Config) {
+				c.DefaultTimeout, c.CacheTimeout, c.Health.MaxMeanDuration = 30*time.Second, 300*time.Second, 2*time.Second
+			}),
+		},
+		{name: "zero seconds", env: map[string]string{runtime.EnvCacheTimeout: "0"}, want: def},
+		{name: "debug 1", env: map[string]string{runtime.EnvDebug: "1"}, want: with(func(c *runtime.Config) { c.Debug = true })},
 		{name: "bad debug", env: map[string]string{runtime.EnvDebug: "yes please"}, want: def, wantErr: []string{runtime.EnvDebug}},
 		{name: "bad workers", env: map[string]string{runtime.EnvMaxWorkers: "many"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
 		{name: "zero workers", env: map[string]string{runtime.EnvMaxWorkers: "0"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
 		{name: "negative workers", env: map[string]string{runtime.EnvMaxWorkers: "-3"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
-		{name: "timeout without unit", env: map[string]string{runtime.EnvDefaultTimeout: "30"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
+		{name: "negative seconds", env: map[string]string{runtime.EnvDefaultTimeout: "-30"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
+		{name: "fractional seconds", env: map[string]string{runtime.EnvDefaultTimeout: "1.5"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
 		{name: "negative cache", env: map[string]string{runtime.EnvCacheTimeout: "-1s"}, want: def, wantErr: []string{runtime.EnvCacheTimeout}},
+		{name: "bad cache size", env: map[string]string{runtime.EnvCacheSize: "0"}, want: def, wantErr: []string{runtime.EnvCacheSize}},
+		{name: "success rate above 100", env: map[string]string{runtime.EnvHealthMinSuccessRate: "120"}, want: def, wantErr: []string{runtime.EnvHealthMinSuccessRate}},
 		{
 			name: "several bad",
 			env:  map[string]string{runtime.EnvMaxWorkers: "x", runtime.EnvCacheTimeout: "soon"},
@@ -1548,7 +1577,8 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{runtime.EnvDebug, runtime.EnvMaxWorkers, runtime.EnvDefaultTimeout, runtime.EnvCacheTimeout} {
+			for _, k := range []string{runtime.EnvDebug, runtime.EnvMaxWorkers, runtime.EnvDefaultTimeout, runtime.EnvCacheTimeout,
+				runtime.EnvCacheSize, runtime.EnvHealthMinExecutions, runtime.EnvHealthMinSuccessRate, runtime.EnvHealthMaxMeanTime} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := runtime.ConfigFromEnv()
@@ -1577,6 +1607,9 @@ func TestNewDefaults(t *testing.T) {
 	assert.Equal(t, 30*time.Second, cfg.DefaultTimeout)
 	assert.Equal(t, 8, cfg.MaxDepth)
 	assert.Zero(t, cfg.CacheTimeout)
+	assert.Equal(t, 1000, cfg.CacheSize)
+	assert.Equal(t, 95.0, cfg.Health.MinSuccessRate, "the original framework's checklist: success rate at least 95%")
+	assert.Equal(t, time.Second, cfg.Health.MaxMeanDuration, "the original framework's checklist: mean run time at most 1s")
 	assert.NotNil(t, cfg.Clock)
 	assert.NotNil(t, eng.Logger())
 	assert.NotNil(t, eng.Queue())
@@ -1590,25 +1623,74 @@ func TestNewDefaults(t *testing.T) {
 
 func TestOperationsWithoutTriggers(t *testing.T) {
 	cards := newCardStore()
+	eng := newEngine(t, runtime.Config{})
+	c := &Card{ID: "c1"}
+	require.NoError(t, CreateCard(context.Background(), eng, c, cards.Save))
+	require.NoError(t, runOp(context.Background(), eng, "update", cards, c))
+	require.NoError(t, CreateCards(context.Background(), eng, []*Card{{ID: "c2"}}, cards.SaveAll))
+	require.NoError(t, FireCard(context.Background(), eng, CardFraudReview, nil, c))
+	require.NoError(t, CreateCard(context.Background(), eng, c, nil), "nil persist")
+	saves, _ := cards.Counts()
+	assert.Equal(t, 3, saves)
+}
+
+// TestRefusedBeforePersist checks the operations refused before anything
+// runs: with a nil engine (which would skip every before trigger, every
+// validation), after Close, and with a context that has already ended.
+func TestRefusedBeforePersist(t *testing.T) {
+	closed := newEngine(t, runtime.Config{})
+	require.NoError(t, closed.Close(context.Background()))
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
 	tests := []struct {
 		name string
-		eng  *runtime.Engine
+		eng  func(t *testing.T) *runtime.Engine
+		ctx  context.Context
+		want error
 	}{
-		{"nil engine", nil},
-		{"no trigger registered", newEngine(t, runtime.Config{})},
+		{"nil engine", func(*testing.T) *runtime.Engine { return nil }, context.Background(), runtime.ErrNilEngine},
+		{"closed engine", func(*testing.T) *runtime.Engine { return closed }, context.Background(), runtime.ErrClosed},
+		{"closed engine without triggers", func(*testing.T) *runtime.Engine {
+			eng := runtime.New(runtime.Config{})
+			require.NoError(t, eng.Close(context.Background()))
+			return eng
+		}, context.Background(), runtime.ErrClosed},
+		{"cancelled context", func(t *testing.T) *runtime.Engine { return newEngine(t, runtime.Config{}) }, cancelled, context.Canceled},
+		{"expired context", func(t *testing.T) *runtime.Engine { return newEngine(t, runtime.Config{}) }, expired, context.DeadlineExceeded},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			eng := tt.eng(t)
+			var validated atomic.Int32
+			if eng != nil && !eng.Closed() {
+				on(t, eng, runtime.Trigger[CardChange]{Name: "validate", Events: []runtime.Event{runtime.BeforeSave, runtime.BeforeDelete},
+					Actions: acts(func(context.Context, *CardChange) error { validated.Add(1); return nil })})
+			}
+			cards := newCardStore()
 			c := &Card{ID: "c1"}
-			require.NoError(t, CreateCard(context.Background(), tt.eng, c, cards.Save))
-			require.NoError(t, runOp(context.Background(), tt.eng, "update", cards, c))
-			require.NoError(t, CreateCards(context.Background(), tt.eng, []*Card{{ID: "c2"}}, cards.SaveAll))
-			require.NoError(t, FireCard(context.Background(), tt.eng, CardFraudReview, nil, c))
-			require.NoError(t, CreateCard(context.Background(), tt.eng, c, nil), "nil persist")
+			old := SnapshotCard(c)
+			for name, err := range map[string]error{
+				"create":      CreateCard(tt.ctx, eng, c, cards.Save),
+				"update":      UpdateCard(tt.ctx, eng, &old, c, cards.Save),
+				"delete":      DeleteCard(tt.ctx, eng, c, cards.Remove),
+				"bulk create": CreateCards(tt.ctx, eng, []*Card{{ID: "c2"}}, cards.SaveAll),
+				"bulk update": UpdateCards(tt.ctx, eng, []Card{{ID: "c2"}}, []*Card{{ID: "c2"}}, cards.SaveAll),
+				"bulk delete": DeleteCards(tt.ctx, eng, []*Card{{ID: "c2"}}, cards.RemoveAll),
+				"fire":        FireCard(tt.ctx, eng, CardFraudReview, nil, c),
+				"execute":     eng.Execute(tt.ctx, "validate", "c1", 0),
+			} {
+				assert.ErrorIs(t, err, tt.want, name)
+			}
+			saves, deletes := cards.Counts()
+			assert.Zero(t, saves+deletes, "persist is never called")
+			assert.Zero(t, validated.Load(), "no trigger runs")
 		})
 	}
-	saves, _ := cards.Counts()
-	assert.Equal(t, 6, saves)
+	err := runtime.On((*runtime.Engine)(nil), CardModel, runtime.Trigger[CardChange]{Name: "x", Events: []runtime.Event{runtime.AfterSave}, Actions: acts(noop)})
+	assert.ErrorIs(t, err, runtime.ErrNilEngine, "registering on a nil engine")
+	assert.ErrorIs(t, (*runtime.Engine)(nil).Close(context.Background()), runtime.ErrNilEngine)
 }
 
 func TestTriggerErrorMessage(t *testing.T) {
@@ -1726,9 +1808,9 @@ func TestEngineFromAndNowInTriggers(t *testing.T) {
 		Actions: []runtime.BatchAction[CardBatch]{func(ctx context.Context, _ *CardBatch) error { check("bulk", ctx); return nil }}})
 
 	require.NoError(t, runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"}))
-	require.NoError(t, eng.Close(context.Background()))
 	require.NoError(t, UpdateCards(runtime.WithoutTriggers(context.Background(), "sync", "async", "commit"), eng, []Card{{ID: "c2"}}, []*Card{{ID: "c2"}}, nil))
 	require.NoError(t, eng.Execute(context.Background(), "sync", "c1", 0))
+	require.NoError(t, eng.Close(context.Background()))
 	// The async run races the on_commit one: compare as a multiset.
 	assert.ElementsMatch(t, []string{"sync true true", "commit true true", "async true true", "bulk true true", "sync true true"}, rec.get())
 

@@ -27,6 +27,13 @@ const (
 	AfterBulkDelete
 )
 
+// Manual is the event of a run an operator asks for: Engine.Execute with
+// Manual runs a trigger's actions on an instance whatever events it is
+// registered for, and its change, records and CurrentRun name the event
+// "custom", as the original framework's API calls a manual run. It is not a
+// lifecycle event: no operation fires it and no trigger registers for it.
+const Manual Event = 63
+
 // FirstCustomEvent is the number of a model's first declared custom event;
 // the next ones follow in declaration order.
 const FirstCustomEvent Event = 64
@@ -50,11 +57,13 @@ var eventNames = [...]string{
 
 // String returns the snake_case name of a built-in event ("after_update"),
 // "custom_<n>" for a custom event (the engine names those by their declared
-// names) and "none" for the zero Event.
+// names), "custom" for Manual and "none" for the zero Event.
 func (e Event) String() string {
 	switch {
 	case e == 0:
 		return "none"
+	case e == Manual:
+		return "custom"
 	case int(e) < len(eventNames) && eventNames[e] != "":
 		return eventNames[e]
 	default:

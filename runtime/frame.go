@@ -19,6 +19,7 @@ type opFrame struct {
 	inst    keyer
 	running atomic.Pointer[trig]
 	event   atomic.Uint32 // the event of the running trigger
+	attempt atomic.Uint32 // the running trigger's attempt, from 1
 }
 
 type keyer interface{ instanceKey() string }

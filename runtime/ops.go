@@ -57,13 +57,14 @@ type queueDoc struct {
 	Running   int   `json:"running"`
 	Completed int64 `json:"completed"`
 	Failed    int64 `json:"failed"`
+	Accepted  int64 `json:"accepted"`
 }
 
 func queueDocOf(q *QueueStats) *queueDoc {
 	if q == nil {
 		return nil
 	}
-	return &queueDoc{q.Workers, q.Capacity, q.Queued, q.Running, q.Completed, q.Failed}
+	return &queueDoc{q.Workers, q.Capacity, q.Queued, q.Running, q.Completed, q.Failed, q.Accepted}
 }
 
 // Status returns the engine's current state. It runs the default health
@@ -201,7 +202,8 @@ func (e *Engine) snapshotTriggers() []*trig {
 const (
 	IssueNoTriggers      = "no_triggers"
 	IssueEngineDisabled  = "engine_disabled"
-	IssueHighFailureRate = "high_failure_rate"
+	IssueHighFailureRate = "high_failure_rate" // success rate below HealthThresholds.MinSuccessRate
+	IssueSlowTrigger     = "slow_trigger"      // mean run time above HealthThresholds.MaxMeanDuration
 	IssueQueueSaturated  = "queue_saturated"
 	IssueTimeouts        = "recent_timeouts"
 )
@@ -225,15 +227,21 @@ type HealthIssue struct {
 	Trigger string `json:"trigger,omitempty"`
 }
 
-// HealthThresholds tunes the checks of Engine.HealthWith. The zero value
-// means the defaults; a zero field takes its default.
+// HealthThresholds tunes the health checks (Config.Health, Engine.HealthWith).
+// A zero field takes its default; the defaults follow the original
+// framework's monitoring checklist (success rate at least 95%, mean run time
+// at most 1s). A negative MinSuccessRate or MaxMeanDuration switches that
+// check off.
 type HealthThresholds struct {
-	// MinExecutions is how many runs a trigger needs before its failure
+	// MinExecutions is how many runs a trigger needs before its success
 	// rate is judged (default 10).
 	MinExecutions int64
-	// MaxFailureRate is the failure rate in percent above which a trigger is
-	// an issue (default 20).
-	MaxFailureRate float64
+	// MinSuccessRate is the success rate in percent below which a trigger
+	// with at least MinExecutions runs is an issue (default 95).
+	MinSuccessRate float64
+	// MaxMeanDuration is the mean run time above which a trigger is an issue
+	// (default 1s).
+	MaxMeanDuration time.Duration
 	// QueueSaturation is the fill level of the async queue, in percent of
 	// its capacity, from which it is an issue (default 90). It applies only
 	// to queues that implement QueueStatser.
@@ -252,8 +260,11 @@ func (h HealthThresholds) withDefaults() HealthThresholds {
 	if h.MinExecutions <= 0 {
 		h.MinExecutions = 10
 	}
-	if h.MaxFailureRate <= 0 {
-		h.MaxFailureRate = 20
+	if h.MinSuccessRate == 0 {
+		h.MinSuccessRate = 95
+	}
+	if h.MaxMeanDuration == 0 {
+		h.MaxMeanDuration = time.Second
 	}
 	if h.QueueSaturation <= 0 {
 		h.QueueSaturation = 90
@@ -270,14 +281,15 @@ func (h HealthThresholds) withDefaults() HealthThresholds {
 	return h
 }
 
-// Health runs the health checks with the default thresholds; see
-// HealthWith.
-func (e *Engine) Health() Health { return e.HealthWith(HealthThresholds{}) }
+// Health runs the health checks with the engine's thresholds
+// (Config.Health); see HealthWith.
+func (e *Engine) Health() Health { return e.HealthWith(e.cfg.Health) }
 
 // HealthWith runs the health checks with the given thresholds. The engine
 // is unhealthy when no trigger is registered, when it is disabled, when a
-// trigger with at least MinExecutions runs failed more than MaxFailureRate
-// percent of them, when the async queue is filled to QueueSaturation
+// trigger with at least MinExecutions runs succeeded in less than
+// MinSuccessRate percent of them, when a trigger's mean run time is above
+// MaxMeanDuration, when the async queue is filled to QueueSaturation
 // percent, or when a trigger's attempts timed out more than MaxTimeouts
 // times within TimeoutWindow.
 //
@@ -306,12 +318,16 @@ func (e *Engine) HealthWith(th HealthThresholds) Health {
 	}
 	for _, t := range ts {
 		s := t.stats.snapshot()
-		if s.Executions < th.MinExecutions || s.Executions == 0 {
+		if s.Executions == 0 {
 			continue
 		}
-		if rate := float64(s.Failures) / float64(s.Executions) * 100; rate > th.MaxFailureRate {
-			add(IssueHighFailureRate, t.name, "trigger %s failed %d of %d runs (%.1f%%, limit %g%%)",
-				t.name, s.Failures, s.Executions, rate, th.MaxFailureRate)
+		if th.MinSuccessRate > 0 && s.Executions >= th.MinExecutions && s.SuccessRate < th.MinSuccessRate {
+			add(IssueHighFailureRate, t.name, "trigger %s succeeded in %.1f%% of %d runs (%d failed; at least %g%% expected)",
+				t.name, s.SuccessRate, s.Executions, s.Failures, th.MinSuccessRate)
+		}
+		if th.MaxMeanDuration > 0 && s.Mean > th.MaxMeanDuration {
+			add(IssueSlowTrigger, t.name, "trigger %s takes %s on average over %d runs (at most %s expected)",
+				t.name, s.Mean.Round(time.Microsecond), s.Executions, th.MaxMeanDuration)
 		}
 	}
 	if _, ok := e.audit.(LogReader); ok {

@@ -47,6 +47,16 @@ func opsFailing(t *testing.T, eng *runtime.Engine) {
 	on(t, eng, runtime.Trigger[CardChange]{Name: "steady", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(noop)})
 }
 
+// opsSlow registers a trigger "slow" that takes d, and runs it once.
+func opsSlow(t *testing.T, eng *runtime.Engine, d time.Duration) {
+	t.Helper()
+	on(t, eng, runtime.Trigger[CardChange]{Name: "slow", Events: []runtime.Event{runtime.AfterUpdate},
+		Actions: acts(func(context.Context, *CardChange) error { time.Sleep(d); return nil })})
+	c := &Card{ID: "c1"}
+	old := SnapshotCard(c)
+	require.NoError(t, UpdateCard(context.Background(), eng, &old, c, nil))
+}
+
 // opsUpdates runs ok good and bad failing updates of a card.
 func opsUpdates(t *testing.T, eng *runtime.Engine, good, bad int) {
 	t.Helper()
@@ -211,14 +221,14 @@ func TestHealth(t *testing.T) {
 			want:  []string{"engine_disabled:"},
 		},
 		{
-			name:     "failure rate above 20 percent",
-			setup:    func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 7, 3) },
+			name:     "success rate below 95 percent",
+			setup:    func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 18, 2) },
 			want:     []string{"high_failure_rate:flaky"},
-			wantText: "trigger flaky failed 3 of 10 runs (30.0%, limit 20%)",
+			wantText: "trigger flaky succeeded in 90.0% of 20 runs (2 failed; at least 95% expected)",
 		},
 		{
-			name:  "failure rate of exactly 20 percent is tolerated",
-			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 8, 2) },
+			name:  "success rate of exactly 95 percent is tolerated",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 19, 1) },
 			want:  []string{},
 		},
 		{
@@ -229,8 +239,31 @@ func TestHealth(t *testing.T) {
 		{
 			name:  "custom thresholds",
 			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 3, 1) },
-			th:    runtime.HealthThresholds{MinExecutions: 4, MaxFailureRate: 10},
+			th:    runtime.HealthThresholds{MinExecutions: 4, MinSuccessRate: 80},
 			want:  []string{"high_failure_rate:flaky"},
+		},
+		{
+			name:  "the success rate check switched off",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 0, 10) },
+			th:    runtime.HealthThresholds{MinSuccessRate: -1},
+			want:  []string{},
+		},
+		{
+			name:  "mean run time above the limit",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsSlow(t, eng, 2*time.Millisecond) },
+			th:    runtime.HealthThresholds{MaxMeanDuration: time.Millisecond},
+			want:  []string{"slow_trigger:slow"},
+		},
+		{
+			name:  "mean run time within the limit",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsSlow(t, eng, time.Millisecond) },
+			want:  []string{},
+		},
+		{
+			name:  "the mean run time check switched off",
+			setup: func(t *testing.T, eng *runtime.Engine) { opsSlow(t, eng, 2*time.Millisecond) },
+			th:    runtime.HealthThresholds{MaxMeanDuration: -1, MinSuccessRate: -1},
+			want:  []string{},
 		},
 		{
 			name:     "queue saturated",

@@ -89,6 +89,10 @@ type QueueStats struct {
 	// Completed counts jobs whose Run returned nil; Failed those whose Run
 	// returned an error or panicked.
 	Completed, Failed int64
+	// Accepted counts the jobs the queue has taken since it started (0 when
+	// the queue does not count them): the queue has settled, every accepted
+	// job finished, when Completed+Failed equals it.
+	Accepted int64
 }
 
 // QueueStatser is implemented by queues that report QueueStats.
@@ -132,6 +136,7 @@ type Pool struct {
 	runCtx    context.Context
 	cancelRun context.CancelFunc
 
+	accepted  atomic.Int64
 	running   atomic.Int64
 	completed atomic.Int64
 	failed    atomic.Int64
@@ -176,6 +181,9 @@ func (p *Pool) Enqueue(ctx context.Context, job Job) error {
 	default:
 	}
 	p.startOnce.Do(p.start)
+	// Counted before the send, so that a worker never finishes a job the
+	// figures do not show as accepted; a send that fails takes it back.
+	p.accepted.Add(1)
 	select {
 	case p.jobs <- job:
 		return nil
@@ -185,8 +193,10 @@ func (p *Pool) Enqueue(ctx context.Context, job Job) error {
 	case p.jobs <- job:
 		return nil
 	case <-p.closing:
+		p.accepted.Add(-1)
 		return ErrQueueClosed
 	case <-ctx.Done():
+		p.accepted.Add(-1)
 		return fmt.Errorf("%w: %w", ErrQueueFull, ctx.Err())
 	}
 }
@@ -276,5 +286,6 @@ func (p *Pool) QueueStats() QueueStats {
 		Running:   int(p.running.Load()),
 		Completed: p.completed.Load(),
 		Failed:    p.failed.Load(),
+		Accepted:  p.accepted.Load(),
 	}
 }

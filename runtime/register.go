@@ -110,6 +110,9 @@ func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(cont
 }
 
 func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
+	if eng == nil {
+		return fmt.Errorf("trigger %q: %w", e.name, ErrNilEngine)
+	}
 	errs = append(errs, checkTrigger(model, e.trig, e.tests, e.bulk)...)
 	if _, durable := eng.queue.(DurableQueue); durable && e.async && model.encode == nil {
 		errs = append(errs, fmt.Errorf("is async, and the engine's durable queue stores changes with the model's codec, which %s lacks: %s", model.name, model.noCodec))

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-const maxBackoff = 30 * time.Second
+// MaxBackoff is the longest wait between two attempts of a trigger.
+const MaxBackoff = 30 * time.Second
 
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
 // the frame f: timeouts per attempt, panics recovered, one audit record per
@@ -21,8 +22,10 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 	f.event.Store(uint32(ev))
 	start := time.Now()
 	at := start
-	backoff := t.backoff
+	prevAttempt := f.attempt.Load()
+	defer f.attempt.Store(prevAttempt)
 	for attempt := 1; ; attempt++ {
+		f.attempt.Store(uint32(attempt))
 		err, outcome := runAttempt(st, f, e, c, b)
 		d := time.Since(at)
 		record(st, f, t, key, ev, at, d, outcome, err, attempt)
@@ -34,11 +37,10 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 			return nil
 		}
 		if attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
-			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, jitter(backoff)) {
+			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, RetryDelay(t.backoff, attempt)) {
 			t.stats.record(outcome, d)
 			return err
 		}
-		backoff = min(backoff*2, maxBackoff)
 		at = time.Now()
 	}
 }
@@ -96,6 +98,26 @@ func record[M, C, B any](st *modelState[M, C, B], ctx context.Context, t *trig, 
 			slog.Int("attempt", attempt), slog.String("error", r.Error))
 	}
 	st.eng.audit.Record(r)
+}
+
+// RetryDelay returns how long to wait before retry n (1 for the first) of a
+// trigger whose backoff is backoff (100ms when <= 0): backoff doubled n-1
+// times, spread by a random ±20% (jitter, so that failing runs do not retry
+// in step), and never more than MaxBackoff: once the doubling reaches 30s,
+// the delay is from 24s to 30s. Durable queues use it too.
+func RetryDelay(backoff time.Duration, n int) time.Duration {
+	if backoff <= 0 {
+		backoff = 100 * time.Millisecond
+	}
+	d := min(backoff, MaxBackoff)
+	for i := 1; i < n && d < MaxBackoff; i++ {
+		d = min(2*d, MaxBackoff)
+	}
+	j := jitter(d)
+	if j > MaxBackoff {
+		j = 2*MaxBackoff - j // the spread above the cap, folded below it
+	}
+	return j
 }
 
 // jitter spreads d by ±20%.

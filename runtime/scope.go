@@ -53,8 +53,17 @@ func ScopeFrom(ctx context.Context) *Scope {
 	return s
 }
 
-// Tx returns the SQL transaction the scope is bound to, or nil.
-func (s *Scope) Tx() *sql.Tx { return s.tx }
+// Tx returns the SQL transaction the scope is bound to, or nil; on a nil
+// scope it returns nil, so that a persist function can write in the
+// operation's transaction, when there is one, with
+//
+//	tx := runtime.ScopeFrom(ctx).Tx()
+func (s *Scope) Tx() *sql.Tx {
+	if s == nil {
+		return nil
+	}
+	return s.tx
+}
 
 // add queues work; when the scope is already done it runs the work now if
 // the scope committed and drops it if it rolled back.

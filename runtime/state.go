@@ -71,7 +71,8 @@ type modelState[M, C, B any] struct {
 
 	loadMu sync.Mutex
 	loader func(ctx context.Context, key string) (M, error)
-	cache  map[string]cached[M]
+	cache  map[string]cached[M] // copies of loaded instances, at most Config.CacheSize
+	swept  time.Time            // when expired instances were last dropped
 }
 
 type cached[M any] struct {

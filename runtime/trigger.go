@@ -108,8 +108,14 @@ var (
 	// ErrNotFound is wrapped by loaders for unknown keys and returned for
 	// unknown triggers.
 	ErrNotFound = errors.New("triggergen: not found")
-	// ErrClosed is returned by operations that queue work after Close.
+	// ErrClosed is returned by operations and Execute after Close, before
+	// they persist or load anything, and by async work queued after Close.
 	ErrClosed = errors.New("triggergen: engine is closed")
+	// ErrNilEngine is returned by lifecycle functions, registration and
+	// Execute given a nil *Engine, before anything runs: an operation without
+	// an engine would persist with every before trigger (every validation)
+	// skipped.
+	ErrNilEngine = errors.New("triggergen: nil *Engine (create one with runtime.New)")
 )
 
 type permanentError struct{ err error }
