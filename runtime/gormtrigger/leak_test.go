@@ -1,0 +1,55 @@
+package gormtrigger
+
+import (
+	"path/filepath"
+	goruntime "runtime"
+	"testing"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/triggergen/triggergen/example/models"
+	"github.com/triggergen/triggergen/runtime"
+)
+
+// TestSnapshotsOfDroppedRecordsAreCollected loads many records and drops
+// them: the snapshots taken on load must go with them.
+func TestSnapshotsOfDroppedRecordsAreCollected(t *testing.T) {
+	db, err := gorm.Open(sqlite.Open(filepath.Join(t.TempDir(), "leak.db")), &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	defer sqlDB.Close()
+	require.NoError(t, db.AutoMigrate(&models.SimCard{}))
+	cards := make([]models.SimCard, 100)
+	for i := range cards {
+		cards[i] = models.SimCard{ID: string(rune('a'+i/26)) + string(rune('a'+i%26)), Tags: []string{"x"}}
+	}
+	require.NoError(t, db.Create(&cards).Error)
+
+	eng := runtime.New(runtime.Config{})
+	bind := Model(models.SimCardModel).(*binding[models.SimCard, models.SimCardChange, models.SimCardBatch])
+	require.NoError(t, db.Use(New(eng, bind)))
+
+	var kept []models.SimCard
+	require.NoError(t, db.Find(&kept).Error)
+	for range 50 {
+		var batch []models.SimCard
+		require.NoError(t, db.Find(&batch).Error)
+		var one models.SimCard
+		require.NoError(t, db.First(&one).Error)
+	}
+	assert.GreaterOrEqual(t, bind.snaps.len(), len(kept))
+
+	deadline := time.Now().Add(10 * time.Second)
+	for bind.snaps.len() > len(kept) && time.Now().Before(deadline) {
+		goruntime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Equal(t, len(kept), bind.snaps.len(), "only the records still referenced keep a snapshot")
+	goruntime.KeepAlive(kept)
+}
