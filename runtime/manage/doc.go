@@ -4,9 +4,13 @@
 // health, metrics and the export and import of the switchable
 // configuration.
 //
-// Mount the handler New returns at Prefix:
+// Mount the handler NewHandler (or New) returns at Prefix:
 //
-//	mux.Handle(manage.Prefix, runtime.RequestMiddleware(actorOf)(manage.New(eng, manage.Options{Token: token})))
+//	api, err := manage.NewHandler(eng, manage.Options{Token: token})
+//	if err != nil {
+//		return err // a nil engine, or both Token and Insecure set
+//	}
+//	mux.Handle(manage.Prefix, runtime.RequestMiddleware(actorOf)(api))
 //
 // Wrapping it in runtime.RequestMiddleware gives the records of runs
 // started through execute/ a request ID and an actor.
@@ -18,7 +22,10 @@
 // compared in constant time. A missing token is answered with 401
 // (missing_token), a wrong one with 401 (invalid_token). With no token
 // configured and Insecure not set, every request is refused with 403
-// (auth_not_configured). Insecure admits every request.
+// (auth_not_configured). Insecure admits every request. Token and Insecure
+// together are a mistake: NewHandler returns an error wrapping
+// ErrMisconfigured, and the handler New returns answers every request with
+// 500 (misconfigured).
 //
 // An admitted caller is an operator with every right. Options.Authorize can
 // narrow that: it is asked with the request, the Caller (how it was
@@ -34,14 +41,23 @@
 //	{"code": "trigger_not_found", "message": "...", "details": {...}, "hint": "..."}
 //
 // with these statuses: 400 for malformed input (a body that is not exactly
-// one JSON value, unknown keys, wrong types, a missing instance_id, an
-// unknown event or outcome, a bad query parameter); 401 and 403 as above;
-// 404 for unknown paths, triggers and instances; 405, with an Allow header,
-// for a wrong method; 413 for a body over Options.MaxBodyBytes (1 MiB by
-// default); 422 (trigger_failed) when execute/ ran the trigger and it
-// failed, timed out or panicked, and 422 (execute_failed) when the
-// instance could not be loaded for another reason than not existing (no
-// loader registered, a database error). Malformed input never gets a 5xx.
+// one JSON object, unknown keys, keys in the wrong case, a key given twice,
+// a null value, wrong types, a missing instance_id, an unknown event or
+// outcome, a bad query parameter); 401 and 403 as above; 404 for unknown
+// paths, triggers and instances; 405, with an Allow header, for a wrong
+// method; 409 when execute/ is asked to run a switched-off trigger, or any
+// trigger while the engine is switched off, without "force": true; 413 for
+// a body over Options.MaxBodyBytes (1 MiB by default); 422
+// (trigger_failed) when execute/ ran the trigger and it failed, timed out
+// or panicked, and 422 (execute_failed) when the instance could not be
+// loaded for another reason than not existing (no loader registered, a
+// database error); 503 (engine_closed) when execute/ finds the engine
+// closed. Malformed input never gets a 5xx.
+//
+// Request bodies are read strictly: JSON keys are case-sensitive (unlike
+// encoding/json's default, {"Enabled": true} is a 400 that names the right
+// spelling), and a key sent as null is a 400 rather than being taken as
+// absent.
 // GET endpoints also answer HEAD; paths may leave out the trailing slash.
 // Unknown query parameters are ignored.
 //
@@ -75,22 +91,30 @@
 //
 //	curl -H "$AUTH" $API/details/sim_blocked_alert/
 //
-// POST toggle/{name}/ flips the trigger on or off, or sets it with the
-// optional body {"enabled": false}, and answers {"name", "enabled"} with
-// the new state.
+// POST toggle/{name}/ flips the trigger on or off (no body, or {}), or sets
+// it with the body {"enabled": false}, and answers {"name", "enabled"} with
+// the new state. {"enabled": null}, a wrongly cased key or any other key is
+// a 400 and changes nothing.
 //
 //	curl -X POST -H "$AUTH" $API/toggle/sim_blocked_alert/
 //	curl -X POST -H "$AUTH" -d '{"enabled": true}' $API/toggle/sim_blocked_alert/
 //
 // POST execute/{name}/ runs the trigger's actions now on the instance the
 // model's loader returns for instance_id, without testing its conditions.
-// The body is {"instance_id": "...", "model": "...", "event": "..."};
-// model, when given, must be the trigger's model, and event, when given,
-// one of the trigger's events (built-in or custom), by default its first.
+// The body is {"instance_id": "...", "model": "...", "event": "...",
+// "force": false}; model, when given, must be the trigger's model, and
+// event, when given, one of the trigger's events (built-in or custom), by
+// default its first, or "custom": the original framework's name for a
+// manual run, which runs the trigger whatever its events with the event
+// runtime.Manual, recorded as "custom". A trigger that is switched off, or
+// any trigger while the engine is switched off, is refused with 409
+// (trigger_disabled, engine_disabled) unless the body says "force": true.
 // It answers {"trigger", "model", "instance_id", "event", "outcome":
 // "success", "duration_ms"}, or 404 (instance_not_found) or 422 as above.
 //
 //	curl -X POST -H "$AUTH" -d '{"model": "SimCard", "instance_id": "42", "event": "fraud_review"}' $API/execute/fraud_check/
+//	curl -X POST -H "$AUTH" -d '{"model": "SimCard", "instance_id": "42", "event": "custom"}' $API/execute/fraud_check/
+//	curl -X POST -H "$AUTH" -d '{"instance_id": "42", "force": true}' $API/execute/fraud_check/
 //
 // POST engine/toggle/ flips the whole engine on or off, or sets it with the
 // optional body {"enabled": true}, and answers {"engine_enabled"}.
@@ -128,9 +152,12 @@
 //
 //	curl -X POST -H "$AUTH" --data-binary @triggers.json $API/config/import/
 //
-// GET health/ runs the engine's health checks (runtime.Engine.Health):
-// {"healthy", "issues": [{"code", "message", "trigger"}]}. It answers 200
-// whether or not the engine is healthy; read healthy.
+// GET health/ runs the engine's health checks (runtime.Engine.Health, with
+// the thresholds of runtime.Config.Health: by default a trigger that
+// succeeds in less than 95% of at least 10 runs, or takes more than 1s on
+// average, is an issue): {"healthy", "issues": [{"code", "message",
+// "trigger"}]}. It answers 200 whether or not the engine is healthy; read
+// healthy.
 //
 //	curl -H "$AUTH" $API/health/
 //

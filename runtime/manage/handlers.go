@@ -168,22 +168,30 @@ func (h *handler) details(w http.ResponseWriter, r *http.Request, name string) {
 	})
 }
 
-// switchRequest is the optional body of toggle/ and engine/toggle/.
-type switchRequest struct {
-	Enabled *bool `json:"enabled"`
+// switchBody reads the optional body of toggle/ and engine/toggle/,
+// {"enabled": true|false}: it returns the state asked for, or nil to flip.
+func (h *handler) switchBody(w http.ResponseWriter, r *http.Request) (*bool, *apiError) {
+	var on, set bool
+	if aerr := h.decodeObject(w, r, false, field{"enabled", &on, &set}); aerr != nil {
+		return nil, aerr
+	}
+	if !set {
+		return nil, nil
+	}
+	return &on, nil
 }
 
 func (h *handler) toggle(w http.ResponseWriter, r *http.Request, name string) {
-	var req switchRequest
-	if aerr := h.decode(w, r, &req, false); aerr != nil {
+	want, aerr := h.switchBody(w, r)
+	if aerr != nil {
 		h.fail(w, r, aerr)
 		return
 	}
 	h.toggleMu.Lock()
 	t, ok := h.eng.Trigger(name)
 	on := !t.Enabled
-	if req.Enabled != nil {
-		on = *req.Enabled
+	if want != nil {
+		on = *want
 	}
 	var err error
 	if ok {
@@ -201,15 +209,15 @@ func (h *handler) toggle(w http.ResponseWriter, r *http.Request, name string) {
 }
 
 func (h *handler) engineToggle(w http.ResponseWriter, r *http.Request, _ string) {
-	var req switchRequest
-	if aerr := h.decode(w, r, &req, false); aerr != nil {
+	want, aerr := h.switchBody(w, r)
+	if aerr != nil {
 		h.fail(w, r, aerr)
 		return
 	}
 	h.toggleMu.Lock()
 	on := !h.eng.EngineEnabled()
-	if req.Enabled != nil {
-		on = *req.Enabled
+	if want != nil {
+		on = *want
 	}
 	h.eng.SetEngineEnabled(on)
 	h.toggleMu.Unlock()
@@ -218,16 +226,16 @@ func (h *handler) engineToggle(w http.ResponseWriter, r *http.Request, _ string)
 	}{on})
 }
 
-// executeRequest is the body of execute/.
-type executeRequest struct {
-	Model      string `json:"model"`
-	InstanceID string `json:"instance_id"`
-	Event      string `json:"event"`
-}
+// manualEvent is the event name that asks execute/ for a manual run, as the
+// original framework's API names it.
+const manualEvent = "custom"
 
 func (h *handler) execute(w http.ResponseWriter, r *http.Request, name string) {
-	var req executeRequest
-	if aerr := h.decode(w, r, &req, true); aerr != nil {
+	var model, instanceID, evName string
+	var force bool
+	if aerr := h.decodeObject(w, r, true,
+		field{"model", &model, nil}, field{"instance_id", &instanceID, nil},
+		field{"event", &evName, nil}, field{"force", &force, nil}); aerr != nil {
 		h.fail(w, r, aerr)
 		return
 	}
@@ -236,32 +244,51 @@ func (h *handler) execute(w http.ResponseWriter, r *http.Request, name string) {
 		h.fail(w, r, triggerNotFound(name))
 		return
 	}
-	if req.InstanceID == "" {
+	if instanceID == "" {
 		h.fail(w, r, badRequest("missing_field", "instance_id is required",
-			`send {"instance_id": "<key>"}, with model and event optional`, map[string]any{"field": "instance_id"}))
+			`send {"instance_id": "<key>"}, with model, event and force optional`, map[string]any{"field": "instance_id"}))
 		return
 	}
-	if req.Model != "" && req.Model != t.Model {
+	if model != "" && model != t.Model {
 		h.fail(w, r, badRequest("model_mismatch",
-			fmt.Sprintf("trigger %q belongs to model %q, not %q", name, t.Model, safe(req.Model)),
+			fmt.Sprintf("trigger %q belongs to model %q, not %q", name, t.Model, safe(model)),
 			"leave model out or send the trigger's model", map[string]any{"model": t.Model}))
 		return
 	}
 	var ev runtime.Event
-	evName := req.Event
 	if evName == "" && len(t.Events) > 0 {
 		evName = t.Events[0]
 	}
 	if evName != "" {
 		if ev, ok = h.eng.TriggerEvent(name, evName); !ok {
-			h.fail(w, r, badRequest("unknown_event",
-				fmt.Sprintf("trigger %q does not run on event %q", name, safe(evName)),
-				"send one of the trigger's events, or leave event out for the first", map[string]any{"events": t.Events}))
+			if evName != manualEvent {
+				h.fail(w, r, badRequest("unknown_event",
+					fmt.Sprintf("trigger %q does not run on event %q", name, safe(evName)),
+					`send one of the trigger's events, "custom" for a manual run, or leave event out for the first`,
+					map[string]any{"events": t.Events}))
+				return
+			}
+			ev = runtime.Manual
+		}
+	}
+	if !force {
+		switch {
+		case !h.eng.EngineEnabled():
+			h.fail(w, r, &apiError{Status: http.StatusConflict, Code: "engine_disabled",
+				Message: fmt.Sprintf("the engine is switched off, so trigger %q does not run", name),
+				Details: map[string]any{"trigger": name},
+				Hint:    `send "force": true to run it anyway, or switch the engine on with POST ` + Prefix + "engine/toggle/"})
+			return
+		case !t.Enabled:
+			h.fail(w, r, &apiError{Status: http.StatusConflict, Code: "trigger_disabled",
+				Message: fmt.Sprintf("trigger %q is switched off", name),
+				Details: map[string]any{"trigger": name},
+				Hint:    `send "force": true to run it anyway, or switch it on with POST ` + Prefix + "toggle/" + name + "/"})
 			return
 		}
 	}
 	start := time.Now()
-	err := h.eng.Execute(r.Context(), name, req.InstanceID, ev)
+	err := h.eng.Execute(r.Context(), name, instanceID, ev)
 	took := time.Since(start)
 	var te *runtime.TriggerError
 	switch {
@@ -273,22 +300,26 @@ func (h *handler) execute(w http.ResponseWriter, r *http.Request, name string) {
 			Event      string  `json:"event"`
 			Outcome    string  `json:"outcome"`
 			DurationMS float64 `json:"duration_ms"`
-		}{name, t.Model, req.InstanceID, evName, runtime.OutcomeSuccess, millis(took)})
+		}{name, t.Model, instanceID, evName, runtime.OutcomeSuccess, millis(took)})
 	case errors.As(err, &te):
 		h.fail(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "trigger_failed",
 			Message: err.Error(),
-			Details: map[string]any{"trigger": name, "instance_id": req.InstanceID, "event": evName,
+			Details: map[string]any{"trigger": name, "instance_id": instanceID, "event": evName,
 				"timeout": errors.Is(te.Err, context.DeadlineExceeded)},
 			Hint: "the trigger ran and returned an error; see GET " + Prefix + "logs/?trigger=" + name})
+	case errors.Is(err, runtime.ErrClosed):
+		h.fail(w, r, &apiError{Status: http.StatusServiceUnavailable, Code: "engine_closed",
+			Message: err.Error(), Details: map[string]any{"trigger": name},
+			Hint: "the engine is shutting down; nothing ran"})
 	case errors.Is(err, runtime.ErrNotFound):
 		h.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "instance_not_found",
 			Message: err.Error(),
-			Details: map[string]any{"model": t.Model, "instance_id": req.InstanceID},
+			Details: map[string]any{"model": t.Model, "instance_id": instanceID},
 			Hint:    "check the instance_id"})
 	default:
 		h.fail(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "execute_failed",
 			Message: err.Error(),
-			Details: map[string]any{"trigger": name, "instance_id": req.InstanceID},
+			Details: map[string]any{"trigger": name, "instance_id": instanceID},
 			Hint:    "the instance could not be loaded or the trigger could not run; is a loader registered for " + t.Model + "?"})
 	}
 }
@@ -321,8 +352,7 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request, _ string) {
 }
 
 func (h *handler) cacheClear(w http.ResponseWriter, r *http.Request, _ string) {
-	var req struct{}
-	if aerr := h.decode(w, r, &req, false); aerr != nil {
+	if aerr := h.decodeObject(w, r, false); aerr != nil {
 		h.fail(w, r, aerr)
 		return
 	}

@@ -3,6 +3,7 @@ package manage
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -27,8 +28,9 @@ type Options struct {
 	// with the token is an operator with every right, which Authorize can
 	// narrow.
 	Token string
-	// Insecure admits every request, with or without a token. Use it only
-	// behind your own authentication or on a developer's machine.
+	// Insecure admits every request without a token. Use it only behind
+	// your own authentication or on a developer's machine. Setting it
+	// together with Token is an error (see NewHandler).
 	Insecure bool
 	// Authorize, when not nil, is asked about every admitted request once
 	// its endpoint is known; an error refuses the request with 403 and the
@@ -162,23 +164,64 @@ type handler struct {
 	tokenHash [sha256.Size]byte
 	log       *slog.Logger
 	toggleMu  sync.Mutex // makes read-then-flip toggles atomic among API calls
+	// misconfigured is why NewHandler refused the configuration; the
+	// handler New returns for it refuses every request.
+	misconfigured error
 }
 
-// New returns an http.Handler serving the management API of eng under
-// Prefix (/rest/v1/triggers/); mount it there:
+// ErrMisconfigured is wrapped by the error NewHandler returns for a
+// configuration it cannot serve.
+var ErrMisconfigured = errors.New("manage: invalid configuration")
+
+// NewHandler returns an http.Handler serving the management API of eng
+// under Prefix (/rest/v1/triggers/), or an error wrapping ErrMisconfigured
+// when eng is nil or opts sets both Token and Insecure (a token that
+// Insecure would make pointless: pick one). Mount the handler at Prefix:
 //
-//	mux.Handle(manage.Prefix, manage.New(eng, manage.Options{Token: token}))
+//	api, err := manage.NewHandler(eng, manage.Options{Token: token})
+//	mux.Handle(manage.Prefix, api)
 //
 // Every request must present opts.Token unless opts.Insecure is set; with
 // neither, every request is refused with 403. See the package
 // documentation for the endpoints.
+func NewHandler(eng *runtime.Engine, opts Options) (http.Handler, error) {
+	h := newHandler(eng, opts)
+	if h.misconfigured != nil {
+		return nil, h.misconfigured
+	}
+	return h, nil
+}
+
+// New is NewHandler for callers that want the handler alone. Given a
+// configuration NewHandler refuses, it logs the reason at error level and
+// returns a handler that answers every request with 500 (code
+// misconfigured) and that reason, so that a mistake fails closed and
+// visibly.
 func New(eng *runtime.Engine, opts Options) http.Handler {
+	h := newHandler(eng, opts)
+	if h.misconfigured != nil {
+		h.log.Error("triggergen manage: every request will be refused", slog.String("error", h.misconfigured.Error()))
+	}
+	return h
+}
+
+func newHandler(eng *runtime.Engine, opts Options) *handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	h := &handler{eng: eng, opts: opts, log: opts.Logger}
+	switch {
+	case eng == nil:
+		h.misconfigured = fmt.Errorf("%w: no engine (the *runtime.Engine is nil)", ErrMisconfigured)
+	case opts.Token != "" && opts.Insecure:
+		h.misconfigured = fmt.Errorf("%w: both Token and Insecure are set; set Token to require it, or Insecure (for local development only) to admit every request", ErrMisconfigured)
+	}
 	if h.log == nil {
-		h.log = eng.Logger()
+		if eng != nil {
+			h.log = eng.Logger()
+		} else {
+			h.log = slog.Default()
+		}
 	}
 	if opts.Token != "" {
 		h.tokenHash = sha256.Sum256([]byte(opts.Token))
@@ -199,6 +242,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Message: "the request could not be served"})
 		}
 	}()
+	if h.misconfigured != nil {
+		h.fail(w, r, &apiError{Status: http.StatusInternalServerError, Code: "misconfigured",
+			Message: h.misconfigured.Error(),
+			Hint:    "fix the manage.Options the server was started with; manage.NewHandler reports this as an error"})
+		return
+	}
 	caller, aerr := h.authenticate(r)
 	if aerr != nil {
 		h.fail(w, r, aerr)

@@ -3,10 +3,12 @@ package manage_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,7 +43,7 @@ func TestAuthentication(t *testing.T) {
 		{"apikey with a user's bearer", manage.Options{Token: testToken}, []string{"apikey", testToken, "Authorization", "Bearer user-jwt"}, 200, ""},
 		{"bearer with a wrong apikey", manage.Options{Token: testToken}, []string{"apikey", "nope", "Authorization", "Bearer " + testToken}, 200, ""},
 		{"insecure", manage.Options{Insecure: true}, nil, 200, ""},
-		{"insecure ignores a wrong token", manage.Options{Insecure: true, Token: testToken}, []string{"Authorization", "Bearer nope"}, 200, ""},
+		{"token and insecure together", manage.Options{Insecure: true, Token: testToken}, []string{"Authorization", "Bearer " + testToken}, 500, "misconfigured"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestStatusEndpoint(t *testing.T) {
 	assert.Equal(t, float64(6), a.body["total_triggers"])
 	assert.Equal(t, float64(5), a.body["enabled_triggers"])
 	assert.Equal(t, []any{}, a.body["issues"])
-	assert.Equal(t, []string{"capacity", "completed", "failed", "queued", "running", "workers"}, keys(obj(t, a.body, "queue")))
+	assert.Equal(t, []string{"accepted", "capacity", "completed", "failed", "queued", "running", "workers"}, keys(obj(t, a.body, "queue")))
 
 	f.eng.SetEngineEnabled(false)
 	a = f.do(t, http.MethodGet, api+"status", "")
@@ -274,29 +276,43 @@ func TestToggleEndpoint(t *testing.T) {
 		a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `{"enabled": false}`)
 		assert.Equal(t, false, a.body["enabled"], "an explicit state is idempotent")
 	}
-	a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `null`)
-	assert.Equal(t, true, a.body["enabled"], "null flips")
+	a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `{}`)
+	assert.Equal(t, true, a.body["enabled"], "an object without enabled flips, like no body")
 
 	a = f.do(t, http.MethodPost, api+"toggle/nope/", "")
 	assert.Equal(t, 404, a.code)
 	assert.Equal(t, "trigger_not_found", a.body["code"])
 
 	for body, code := range map[string]string{
-		`{"enabled": "no"}`:             "invalid_type",
-		`{"enabled": true, "x": 1}`:     "unknown_field",
-		`{"enabled": true} {}`:          "trailing_data",
-		`{"enabled": tru`:               "invalid_json",
-		`{"enabled": true`:              "invalid_json",
-		`[true]`:                        "invalid_type",
-		`"on"`:                          "invalid_type",
-		`{"enabled": true}}`:            "trailing_data",
-		`{"Enabled": true, "bogus": 1}`: "unknown_field",
+		`{"enabled": "no"}`:                   "invalid_type",
+		`{"enabled": true, "x": 1}`:           "unknown_field",
+		`{"enabled": true} {}`:                "trailing_data",
+		`{"enabled": tru`:                     "invalid_json",
+		`{"enabled": true`:                    "invalid_json",
+		`[true]`:                              "invalid_type",
+		`"on"`:                                "invalid_type",
+		`{"enabled": true}}`:                  "trailing_data",
+		`{"Enabled": true, "bogus": 1}`:       "unknown_field",
+		`{"enabled": null}`:                   "null_value",
+		`{"Enabled": false}`:                  "unknown_field",
+		`{"ENABLED": false}`:                  "unknown_field",
+		`{"enabled ": false}`:                 "unknown_field",
+		`{"state": false}`:                    "unknown_field",
+		`{"enabled": false, "enabled": true}`: "duplicate_field",
+		`null`:                                "invalid_type",
 	} {
 		a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", body)
 		assert.Equal(t, 400, a.code, body)
 		assert.Equal(t, code, a.body["code"], "%s: %s", body, a.raw)
 	}
 	assert.True(t, enabled(), "rejected bodies change nothing")
+
+	a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `{"Enabled": false}`)
+	assert.Equal(t, `unknown field "Enabled" in the request body: keys are case-sensitive, use "enabled"`, a.body["message"])
+	a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `{"enabled": null}`)
+	assert.Equal(t, "enabled: want a boolean, got null", a.body["message"])
+	a = f.do(t, http.MethodPost, api+"toggle/widget_fail/", `{"state": false}`)
+	assert.Equal(t, "the fields of this endpoint are enabled", a.body["hint"])
 }
 
 func TestToggleIsAtomic(t *testing.T) {
@@ -362,8 +378,18 @@ func TestExecuteEndpoint(t *testing.T) {
 		{name: "event the trigger does not handle", trigger: "widget_audit", body: `{"instance_id":"w1","event":"after_create"}`, code: 400, errCode: "unknown_event"},
 		{name: "missing instance_id", trigger: "widget_audit", body: `{"model":"Widget"}`, code: 400, errCode: "missing_field"},
 		{name: "empty body", trigger: "widget_audit", body: ``, code: 400, errCode: "empty_body"},
-		{name: "null body", trigger: "widget_audit", body: `null`, code: 400, errCode: "missing_field"},
-		{name: "unknown field", trigger: "widget_audit", body: `{"instance_id":"w1","force":true}`, code: 400, errCode: "unknown_field"},
+		{name: "null body", trigger: "widget_audit", body: `null`, code: 400, errCode: "invalid_type"},
+		{name: "unknown field", trigger: "widget_audit", body: `{"instance_id":"w1","forced":true}`, code: 400, errCode: "unknown_field"},
+		{name: "wrongly cased field", trigger: "widget_audit", body: `{"Instance_ID":"w1"}`, code: 400, errCode: "unknown_field",
+			message: `unknown field "Instance_ID" in the request body: keys are case-sensitive, use "instance_id"`},
+		{name: "null field", trigger: "widget_audit", body: `{"instance_id":"w1","event":null}`, code: 400, errCode: "null_value"},
+		{name: "force of the wrong type", trigger: "widget_audit", body: `{"instance_id":"w1","force":"yes"}`, code: 400, errCode: "invalid_type",
+			message: "force: want a boolean, got JSON string"},
+		{
+			name: "the original framework's manual run", trigger: "widget_audit", body: `{"model":"Widget","instance_id":"w1","event":"custom"}`, code: 200,
+			want: map[string]any{"trigger": "widget_audit", "model": "Widget", "instance_id": "w1", "event": "custom", "outcome": "success"},
+			runs: []string{"w1 custom u9 rid-1"},
+		},
 		{name: "wrong type", trigger: "widget_audit", body: `{"instance_id":1}`, code: 400, errCode: "invalid_type",
 			message: "instance_id: want a string, got JSON number"},
 		{name: "two values", trigger: "widget_audit", body: `{"instance_id":"w1"}{"instance_id":"w2"}`, code: 400, errCode: "trailing_data"},
@@ -374,7 +400,9 @@ func TestExecuteEndpoint(t *testing.T) {
 			message: "trigger widget_panic: panic: kaput"},
 		{name: "trigger times out", trigger: "widget_slow", body: `{"instance_id":"w1"}`, code: 422, errCode: "trigger_failed"},
 		{name: "no loader", trigger: "gadget_noop", body: `{"instance_id":"g1"}`, code: 422, errCode: "execute_failed"},
-		{name: "a disabled trigger runs on request", trigger: "widget_off", body: `{"instance_id":"w1","event":"after_delete"}`, code: 200},
+		{name: "a disabled trigger is refused", trigger: "widget_off", body: `{"instance_id":"w1","event":"after_delete"}`, code: 409, errCode: "trigger_disabled"},
+		{name: "a disabled trigger runs when forced", trigger: "widget_off", body: `{"instance_id":"w1","event":"after_delete","force":true}`, code: 200},
+		{name: "force false is no force", trigger: "widget_off", body: `{"instance_id":"w1","force":false}`, code: 409, errCode: "trigger_disabled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -395,6 +423,38 @@ func TestExecuteEndpoint(t *testing.T) {
 			assert.Equal(t, tt.runs, f.runs.get())
 		})
 	}
+
+	t.Run("a switched-off engine refuses unless forced", func(t *testing.T) {
+		f := newFixture(t, manage.Options{})
+		f.eng.SetEngineEnabled(false)
+		a := f.do(t, http.MethodPost, api+"execute/widget_audit/", `{"instance_id":"w1"}`)
+		require.Equal(t, 409, a.code, a.raw)
+		assert.Equal(t, "engine_disabled", a.body["code"])
+		assert.Contains(t, a.body["hint"], `"force": true`)
+		assert.Empty(t, f.runs.get(), "nothing ran")
+		a = f.do(t, http.MethodPost, api+"execute/widget_audit/", `{"instance_id":"w1","force":true}`)
+		require.Equal(t, 200, a.code, a.raw)
+		assert.Len(t, f.runs.get(), 1)
+	})
+
+	t.Run("a manual run is recorded as such", func(t *testing.T) {
+		f := newFixture(t, manage.Options{})
+		a := f.do(t, http.MethodPost, api+"execute/widget_fail/", `{"model":"Widget","instance_id":"w1","event":"custom"}`)
+		require.Equal(t, 422, a.code, a.raw)
+		logs := f.eng.Logs(runtime.LogFilter{Trigger: "widget_fail"})
+		require.Len(t, logs, 1)
+		assert.Equal(t, "custom", logs[0].Event)
+		a = f.do(t, http.MethodGet, api+"logs/?trigger=widget_fail", "")
+		assert.Equal(t, "custom", arr(t, a.body, "logs")[0].(map[string]any)["event"])
+	})
+
+	t.Run("a closed engine is a 503", func(t *testing.T) {
+		f := newFixture(t, manage.Options{})
+		require.NoError(t, f.eng.Close(context.Background()))
+		a := f.do(t, http.MethodPost, api+"execute/widget_audit/", `{"instance_id":"w1"}`)
+		assert.Equal(t, 503, a.code, a.raw)
+		assert.Equal(t, "engine_closed", a.body["code"])
+	})
 
 	t.Run("records carry the request ID and actor", func(t *testing.T) {
 		f := newFixture(t, manage.Options{})
@@ -524,7 +584,7 @@ func TestHealthAndMetricsEndpoints(t *testing.T) {
 	assert.Equal(t, false, a.body["healthy"])
 	issues := arr(t, a.body, "issues")
 	require.Len(t, issues, 1)
-	assert.Equal(t, map[string]any{"code": "high_failure_rate", "trigger": "widget_fail", "message": "trigger widget_fail failed 10 of 10 runs (100.0%, limit 20%)"}, issues[0])
+	assert.Equal(t, map[string]any{"code": "high_failure_rate", "trigger": "widget_fail", "message": "trigger widget_fail succeeded in 0.0% of 10 runs (10 failed; at least 95% expected)"}, issues[0])
 
 	a = f.do(t, http.MethodGet, api+"metrics/", "")
 	require.Equal(t, 200, a.code)
@@ -536,6 +596,60 @@ func TestHealthAndMetricsEndpoints(t *testing.T) {
 	assert.Equal(t, "widget_fail", fail["name"])
 	assert.Equal(t, float64(10), fail["executions"])
 	assert.Equal(t, float64(0), fail["success_rate"])
+}
+
+func TestHealthEndpointUsesTheEngineThresholds(t *testing.T) {
+	eng := runtime.New(runtime.Config{Logger: slog.New(slog.DiscardHandler),
+		Health: runtime.HealthThresholds{MaxMeanDuration: time.Millisecond, MinExecutions: 2, MinSuccessRate: 60}})
+	t.Cleanup(func() { _ = eng.Close(context.Background()) })
+	var n int
+	require.NoError(t, runtime.On(eng, widgetModel, runtime.Trigger[widgetChange]{
+		Name: "slow", Events: []runtime.Event{runtime.AfterCreate},
+		Actions: []runtime.Action[widgetChange]{func(context.Context, *widgetChange) error {
+			n++
+			time.Sleep(3 * time.Millisecond)
+			if n == 1 {
+				return errBoom
+			}
+			return nil
+		}},
+	}))
+	for _, id := range []string{"w1", "w2"} {
+		_ = runtime.Create(context.Background(), eng, widgetModel, &widget{ID: id}, nil)
+	}
+	a := serve(t, manage.New(eng, manage.Options{Insecure: true}), http.MethodGet, api+"health/", "")
+	require.Equal(t, 200, a.code)
+	var got []string
+	for _, is := range arr(t, a.body, "issues") {
+		got = append(got, is.(map[string]any)["code"].(string))
+	}
+	assert.Equal(t, []string{"high_failure_rate", "slow_trigger"}, got, "50%% success is below 60%%; 3ms is above 1ms: %s", a.raw)
+}
+
+func TestNewHandler(t *testing.T) {
+	eng, _ := newEngine(t)
+	h, err := manage.NewHandler(eng, manage.Options{Token: testToken})
+	require.NoError(t, err)
+	assert.Equal(t, 200, serve(t, h, http.MethodGet, api+"status/", "", "Authorization", "Bearer "+testToken).code)
+	for name, tc := range map[string]struct {
+		eng  *runtime.Engine
+		opts manage.Options
+		want string
+	}{
+		"token and insecure": {eng, manage.Options{Token: testToken, Insecure: true}, "both Token and Insecure are set"},
+		"no engine":          {nil, manage.Options{Token: testToken}, "no engine"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, err := manage.NewHandler(tc.eng, tc.opts)
+			require.ErrorIs(t, err, manage.ErrMisconfigured)
+			assert.ErrorContains(t, err, tc.want)
+			assert.Nil(t, h)
+			a := serve(t, manage.New(tc.eng, tc.opts), http.MethodGet, api+"status/", "", "Authorization", "Bearer "+testToken)
+			assert.Equal(t, 500, a.code, "New fails closed")
+			assert.Equal(t, "misconfigured", a.body["code"])
+			assert.Contains(t, a.body["message"], tc.want)
+		})
+	}
 }
 
 func TestRouting(t *testing.T) {
