@@ -152,12 +152,11 @@ func (p *Plugin) snapshot(db *gorm.DB) {
 
 // begin returns the context a write's triggers run with. In a transaction
 // the statement began itself, that is a scope bound to the transaction,
-// which commit settles; a scope already in the context is used as it is.
+// which commit settles (nested in a scope the context already carries, to
+// which it then hands its work); inside a transaction begun elsewhere, the
+// scope the context carries.
 func (p *Plugin) begin(db *gorm.DB, model string) (context.Context, error) {
 	ctx := db.Statement.Context
-	if runtime.ScopeFrom(ctx) != nil {
-		return withDB(ctx, db), nil
-	}
 	if _, ok := db.InstanceGet("gorm:started_transaction"); ok {
 		var s *runtime.Scope
 		if tx, ok := db.Statement.ConnPool.(*sql.Tx); ok {
@@ -166,6 +165,9 @@ func (p *Plugin) begin(db *gorm.DB, model string) (context.Context, error) {
 			ctx, s = runtime.BeginScope(ctx)
 		}
 		db.InstanceSet(scopeKey, s)
+		return withDB(ctx, db), nil
+	}
+	if runtime.ScopeFrom(ctx) != nil {
 		return withDB(ctx, db), nil
 	}
 	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx && p.defers(model) {

@@ -570,3 +570,49 @@ func TestUnsupportedFormsAreErrors(t *testing.T) {
 		assert.Empty(t, f.rec.take())
 	})
 }
+
+func TestARecordWithConditionsIsAWriteByQuery(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		f := setup(t, b)
+		f.seed(t, models.SimCard{ID: "c1", Status: models.SimBlocked})
+		card := &models.SimCard{ID: "c1"}
+		require.NoError(t, f.db.Model(card).Where("status = ?", models.SimActive).Update("quality", 5).Error)
+		assert.Empty(t, f.rec.take(), "no row matched, nothing ran")
+		assert.Equal(t, 0, f.row(t, "c1").Quality)
+
+		require.NoError(t, f.db.Model(card).Where("status = ?", models.SimBlocked).Update("quality", 6).Error)
+		assert.Equal(t, []string{
+			"before_bulk_update c1 []", "before_update c1 [Quality]",
+			"after_update c1 [Quality]", "after_bulk_update c1 []",
+		}, f.rec.lines())
+		assert.Equal(t, 6, f.row(t, "c1").Quality)
+	})
+}
+
+func TestOnCommitWaitsForTheCallersScope(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		type C = models.SimCardChange
+		var ran []string
+		f := setup(t, b, func(eng *runtime.Engine) {
+			require.NoError(t, runtime.On(eng, models.SimCardModel, runtime.Trigger[C]{
+				Name: "later", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+				Actions: []runtime.Action[C]{func(_ context.Context, c *C) error {
+					ran = append(ran, c.New.ID)
+					return nil
+				}},
+			}))
+		})
+		f.seed(t, models.SimCard{ID: "c1"}, models.SimCard{ID: "c2"})
+
+		ctx, scope := runtime.BeginScope(context.Background())
+		require.NoError(t, f.db.WithContext(ctx).Model(&models.SimCard{ID: "c1"}).Update("quality", 1).Error)
+		assert.Empty(t, ran, "GORM committed its transaction, the caller's scope has not")
+		require.NoError(t, scope.Commit(context.Background()))
+		assert.Equal(t, []string{"c1"}, ran)
+
+		ctx, scope = runtime.BeginScope(context.Background())
+		require.NoError(t, f.db.WithContext(ctx).Model(&models.SimCard{ID: "c2"}).Update("quality", 1).Error)
+		scope.Rollback()
+		assert.Equal(t, []string{"c1"}, ran)
+	})
+}

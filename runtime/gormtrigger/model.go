@@ -246,12 +246,14 @@ func (b *binding[M, C, B]) update(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		return true
 	}
 	// What GORM will write: the columns and their values. For a map or a
-	// struct other than the model, GORM also copies the values into m.
+	// struct other than the model, GORM also copies the values into m, and
+	// it adds the condition on m's primary key.
+	_, where := db.Statement.Clauses["WHERE"]
 	set := callbacks.ConvertToAssignments(db.Statement)
 	if db.Error != nil {
 		return true
 	}
-	if keyed(db) {
+	if keyed(db) && !where {
 		b.updateOne(p, db, next, m, set)
 		return true
 	}
