@@ -65,6 +65,18 @@ func (s *Scope) Tx() *sql.Tx {
 	return s.tx
 }
 
+// Done reports whether the scope was committed or rolled back (false for a
+// nil scope): work queued on a done scope no longer runs inside its
+// transaction.
+func (s *Scope) Done() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done
+}
+
 // add queues work; when the scope is already done it runs the work now if
 // the scope committed and drops it if it rolled back.
 func (s *Scope) add(origin context.Context, run func(context.Context) error) error {

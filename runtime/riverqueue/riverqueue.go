@@ -39,18 +39,18 @@
 // rolls back. A queue on database/sql (OpenSQLite, or New with River's
 // riverdatabasesql driver) uses the *sql.Tx of the runtime scope
 // (runtime.InTx, runtime.BeginTxScope); any queue uses a transaction set
-// with WithTx (a pgx.Tx for OpenPostgres).
+// with WithTx (a pgx.Tx for OpenPostgres, most simply through InPgxTx). A
+// job that cannot join the transaction of the operation's scope is an
+// error (ErrTxMismatch), never a silent insert beside it.
 package riverqueue
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,6 +63,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/triggergen/triggergen/runtime"
 )
@@ -86,12 +87,31 @@ type Config struct {
 	CrashAttempts int
 	// RescueAfter is how long a job may stay running before River takes it
 	// for a crashed worker's and runs it again (default 1 minute). River
-	// looks for such jobs every 30 seconds, so a crashed worker's job runs
-	// again between RescueAfter and RescueAfter+30s after it started. A job
-	// is never taken before the engine's DefaultTimeout (which bounds every
-	// run) plus a second has passed, whatever RescueAfter says, so a slow
-	// but live run is not run twice.
+	// looks for such jobs every 30 seconds (see RescueInterval), so a
+	// crashed worker's job runs again between RescueAfter and
+	// RescueAfter+30s after it started. A job is never taken before the
+	// engine's DefaultTimeout (which bounds every run) plus a second has
+	// passed, whatever RescueAfter says, so a slow but live run is not run
+	// twice.
 	RescueAfter time.Duration
+	// RescueInterval, when set, is how often this process itself looks for
+	// trigger jobs that have been running longer than RescueAfter and hands
+	// them back to the workers (or discards one that has used up its
+	// attempts, as River does). Without it (the default) only River's own
+	// rescuer does that: every 30 seconds, and only in the process River
+	// elected leader, so when the crashed process was the leader a new
+	// leader is elected first (River's leadership lapses within about 15
+	// seconds). With it, every started process checks at this interval,
+	// leader or not.
+	RescueInterval time.Duration
+	// ConnWait bounds how long a job insert that is not part of a
+	// transaction waits for a connection of a queue opened with OpenSQLite
+	// (default 1s). On the one-connection set-up SQLite needs, a connection
+	// held by a transaction the operation's scope does not know would
+	// otherwise make the insert wait until its context ends (forever with
+	// context.Background()); after ConnWait the insert fails with
+	// ErrNoConnection, which says why.
+	ConnWait time.Duration
 	// PollInterval is how often idle workers look for new jobs (default
 	// 100ms). On PostgreSQL with OpenPostgres, inserts also wake them at
 	// once through LISTEN/NOTIFY.
@@ -145,13 +165,17 @@ func (Args) Kind() string { return Kind }
 type Queue[TTx any] struct {
 	cfg    Config
 	client *river.Client[TTx]
+	exec   riverdriver.Executor
+	db     *sql.DB // the database of OpenSQLite, for ConnWait
 	eng    atomic.Pointer[runtime.Engine]
 
 	mu      sync.Mutex
 	started bool
 	closed  bool
-
-	warnTxOnce sync.Once
+	stopped chan struct{} // closed when River's client has stopped
+	stopErr error
+	rescuer chan struct{} // closed to stop the RescueInterval loop
+	rescued chan struct{} // closed when that loop has ended
 
 	running, completed, failed atomic.Int64
 }
@@ -159,6 +183,18 @@ type Queue[TTx any] struct {
 // ErrNotStarted is returned by Close and reported by workers of a queue
 // whose Start was never called.
 var ErrNotStarted = errors.New("riverqueue: queue not started (call Start with the engine)")
+
+// ErrTxMismatch is wrapped by the error of a job insert that cannot join
+// the transaction of the operation's scope: the scope holds a *sql.Tx and
+// the queue's driver writes through another kind of transaction (pgx), so
+// the job would be inserted beside the transaction, kept if it rolled back.
+// Bind the driver's transaction with WithTx (InPgxTx does it), or mark the
+// context with OutsideTx to insert the job on its own on purpose.
+var ErrTxMismatch = errors.New("riverqueue: the job cannot join the scope's transaction")
+
+// ErrNoConnection is wrapped by the error of a job insert that found no
+// free connection of the queue's SQLite database within Config.ConnWait.
+var ErrNoConnection = errors.New("riverqueue: no free database connection for the job insert")
 
 // OpenSQLite returns a queue on the SQLite database db, opened with
 // modernc.org/sqlite. It creates River's tables unless cfg.SkipMigrate.
@@ -168,7 +204,12 @@ var ErrNotStarted = errors.New("riverqueue: queue not started (call Start with t
 // errors under load. Keep the application's tables in the same database so
 // that runtime.InTx stores the jobs in the application's transaction.
 func OpenSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
-	return New(ctx, riversqlite.New(db), cfg)
+	q, err := New(ctx, riversqlite.New(db), cfg)
+	if err != nil {
+		return nil, err
+	}
+	q.db = db
+	return q, nil
 }
 
 // OpenPostgres returns a queue on the PostgreSQL database behind pool. It
@@ -194,6 +235,12 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
+	if cfg.ConnWait <= 0 {
+		cfg.ConnWait = time.Second
+	}
+	if cfg.RescueInterval < 0 {
+		cfg.RescueInterval = 0
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(warnOnly{slog.Default().Handler()})
 	}
@@ -202,7 +249,7 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Confi
 			return nil, err
 		}
 	}
-	q := &Queue[TTx]{cfg: cfg}
+	q := &Queue[TTx]{cfg: cfg, exec: driver.GetExecutor()}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker[TTx]{q: q}); err != nil {
 		return nil, err
@@ -265,6 +312,10 @@ func (q *Queue[TTx]) Start(ctx context.Context, eng *runtime.Engine) error {
 		return fmt.Errorf("riverqueue: %w", err)
 	}
 	q.started = true
+	if q.cfg.RescueInterval > 0 {
+		q.rescuer, q.rescued = make(chan struct{}), make(chan struct{})
+		go q.rescueLoop(q.rescuer, q.rescued)
+	}
 	return nil
 }
 
@@ -275,7 +326,10 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, job runtime.Job) error {
 }
 
 // EnqueueDurable inserts job as a River job, in the transaction ctx carries
-// when there is one (see InTx).
+// when there is one (see InTx). It returns an error wrapping ErrTxMismatch
+// when the operation's scope holds a transaction the queue cannot write to,
+// and one wrapping ErrNoConnection when a SQLite queue finds no free
+// connection within Config.ConnWait.
 func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error {
 	q.mu.Lock()
 	closed := q.closed
@@ -297,18 +351,54 @@ func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error 
 	if tx, ok := q.txFrom(ctx); ok {
 		_, err = q.client.InsertTx(ctx, tx, args, opts)
 	} else {
-		if s := runtime.ScopeFrom(ctx); s != nil && s.Tx() != nil {
-			q.warnTxOnce.Do(func() {
-				q.cfg.Logger.WarnContext(ctx, "riverqueue: the scope's *sql.Tx cannot hold this queue's jobs, so they are inserted outside the transaction; bind the driver's transaction with riverqueue.WithTx",
-					slog.String("trigger", job.Trigger))
-			})
+		if s := runtime.ScopeFrom(ctx); s.Tx() != nil && !s.Done() && ctx.Value(outsideTxKey{}) == nil {
+			var none TTx
+			return fmt.Errorf("%w: trigger %q: the scope holds a *sql.Tx and this queue writes through a %T, so the job would be inserted outside the transaction; bind the queue's transaction with riverqueue.WithTx (with pgx: riverqueue.InPgxTx), or mark the context with riverqueue.OutsideTx to insert it on its own",
+				ErrTxMismatch, job.Trigger, any(none))
 		}
-		_, err = q.client.Insert(ctx, args, opts)
+		err = q.insertAlone(ctx, args, opts)
 	}
 	if err != nil {
 		return fmt.Errorf("riverqueue: insert job: %w", err)
 	}
 	return nil
+}
+
+// insertAlone inserts a job in a transaction of its own. On a SQLite queue
+// it takes a connection first, waiting at most Config.ConnWait.
+func (q *Queue[TTx]) insertAlone(ctx context.Context, args Args, opts *river.InsertOpts) error {
+	if q.db == nil {
+		_, err := q.client.Insert(ctx, args, opts)
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, q.cfg.ConnWait)
+	conn, err := q.db.Conn(wctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			st := q.db.Stats()
+			return fmt.Errorf("%w within %s (%d of %d connections in use): the insert would wait until its context ends. Most likely the operation runs inside a transaction its scope does not know, which holds the connection: run it in runtime.InTx(ctx, db, nil, fn) with the ctx fn receives, or in runtime.BeginTxScope(ctx, tx), so that the job is inserted in that transaction",
+				ErrNoConnection, q.cfg.ConnWait, st.InUse, st.MaxOpenConnections)
+		}
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	ttx, _ := any(tx).(TTx)
+	if _, err := q.client.InsertTx(ctx, ttx, args, opts); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
 }
 
 // InTx reports whether ctx carries a transaction that EnqueueDurable
@@ -332,28 +422,193 @@ func (q *Queue[TTx]) txFrom(ctx context.Context) (TTx, bool) {
 	return none, false
 }
 
-type txKey struct{}
+type (
+	txKey        struct{}
+	outsideTxKey struct{}
+)
 
 // WithTx returns a context in which the queue stores async jobs in tx: they
 // exist once tx commits, and never if it rolls back. Use it with a
 // runtime.BeginScope context for drivers whose transactions are not
-// *sql.Tx (a pgx.Tx for OpenPostgres); a database/sql scope needs no call.
+// *sql.Tx (a pgx.Tx for OpenPostgres), or let InPgxTx do both; a
+// database/sql scope needs no call.
 func WithTx[TTx any](ctx context.Context, tx TTx) context.Context {
 	return context.WithValue(ctx, txKey{}, tx)
 }
 
+// TxFrom returns the transaction WithTx (or InPgxTx) bound to ctx, for a
+// persist function that writes in it:
+//
+//	tx, ok := riverqueue.TxFrom[pgx.Tx](ctx)
+func TxFrom[TTx any](ctx context.Context) (TTx, bool) {
+	tx, ok := ctx.Value(txKey{}).(TTx)
+	return tx, ok
+}
+
+// OutsideTx returns a context in which the queue inserts jobs on their own
+// even though the operation's scope holds a transaction the queue cannot
+// write to (a database/sql transaction on another database than River's):
+// the jobs then exist at once, whether that transaction commits or not.
+func OutsideTx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, outsideTxKey{}, true)
+}
+
+// PgxBeginner begins pgx transactions; *pgxpool.Pool and *pgx.Conn are
+// ones.
+type PgxBeginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// InPgxTx is runtime.InTx for pgx: it runs fn in a transaction begun on db
+// and in a runtime scope bound to it, so that the async jobs of the
+// operations fn runs with its ctx are inserted in that transaction (see
+// WithTx). When fn returns nil the transaction commits and then the
+// scope's on_commit work runs; otherwise, or when the commit fails, both
+// roll back and fn's error is returned.
+func InPgxTx(ctx context.Context, db PgxBeginner, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	sctx, scope := runtime.BeginScope(WithTx(ctx, tx))
+	if err := fn(sctx, tx); err != nil {
+		scope.Rollback()
+		if rerr := tx.Rollback(ctx); rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		scope.Rollback()
+		return err
+	}
+	return scope.Commit(ctx)
+}
+
 // Close stops fetching jobs and waits until the running ones finish, or ctx
-// ends. Jobs not yet started stay in the database for the next worker. It
-// is idempotent; the engine's Close calls it.
+// ends (the stop then goes on, and a later Close waits for it again). Jobs
+// not yet started stay in the database for the next worker. It is
+// idempotent; the engine's Close calls it.
 func (q *Queue[TTx]) Close(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
-	started := q.started
-	q.mu.Unlock()
-	if !started {
+	if !q.started {
+		q.mu.Unlock()
 		return nil
 	}
-	return q.client.Stop(ctx)
+	if q.stopped == nil {
+		q.stopped = make(chan struct{})
+		if q.rescuer != nil {
+			close(q.rescuer)
+		}
+		// Owned by the queue: it ends when River's client has stopped,
+		// which every Close waits for.
+		go func(rescued chan struct{}) {
+			err := q.client.Stop(context.Background())
+			if rescued != nil {
+				<-rescued
+			}
+			q.mu.Lock()
+			q.stopErr = err
+			q.mu.Unlock()
+			close(q.stopped)
+		}(q.rescued)
+	}
+	stopped := q.stopped
+	q.mu.Unlock()
+	select {
+	case <-stopped:
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.stopErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// rescueMessage is the error a rescued job's attempt is recorded with.
+const rescueMessage = "worker presumed crashed: the job ran longer than RescueAfter without reporting; rescued by riverqueue"
+
+// rescueLoop runs rescue every Config.RescueInterval until stop is closed.
+func (q *Queue[TTx]) rescueLoop(stop, done chan struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	t := time.NewTicker(q.cfg.RescueInterval)
+	defer t.Stop()
+	for {
+		if err := q.rescue(ctx); err != nil && ctx.Err() == nil {
+			q.cfg.Logger.WarnContext(ctx, "riverqueue: rescue of crashed workers' jobs failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// rescue hands the trigger jobs that have been running longer than
+// RescueAfter (and than their own time limit) back to the workers, or
+// discards those that have used up their attempts, as River's rescuer does.
+// Its updates only touch jobs still running since before the horizon, so
+// that processes rescuing at the same time do not step on each other.
+func (q *Queue[TTx]) rescue(ctx context.Context) error {
+	now := time.Now().UTC()
+	horizon := now.Add(-q.cfg.RescueAfter)
+	limit := q.jobTimeout()
+	var after int64
+	for {
+		jobs, err := q.exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{AfterID: after, Max: 100, StuckHorizon: horizon})
+		if err != nil {
+			return err
+		}
+		p := &riverdriver.JobRescueManyParams{StuckHorizon: horizon}
+		for _, j := range jobs {
+			after = j.ID
+			if j.Kind != Kind || (j.AttemptedAt != nil && now.Sub(*j.AttemptedAt) < limit) {
+				continue
+			}
+			data, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: max(j.Attempt, 0), Error: rescueMessage})
+			if err != nil {
+				return err
+			}
+			state, finalized, at := rivertype.JobStateAvailable, (*time.Time)(nil), now
+			if j.Attempt >= j.MaxAttempts {
+				state, finalized, at = rivertype.JobStateDiscarded, &now, j.ScheduledAt
+			}
+			p.ID = append(p.ID, j.ID)
+			p.Error = append(p.Error, data)
+			p.FinalizedAt = append(p.FinalizedAt, finalized)
+			p.ScheduledAt = append(p.ScheduledAt, at)
+			p.State = append(p.State, string(state))
+		}
+		if len(p.ID) > 0 {
+			if _, err := q.exec.JobRescueMany(ctx, p); err != nil {
+				return err
+			}
+		}
+		if len(jobs) < 100 {
+			return nil
+		}
+	}
+}
+
+// jobTimeout is how long a job may run before River gives up on it: the
+// engine's DefaultTimeout and a second (see worker.Timeout).
+func (q *Queue[TTx]) jobTimeout() time.Duration {
+	d := 30 * time.Second
+	if eng := q.eng.Load(); eng != nil {
+		d = eng.Config().DefaultTimeout
+	}
+	return d + time.Second
 }
 
 // QueueStats returns this process's figures: its workers per queue, the
@@ -414,25 +669,14 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 }
 
 // NextRetry waits the trigger's backoff, doubled for each failure before,
-// at most 30s, ±20% jitter.
+// ±20% jitter, at most 30s (runtime.RetryDelay).
 func (w *worker[TTx]) NextRetry(job *river.Job[Args]) time.Time {
-	d := cmp.Or(job.Args.Backoff, 100*time.Millisecond)
-	for range failedAttempts(job) {
-		d = min(2*d, 30*time.Second)
-	}
-	d += time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
-	return time.Now().Add(d)
+	return time.Now().Add(runtime.RetryDelay(job.Args.Backoff, failedAttempts(job)+1))
 }
 
 // Timeout lets the engine bound the run (the trigger's timeout and
 // DefaultTimeout); River's limit only backs it up, a little later.
-func (w *worker[TTx]) Timeout(job *river.Job[Args]) time.Duration {
-	d := 30 * time.Second
-	if eng := w.q.eng.Load(); eng != nil {
-		d = eng.Config().DefaultTimeout
-	}
-	return d + time.Second
-}
+func (w *worker[TTx]) Timeout(*river.Job[Args]) time.Duration { return w.q.jobTimeout() }
 
 // failedAttempts counts the job's earlier attempts that the trigger failed.
 func failedAttempts(job *river.Job[Args]) int {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +38,10 @@ type backend struct {
 	jobs func(t *testing.T) map[string]int
 	// start starts the queue's workers.
 	start func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine)
+	// db reads the database through database/sql; pool is the pgx pool of
+	// the PostgreSQL backend.
+	db   *sql.DB
+	pool *pgxpool.Pool
 }
 
 func sqliteDB(t testing.TB, path string) *sql.DB {
@@ -65,6 +68,7 @@ func sqliteBackend(t *testing.T) *backend {
 		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
 			require.NoError(t, q.(*riverqueue.Queue[*sql.Tx]).Start(context.Background(), eng))
 		},
+		db: db,
 	}
 }
 
@@ -140,6 +144,7 @@ func pgBackend(t *testing.T) *backend {
 		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
 			require.NoError(t, q.(*riverqueue.Queue[pgx.Tx]).Start(context.Background(), eng))
 		},
+		db: sqlDB, pool: pool,
 	}
 }
 
@@ -413,37 +418,214 @@ func TestUnknownTriggerIsRetriedNotLost(t *testing.T) {
 		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 	}))
 	require.NoError(t, CreateOrder(context.Background(), writer, &Order{ID: "n"}, noPersist))
+	require.Equal(t, map[string]int{"available": 1}, b.jobs(t), "no worker has seen the job yet")
 	newFixture(t, b, func(*runtime.Engine) {})
-	waitFor(t, "a failed attempt", func() bool { return b.jobs(t)["retryable"]+b.jobs(t)["available"] == 1 && b.jobs(t)["running"] == 0 })
-	assert.Zero(t, b.jobs(t)["cancelled"]+b.jobs(t)["discarded"])
+	var attempt int
+	var errs string
+	waitFor(t, "an attempt of the worker to end", func() bool {
+		var state string
+		require.NoError(t, b.db.QueryRow(`SELECT state, attempt, coalesce(json(errors), '') FROM river_job`).Scan(&state, &attempt, &errs))
+		return attempt >= 1 && state != "running" && strings.Contains(errs, "no trigger of that name")
+	})
+	assert.Equal(t, 1, attempt)
+	j := b.jobs(t)
+	assert.Equal(t, 1, j["retryable"]+j["available"]+j["running"], "the job waits for a worker that knows the trigger: %v", j)
+	assert.Zero(t, j["cancelled"]+j["discarded"], "a job the worker does not know is neither cancelled nor discarded after one attempt")
 }
 
-// TestSQLScopeOnPgxQueueWarns checks that a database/sql transaction scope
-// on a pgx queue, which cannot hold its jobs, is reported once in the log.
-func TestSQLScopeOnPgxQueueWarns(t *testing.T) {
+// TestSQLScopeOnPgxQueueIsAnError checks that a database/sql transaction
+// scope on a pgx queue, which cannot hold its jobs, fails the operation
+// instead of inserting the job beside the transaction; that on_commit work,
+// inserted after the commit, is not concerned; and that OutsideTx asks for
+// the insert on purpose.
+func TestSQLScopeOnPgxQueueIsAnError(t *testing.T) {
 	dsn := pgDatabase(t)
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	q, err := riverqueue.OpenPostgres(ctx, pool, riverqueue.Config{Logger: logger})
+	q, err := riverqueue.OpenPostgres(ctx, pool, riverqueue.Config{})
+	require.NoError(t, err)
+	eng := runtime.New(runtime.Config{Queue: q})
+	for _, onCommit := range []bool{false, true} {
+		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+			Name: map[bool]string{false: "ship", true: "ship_after_commit"}[onCommit], Events: []runtime.Event{runtime.AfterCreate},
+			Async: true, OnCommit: onCommit, Disabled: onCommit,
+			Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
+		}))
+	}
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	jobs := func() int { return countJobs(t, db)["available"] }
+
+	var persisted bool
+	err = runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+		return CreateOrder(ctx, eng, &Order{ID: "a"}, func(context.Context, *Order) error { persisted = true; return nil })
+	})
+	require.ErrorIs(t, err, riverqueue.ErrTxMismatch)
+	assert.ErrorContains(t, err, "riverqueue.InPgxTx")
+	assert.True(t, persisted, "the error comes back inside the transaction, which it rolls back")
+	assert.Zero(t, jobs(), "no job beside the transaction")
+
+	require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+		return CreateOrder(riverqueue.OutsideTx(ctx), eng, &Order{ID: "b"}, noPersist)
+	}))
+	assert.Equal(t, 1, jobs(), "OutsideTx inserts on purpose")
+
+	require.NoError(t, eng.SetEnabled("ship", false))
+	require.NoError(t, eng.SetEnabled("ship_after_commit", true))
+	require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+		return CreateOrder(ctx, eng, &Order{ID: "c"}, noPersist)
+	}))
+	assert.Equal(t, 2, jobs(), "an on_commit job is inserted after the commit, on its own")
+}
+
+// TestInPgxTx checks the one-call pgx transaction: the jobs of a committed
+// transaction exist, those of a rolled-back one never do, and a persist
+// function finds the transaction in its context.
+func TestInPgxTx(t *testing.T) {
+	b := pgBackend(t)
+	var ran atomic.Int32
+	f := newFixture(t, b, func(eng *runtime.Engine) {
+		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+			Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+			Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { ran.Add(1); return nil }},
+		}))
+	})
+	ctx := context.Background()
+	persist := func(ctx context.Context, o *Order) error {
+		tx, ok := riverqueue.TxFrom[pgx.Tx](ctx)
+		if !ok {
+			return errors.New("no transaction in the context")
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY); INSERT INTO orders VALUES ('`+o.ID+`')`)
+		return err
+	}
+	errRollback := errors.New("roll back")
+	err := riverqueue.InPgxTx(ctx, b.pool, pgx.TxOptions{}, func(ctx context.Context, _ pgx.Tx) error {
+		require.NoError(t, CreateOrder(ctx, f.eng, &Order{ID: "lost"}, persist))
+		return errRollback
+	})
+	require.ErrorIs(t, err, errRollback)
+	assert.Empty(t, b.jobs(t), "a rolled-back transaction leaves no job")
+	require.NoError(t, riverqueue.InPgxTx(ctx, b.pool, pgx.TxOptions{}, func(ctx context.Context, _ pgx.Tx) error {
+		return CreateOrder(ctx, f.eng, &Order{ID: "kept"}, persist)
+	}))
+	waitFor(t, "the committed job", func() bool { return b.jobs(t)["completed"] == 1 })
+	var ids []string
+	rows, err := b.pool.Query(ctx, `SELECT id FROM orders`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"kept"}, ids)
+	assert.Equal(t, int32(1), ran.Load())
+}
+
+// TestSQLiteInsertWithoutAFreeConnectionFails checks the one-connection
+// SQLite set-up: a job insert outside the transaction that holds the only
+// connection fails after ConnWait, saying why, instead of waiting until its
+// context ends; inside that transaction's scope it works.
+func TestSQLiteInsertWithoutAFreeConnectionFails(t *testing.T) {
+	db := sqliteDB(t, filepath.Join(t.TempDir(), "q.db"))
+	ctx := context.Background()
+	q, err := riverqueue.OpenSQLite(ctx, db, riverqueue.Config{ConnWait: 200 * time.Millisecond})
 	require.NoError(t, err)
 	eng := runtime.New(runtime.Config{Queue: q})
 	require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
 		Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
 		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 	}))
-	db, err := sql.Open("pgx", dsn)
+	tx, err := db.BeginTx(ctx, nil) // takes the only connection
 	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	for _, id := range []string{"a", "b"} {
-		require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
-			return CreateOrder(ctx, eng, &Order{ID: id}, noPersist)
-		}))
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- CreateOrder(ctx, eng, &Order{ID: "a"}, noPersist) }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the insert is still waiting for a connection")
 	}
-	assert.Equal(t, 1, strings.Count(logs.String(), "cannot hold this queue's jobs"), logs.String())
+	require.ErrorIs(t, err, riverqueue.ErrNoConnection)
+	assert.ErrorContains(t, err, "1 of 1 connections in use")
+	assert.ErrorContains(t, err, "runtime.InTx")
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	sctx, scope := runtime.BeginTxScope(ctx, tx)
+	require.NoError(t, CreateOrder(sctx, eng, &Order{ID: "b"}, noPersist), "bound to the scope, the job joins the transaction")
+	require.NoError(t, tx.Commit())
+	require.NoError(t, scope.Commit(ctx))
+	assert.Equal(t, map[string]int{"available": 1}, countJobs(t, db))
+	require.NoError(t, CreateOrder(ctx, eng, &Order{ID: "c"}, noPersist), "with the connection free, an insert on its own works")
+	assert.Equal(t, map[string]int{"available": 2}, countJobs(t, db))
+}
+
+// TestDurableRunsKnowTheirAttempt checks runtime.CurrentRun in a durable
+// job: the attempt is River's count of deliveries.
+func TestDurableRunsKnowTheirAttempt(t *testing.T) {
+	b := sqliteBackend(t)
+	var mu sync.Mutex
+	var attempts []int
+	f := newFixture(t, b, func(eng *runtime.Engine) {
+		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
+			Name: "flaky", Events: []runtime.Event{runtime.AfterCreate}, Async: true, Retries: 2, Backoff: 10 * time.Millisecond,
+			Actions: []runtime.Action[OrderChange]{func(ctx context.Context, _ *OrderChange) error {
+				ri, _ := runtime.CurrentRun(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				attempts = append(attempts, ri.Attempt)
+				if len(attempts) < 3 {
+					return errors.New("not yet")
+				}
+				return nil
+			}},
+		}))
+	})
+	require.NoError(t, CreateOrder(context.Background(), f.eng, &Order{ID: "a"}, noPersist))
+	waitFor(t, "the job to complete", func() bool { return b.jobs(t)["completed"] == 1 })
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []int{1, 2, 3}, attempts)
+}
+
+// TestCloseFromInsideADurableTrigger checks that a trigger run from a
+// durable job can close the engine: Close returns instead of waiting for
+// the job that called it, and the job still completes.
+func TestCloseFromInsideADurableTrigger(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b *backend) {
+		closed := make(chan error, 1)
+		var took atomic.Int64
+		var eng *runtime.Engine
+		f := newFixture(t, b, func(e *runtime.Engine) {
+			eng = e
+			require.NoError(t, runtime.On(e, OrderModel, runtime.Trigger[OrderChange]{
+				Name: "shutdown", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+				Actions: []runtime.Action[OrderChange]{func(ctx context.Context, _ *OrderChange) error {
+					start := time.Now()
+					err := eng.Close(ctx)
+					took.Store(int64(time.Since(start)))
+					closed <- err
+					return nil
+				}},
+			}))
+		})
+		require.NoError(t, CreateOrder(context.Background(), f.eng, &Order{ID: "a"}, noPersist))
+		select {
+		case err := <-closed:
+			require.NoError(t, err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("Close from inside the durable trigger did not return")
+		}
+		assert.Less(t, time.Duration(took.Load()), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, f.eng.Close(ctx), "a Close from outside waits for the stop")
+		assert.Equal(t, map[string]int{"completed": 1}, b.jobs(t))
+	})
 }
 
 // TestRunDurableRejectsBadJobs checks the stored jobs a worker cannot run:
