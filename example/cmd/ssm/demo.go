@@ -99,20 +99,9 @@ func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err erro
 func printJobs(ctx context.Context, db *sql.DB, out io.Writer) error {
 	var counts map[string]int
 	count := func() bool {
-		counts = map[string]int{}
-		rows, err := db.QueryContext(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
-		if err != nil {
-			return false
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var state string
-			var n int
-			if rows.Scan(&state, &n) == nil {
-				counts[state] = n
-			}
-		}
-		return rows.Err() == nil && counts["running"]+counts["available"]+counts["retryable"] == 0
+		var err error
+		counts, err = jobCounts(ctx, db)
+		return err == nil && counts["running"]+counts["available"]+counts["retryable"] == 0
 	}
 	_ = waitUntil(ctx, 5*time.Second, count)
 	var parts []string
@@ -121,6 +110,35 @@ func printJobs(ctx context.Context, db *sql.DB, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  durable jobs (river_job): %s\n", strings.Join(parts, ", "))
 	return nil
+}
+
+// jobCounts counts River's jobs by state.
+func jobCounts(ctx context.Context, db *sql.DB) (map[string]int, error) {
+	counts := map[string]int{}
+	rows, err := db.QueryContext(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		counts[state] = n
+	}
+	return counts, rows.Err()
+}
+
+// pendingJobs counts the River jobs not yet finished: waiting, scheduled
+// for a retry or running.
+func pendingJobs(ctx context.Context, db *sql.DB) (int, error) {
+	c, err := jobCounts(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	return c["available"] + c["pending"] + c["scheduled"] + c["retryable"] + c["running"], nil
 }
 
 // closeEngine drains the engine's async work, waiting at most 10s.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/example/store"
+	"github.com/triggergen/triggergen/runtime"
 )
 
 var nine = []string{
@@ -72,6 +74,27 @@ func TestDemoFiresAllNineTriggers(t *testing.T) {
 	assert.Contains(t, out, `webhook received: {"text": "Fraud alert #1: SIM 8944-01-0002`)
 	assert.Contains(t, out, "because trigger shop_transfer_workflow: transfer r1-t2: received before it was shipped")
 	assert.Contains(t, out, "nothing kept, as before")
+	assert.Contains(t, out, "no alert (condition `not role auditor`): still 1 fraud alerts, 1 webhook posts")
+	assert.Contains(t, out, "the shop and operations are notified (2 notifications)")
+	assert.Contains(t, out, "nothing moves yet (stock 8 and 2)")
+}
+
+// TestSettleWaitsForAsyncWork checks what the demo's outcome lines rely
+// on: settle returns only once the async work queued so far has run.
+func TestSettleWaitsForAsyncWork(t *testing.T) {
+	eng := runtime.New(runtime.Config{})
+	defer eng.Close(context.Background())
+	var done atomic.Int32
+	for range 3 {
+		require.NoError(t, eng.Queue().Enqueue(context.Background(), runtime.Job{Run: func(context.Context) error {
+			time.Sleep(50 * time.Millisecond)
+			done.Add(1)
+			return nil
+		}}))
+	}
+	sc := &scenario{eng: eng}
+	require.NoError(t, sc.settle(context.Background()))
+	assert.Equal(t, int32(3), done.Load())
 }
 
 func TestDemoDurable(t *testing.T) {

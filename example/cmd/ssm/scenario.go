@@ -230,23 +230,94 @@ func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
 }
 
 func (sc *scenario) auditorFlag(ctx context.Context) (string, error) {
+	before, err := sc.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	runs := sc.executions("sim_card_fraud_alert")
 	auditor := runtime.WithActor(ctx, runtime.Actor{ID: "audit-7", Roles: []string{"auditor"}})
 	card, err := sc.st.EditSimCard(auditor, sc.eng, sc.id("sim4"), func(c *models.SimCard) { c.FraudFlag = true })
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("an auditor flagged SIM %s: no alert (condition `not role auditor`)", card.SerialNumber), nil
+	// The alert would be async: say "no alert" only once the async work
+	// has settled and none was raised or posted.
+	if err := sc.settle(ctx); err != nil {
+		return "", err
+	}
+	after, err := sc.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n := sc.executions("sim_card_fraud_alert"); n != runs || after.counts.FraudAlerts != before.counts.FraudAlerts || after.posts != before.posts {
+		return "", fmt.Errorf("an auditor's flag raised an alert: %d runs of sim_card_fraud_alert, %d alerts and %d webhook posts before, %d, %d and %d after",
+			runs, before.counts.FraudAlerts, before.posts, n, after.counts.FraudAlerts, after.posts)
+	}
+	return fmt.Sprintf("an auditor flagged SIM %s: no alert (condition `not role auditor`): still %d fraud alerts, %d webhook posts",
+		card.SerialNumber, after.counts.FraudAlerts, after.posts), nil
+}
+
+// settle waits, at most 15s, until the async work queued so far has
+// finished: every job the in-process pool accepted has run, or no durable
+// job waits or runs.
+func (sc *scenario) settle(ctx context.Context) error {
+	var settled func() bool
+	if pool, ok := sc.eng.Queue().(*runtime.Pool); ok {
+		settled = func() bool {
+			q := pool.QueueStats()
+			return q.Completed+q.Failed == q.Accepted
+		}
+	} else {
+		settled = func() bool {
+			n, err := pendingJobs(ctx, sc.st.DB())
+			return err == nil && n == 0
+		}
+	}
+	if err := waitUntil(ctx, 15*time.Second, settled); err != nil {
+		return fmt.Errorf("wait for the async work to settle: %w", err)
+	}
+	return nil
 }
 
 func (sc *scenario) suspend(ctx context.Context) (string, error) {
+	before, err := sc.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
 	shop, err := sc.st.EditShop(ctx, sc.eng, sc.id("airport"), func(s *models.Shop) { s.Status = models.ShopSuspended })
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("suspended %s: the shop and operations are notified", shop.Name), nil
+	if err := sc.settle(ctx); err != nil {
+		return "", err
+	}
+	after, err := sc.snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	sent := after.counts.Notifications - before.counts.Notifications
+	if sent != 2 {
+		return "", fmt.Errorf("suspending %s sent %d notifications, want 2 (the shop and operations)", shop.Name, sent)
+	}
+	return fmt.Sprintf("suspended %s: the shop and operations are notified (%d notifications)", shop.Name, sent), nil
 }
 
 func (sc *scenario) requestTransfer(ctx context.Context) (string, error) {
+	stocks := func() (from, to int, err error) {
+		a, err := sc.st.Shop(ctx, sc.id("central"))
+		if err != nil {
+			return 0, 0, err
+		}
+		b, err := sc.st.Shop(ctx, sc.id("harbour"))
+		if err != nil {
+			return 0, 0, err
+		}
+		return a.Stock, b.Stock, nil
+	}
+	from, to, err := stocks()
+	if err != nil {
+		return "", err
+	}
 	tr := &models.Transfer{ID: sc.id("t1"), Reference: "TR-" + sc.id("t1"), FromShopID: sc.id("central"), ToShopID: sc.id("harbour"), Quantity: 3}
 	if err := sc.st.CreateTransfer(ctx, sc.eng, tr); err != nil {
 		return "", err
@@ -254,7 +325,17 @@ func (sc *scenario) requestTransfer(ctx context.Context) (string, error) {
 	if _, err := sc.st.AdvanceTransfer(ctx, sc.eng, tr.ID, models.TransferApproved); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("requested and approved transfer %s of 3 SIM cards, Central -> Harbour: nothing moves yet", tr.ID), nil
+	if err := sc.settle(ctx); err != nil {
+		return "", err
+	}
+	from2, to2, err := stocks()
+	if err != nil {
+		return "", err
+	}
+	if from2 != from || to2 != to {
+		return "", fmt.Errorf("approving transfer %s moved stock: Central %d -> %d, Harbour %d -> %d", tr.ID, from, from2, to, to2)
+	}
+	return fmt.Sprintf("requested and approved transfer %s of 3 SIM cards, Central -> Harbour: nothing moves yet (stock %d and %d)", tr.ID, from2, to2), nil
 }
 
 func (sc *scenario) advance(ctx context.Context, stage models.TransferStage, shopID string) (string, error) {
@@ -302,6 +383,11 @@ func (sc *scenario) rollback(ctx context.Context) (string, error) {
 	var te *runtime.TriggerError
 	if !errors.As(err, &te) {
 		return "", fmt.Errorf("want the transfer workflow to refuse the transaction, got %v", err)
+	}
+	// "Nothing kept" includes the async alert: check once async work has
+	// settled.
+	if err := sc.settle(ctx); err != nil {
+		return "", err
 	}
 	after, err := sc.snapshot(ctx)
 	if err != nil {
