@@ -128,6 +128,8 @@ var routes = []route{
 	{EndpointConfigImport, []string{"config", "import"}, http.MethodPost, (*handler).configImport},
 	{EndpointHealth, []string{"health"}, http.MethodGet, (*handler).health},
 	{EndpointMetrics, []string{"metrics"}, http.MethodGet, (*handler).metrics},
+	{EndpointWhoami, []string{"whoami"}, http.MethodGet, (*handler).whoami},    // console.go
+	{EndpointLatency, []string{"latency"}, http.MethodGet, (*handler).latency}, // console.go
 }
 
 // match returns the route for the path segments and the trigger name in
@@ -246,6 +248,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, &apiError{Status: http.StatusInternalServerError, Code: "misconfigured",
 			Message: h.misconfigured.Error(),
 			Hint:    "fix the manage.Options the server was started with; manage.NewHandler reports this as an error"})
+		return
+	}
+	if h.serveConsole(w, r) { // the console's files hold no data: no token needed
 		return
 	}
 	caller, aerr := h.authenticate(r)
