@@ -26,7 +26,10 @@
 //     weakly so that a dropped record leaves nothing behind; a record that
 //     was not loaded through GORM has its row read by primary key in the
 //     transaction (FOR UPDATE on PostgreSQL) before the write. After a write
-//     commits, the record's snapshot is what was saved.
+//     commits, the record's snapshot is what was saved. A snapshot that a
+//     later write of the same row in this process, or a rolled back
+//     transaction, made doubtful is not used; Plugin.AlwaysReadRows makes
+//     every write read its row, for rows other processes write too.
 //   - Columns map to fields through GORM's own schema (naming strategy,
 //     `gorm:"column:..."`), so Update("status", ...) is seen as Status
 //     changed.
@@ -43,6 +46,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"gorm.io/gorm"
 
@@ -51,6 +55,12 @@ import (
 
 // Plugin is the GORM plugin that runs triggers; install it with db.Use.
 type Plugin struct {
+	// AlwaysReadRows makes every write read its old row by primary key in
+	// its transaction, and takes no snapshot on load. Set it before db.Use
+	// when other processes write the same rows between a load and a save:
+	// a snapshot only knows of this process's writes.
+	AlwaysReadRows bool
+
 	eng    *runtime.Engine
 	models map[string][]Binding
 }
@@ -61,7 +71,7 @@ type Binding interface {
 	create(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool
 	update(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool
 	delete(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool
-	loaded(db *gorm.DB) bool
+	loaded(db *gorm.DB, loads *txLoads) bool
 }
 
 // New returns the plugin that runs eng's triggers for the given models.
@@ -77,8 +87,9 @@ func New(eng *runtime.Engine, models ...Binding) *Plugin {
 func (p *Plugin) Name() string { return "triggergen" }
 
 const (
-	scopeKey = "triggergen:scope"
-	cbPrefix = "triggergen:"
+	scopeKey  = "triggergen:scope"
+	loadsName = "triggergen:loads"
+	cbPrefix  = "triggergen:"
 )
 
 // Initialize wraps GORM's create, update and delete callbacks and adds the
@@ -138,15 +149,68 @@ func (p *Plugin) Initialize(db *gorm.DB) error {
 	return cb.Query().After("gorm:after_query").Register(cbPrefix+"snapshot", p.snapshot)
 }
 
-// snapshot records the rows GORM loaded into annotated models.
+// snapshot records the rows GORM loaded into annotated models. A load in a
+// transaction may see its uncommitted writes: its snapshots are forgotten
+// if the transaction rolls back, and none is taken in a transaction the
+// plugin cannot follow (a plain db.Transaction).
 func (p *Plugin) snapshot(db *gorm.DB) {
-	if db.Error != nil || db.Statement.Schema == nil || db.Statement.SkipHooks || db.RowsAffected == 0 {
+	if p.AlwaysReadRows || db.Error != nil || db.Statement.Schema == nil || db.Statement.SkipHooks || db.RowsAffected == 0 {
 		return
 	}
-	for _, b := range p.models[db.Statement.Schema.Name] {
-		if b.loaded(db) {
+	var loads *txLoads
+	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		if loads = loadsFrom(db.Statement.Context); loads == nil {
 			return
 		}
+	}
+	for _, b := range p.models[db.Statement.Schema.Name] {
+		if b.loaded(db, loads) {
+			return
+		}
+	}
+}
+
+// txLoads collects what to undo of the snapshots taken inside a
+// transaction if it rolls back; on commit, an enclosing transaction, which
+// may still roll back, takes them over.
+type txLoads struct {
+	mu     sync.Mutex
+	parent *txLoads
+	undo   []func()
+}
+
+type loadsKey struct{}
+
+func loadsFrom(ctx context.Context) *txLoads {
+	l, _ := ctx.Value(loadsKey{}).(*txLoads)
+	return l
+}
+
+// withLoads returns ctx with a new collection nested in ctx's own.
+func withLoads(ctx context.Context) (context.Context, *txLoads) {
+	l := &txLoads{parent: loadsFrom(ctx)}
+	return context.WithValue(ctx, loadsKey{}, l), l
+}
+
+func (l *txLoads) add(fn ...func()) {
+	l.mu.Lock()
+	l.undo = append(l.undo, fn...)
+	l.mu.Unlock()
+}
+
+// end settles the collection when its transaction ends.
+func (l *txLoads) end(committed bool) {
+	l.mu.Lock()
+	undo := l.undo
+	l.undo = nil
+	l.mu.Unlock()
+	switch {
+	case !committed:
+		for _, fn := range undo {
+			fn()
+		}
+	case l.parent != nil:
+		l.parent.add(undo...)
 	}
 }
 
@@ -158,6 +222,9 @@ func (p *Plugin) snapshot(db *gorm.DB) {
 func (p *Plugin) begin(db *gorm.DB, model string) (context.Context, error) {
 	ctx := db.Statement.Context
 	if _, ok := db.InstanceGet("gorm:started_transaction"); ok {
+		var loads *txLoads
+		ctx, loads = withLoads(ctx)
+		db.InstanceSet(loadsName, loads)
 		var s *runtime.Scope
 		if tx, ok := db.Statement.ConnPool.(*sql.Tx); ok {
 			ctx, s = runtime.BeginTxScope(ctx, tx)
@@ -190,6 +257,9 @@ func (p *Plugin) defers(model string) bool {
 // commit settles the scope begin opened, after GORM committed or rolled
 // back the statement's transaction.
 func (p *Plugin) commit(db *gorm.DB) {
+	if v, ok := db.InstanceGet(loadsName); ok {
+		v.(*txLoads).end(db.Error == nil)
+	}
 	v, ok := db.InstanceGet(scopeKey)
 	if !ok {
 		return
@@ -245,6 +315,7 @@ func DB(ctx context.Context) *gorm.DB {
 // the on_commit work's. Nested calls use savepoints, as db.Transaction does.
 func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	var scope *runtime.Scope
+	ctx, loads := withLoads(ctx)
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var sctx context.Context
 		if sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx); ok {
@@ -254,6 +325,7 @@ func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error, o
 		}
 		return fn(tx.WithContext(sctx))
 	}, opts...)
+	loads.end(err == nil)
 	if scope == nil {
 		return err
 	}

@@ -63,31 +63,52 @@ func addrs[M any](s []M) []*M {
 	return ps
 }
 
-// loaded snapshots the records a query loaded.
-func (b *binding[M, C, B]) loaded(db *gorm.DB) bool {
+// loaded snapshots the records a query loaded. Inside a transaction, loads
+// collects them, to forget them if it rolls back.
+func (b *binding[M, C, B]) loaded(db *gorm.DB, loads *txLoads) bool {
 	ms, _, ok := records[M](db.Statement.Dest)
 	if !ok {
 		return false
 	}
 	for _, m := range ms {
-		if m != nil {
-			b.snaps.put(m, b.model.Snapshot(m))
+		if m == nil {
+			continue
+		}
+		b.snaps.put(m, b.model.Key(m), b.model.Snapshot(m))
+		if loads != nil {
+			loads.add(func() { b.snaps.forget(m) })
 		}
 	}
 	return true
 }
 
-// remember records the saved state of ms once the write commits.
-func (b *binding[M, C, B]) remember(ctx context.Context, ms []*M) {
+// remember marks the snapshots of ms's keys out of date, and records the
+// saved state of ms once the write commits.
+func (b *binding[M, C, B]) remember(p *Plugin, ctx context.Context, ms []*M) {
+	keys := make([]string, len(ms))
+	for i, m := range ms {
+		keys[i] = b.model.Key(m)
+		b.snaps.touch(keys[i])
+	}
+	if p.AlwaysReadRows {
+		return
+	}
 	snaps := make([]M, len(ms))
 	for i, m := range ms {
 		snaps[i] = b.model.Snapshot(m)
 	}
 	afterCommit(ctx, func() {
 		for i, m := range ms {
-			b.snaps.put(m, snaps[i])
+			b.snaps.put(m, keys[i], snaps[i])
 		}
 	})
+}
+
+// touch marks the snapshots of the rows' keys out of date.
+func (b *binding[M, C, B]) touch(rows []M) {
+	for i := range rows {
+		b.snaps.touch(b.model.Key(&rows[i]))
+	}
 }
 
 // reader returns a session on the statement's connection that reads rows
@@ -189,7 +210,7 @@ func (b *binding[M, C, B]) create(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
-		b.remember(ctx, ms)
+		b.remember(p, ctx, ms)
 		return nil
 	}
 	if single {
@@ -367,7 +388,7 @@ func (b *binding[M, C, B]) updateOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 				return err
 			}
 		}
-		b.remember(ctx, []*M{m})
+		b.remember(p, ctx, []*M{m})
 		return nil
 	})
 	addError(db, err)
@@ -407,6 +428,7 @@ func (b *binding[M, C, B]) updateWhere(p *Plugin, db *gorm.DB, next func(*gorm.D
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
+		b.touch(rows)
 		// One statement updated every row; save the before triggers' own
 		// edits row by row, and read back what SQL expressions wrote.
 		tx := func() *gorm.DB {
@@ -485,6 +507,7 @@ func (b *binding[M, C, B]) delete(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
+		b.touch(rows)
 		for _, m := range ms {
 			afterCommit(ctx, func() { b.snaps.forget(m) })
 		}
@@ -514,6 +537,7 @@ func (b *binding[M, C, B]) deleteOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
+		b.snaps.touch(b.model.Key(&old))
 		afterCommit(ctx, func() { b.snaps.forget(m) })
 		return nil
 	})
