@@ -422,8 +422,9 @@ type importedTrigger struct {
 // Triggers the document does not list, and keys it leaves out, are left as
 // they are; model, events and priority are ignored.
 //
-// The document is decoded strictly: unknown keys, wrong types, trailing
-// data, an entry without a name or a trigger listed twice are errors. Every
+// The document is decoded strictly: unknown keys, keys in another case than
+// ExportConfig writes them, wrong types, trailing data, an entry without a
+// name or a trigger listed twice are errors. Every
 // name is checked before anything changes; unknown names are reported
 // together in one error wrapping ErrNotFound. On any error nothing changes.
 func (e *Engine) ImportConfig(data []byte) error {
@@ -438,6 +439,9 @@ func (e *Engine) ImportConfig(data []byte) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("import config: data after the JSON document")
+	}
+	if err := checkKeyCase(data); err != nil {
+		return fmt.Errorf("import config: %w", err)
 	}
 	var errs []error
 	seen := map[string]bool{}
@@ -477,6 +481,47 @@ func (e *Engine) ImportConfig(data []byte) error {
 	}
 	if doc.Debug != nil {
 		e.SetDebug(*doc.Debug)
+	}
+	return nil
+}
+
+// checkKeyCase reports a key of an import document that encoding/json
+// matched without regard to case: keys must be written as ExportConfig
+// writes them. The document has already decoded into importDoc.
+func checkKeyCase(data []byte) error {
+	var doc struct {
+		Top      map[string]json.RawMessage
+		Triggers []map[string]json.RawMessage `json:"triggers"`
+	}
+	if err := json.Unmarshal(data, &doc.Top); err != nil {
+		return err
+	}
+	check := func(where string, m map[string]json.RawMessage, keys ...string) error {
+		for k := range m {
+			if !slices.Contains(keys, k) {
+				for _, want := range keys {
+					if strings.EqualFold(k, want) {
+						return fmt.Errorf("%skey %q: keys are case-sensitive, use %q", where, k, want)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	if err := check("", doc.Top, "engine_enabled", "debug", "triggers"); err != nil {
+		return err
+	}
+	for k, raw := range doc.Top {
+		if strings.EqualFold(k, "triggers") && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &doc.Triggers); err != nil {
+				return err
+			}
+		}
+	}
+	for i, t := range doc.Triggers {
+		if err := check(fmt.Sprintf("triggers[%d]: ", i), t, "name", "enabled", "model", "events", "priority"); err != nil {
+			return err
+		}
 	}
 	return nil
 }

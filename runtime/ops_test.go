@@ -445,6 +445,9 @@ func TestImportConfigRejects(t *testing.T) {
 		{name: "syntax", doc: `{"debug":`, want: []string{"import config"}},
 		{name: "no name", doc: `{"triggers":[{"enabled":false}]}`, want: []string{"triggers[0]: no name"}},
 		{name: "listed twice", doc: `{"triggers":[{"name":"steady","enabled":false},{"name":"steady","enabled":true}]}`, want: []string{`triggers[1]: "steady" is listed twice`}},
+		{name: "wrongly cased key", doc: `{"Engine_Enabled":false}`, want: []string{`key "Engine_Enabled": keys are case-sensitive, use "engine_enabled"`}},
+		{name: "wrongly cased trigger key", doc: `{"triggers":[{"name":"steady","Enabled":false}]}`, want: []string{`triggers[0]: key "Enabled": keys are case-sensitive, use "enabled"`}},
+		{name: "wrongly cased triggers key", doc: `{"TRIGGERS":[{"name":"steady","enabled":false}]}`, want: []string{`key "TRIGGERS"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
