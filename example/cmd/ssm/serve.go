@@ -33,6 +33,7 @@ func serve(ctx context.Context, addr string, st *store.Store, eng *runtime.Engin
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "Management API on http://%s%s (token %s); interrupt to stop\n", ln.Addr(), manage.Prefix, token)
+	fmt.Fprintf(out, "Operator console on http://%s%s (sign in with the token)\n", ln.Addr(), manage.ConsolePath)
 
 	select {
 	case err := <-done:
