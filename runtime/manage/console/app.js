@@ -80,6 +80,30 @@
     }
   }
 
+  // patch rebuilds node's children only when deps differ from the last
+  // time, so that a refresh leaves alone what did not change (and a click in
+  // progress on it).
+  const sigs = new WeakMap();
+  function patch(node, deps, build) {
+    const sig = JSON.stringify(deps);
+    if (sigs.get(node) === sig) return;
+    sigs.set(node, sig);
+    keepFocus(() => {
+      node.replaceChildren();
+      add(node, [build()]);
+    });
+  }
+
+  // reconcile makes nodes the element children of parent, in order, moving
+  // only the nodes that are out of place.
+  function reconcile(parent, nodes) {
+    for (let i = 0; i < nodes.length; i++) {
+      const cur = parent.children[i];
+      if (cur !== nodes[i]) parent.insertBefore(nodes[i], cur || null);
+    }
+    while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+  }
+
   const enc = encodeURIComponent;
 
   function cls(...names) {
@@ -406,6 +430,7 @@
   function renderEngine() {
     const s = state.status;
     const box = $('#engine');
+    if (!box.firstChild) box.append(el('span', { id: 'engine-info', class: 'engine-info' }), el('span', { id: 'engine-ctl' }));
     box.hidden = false;
     const kids = [
       el('span', { class: cls('pill', s.engine_enabled ? 'on' : 'off'), id: 'engine-state' }, s.engine_enabled ? 'Engine on' : 'Engine off'),
@@ -417,6 +442,12 @@
         'queue ' + s.queue.queued + ' queued, ' + s.queue.running + ' running' + (s.queue.capacity ? ' of ' + s.queue.capacity : '')));
     }
     if (s.uptime_seconds !== undefined) kids.push(el('span', { class: 'muted' }, 'up ' + ago(s.uptime_seconds)));
+    $('#engine-info').replaceChildren(...kids);
+    patch($('#engine-ctl'), [s.engine_enabled, state.confirmEngine, can('engine/toggle')], () => engineControls(s));
+  }
+
+  function engineControls(s) {
+    const kids = [];
     if (can('engine/toggle')) {
       if (state.confirmEngine && s.engine_enabled) {
         kids.push(el('span', { class: 'confirm' },
@@ -439,7 +470,7 @@
         }, s.engine_enabled ? 'Switch engine off…' : 'Switch engine on'));
       }
     }
-    keepFocus(() => box.replaceChildren(...kids));
+    return kids;
   }
 
   async function setEngine(on) {
@@ -467,16 +498,15 @@
     const h = state.health;
     if (!h || h.healthy) {
       b.hidden = true;
-      b.replaceChildren();
       return;
     }
     b.hidden = false;
-    b.replaceChildren(
+    patch(b, h.issues, () => [
       el('strong', null, 'Unhealthy: ' + h.issues.length + (h.issues.length === 1 ? ' issue' : ' issues')),
       el('ul', null, h.issues.map((i) => el('li', { dataset: { code: i.code } },
         i.message,
         i.trigger ? [' — ', el('a', { href: '#/trigger/' + enc(i.trigger) }, 'open ' + i.trigger)] : null,
-        i.trigger && can('logs') ? [' · ', el('a', { href: '#/log?trigger=' + enc(i.trigger) + '&outcome=' + (i.code === 'recent_timeouts' ? 'timeout' : 'failure') }, 'its errors')] : null))));
+        i.trigger && can('logs') ? [' · ', el('a', { href: '#/log?trigger=' + enc(i.trigger) + '&outcome=' + (i.code === 'recent_timeouts' ? 'timeout' : 'failure') }, 'its errors')] : null)))]);
   }
 
   // chart draws the samples as bars, newest on the right, as tall as the
@@ -539,25 +569,40 @@
     return s.success_rate < 95 ? 'bad' : s.success_rate < 100 ? 'warn' : 'good';
   }
 
+  // triggerRows holds each trigger's row; a refresh updates its cells in
+  // place, each only when what it shows changed.
+  let triggerRows = new Map();
+
   function triggerRow(t, issues) {
+    let row = triggerRows.get(t.name);
+    if (!row) {
+      const c = ['switch-cell', 'name', 'model', 'events', 'cond', 'num', 'flags', 'num runs', 'num rate', 'num p50', 'num p95', 'spark']
+        .map((k) => el('td', { class: k }));
+      row = { tr: el('tr', { dataset: { trigger: t.name } }, c), c };
+    }
+    const c = row.c;
     const s = t.execution_stats;
     const ran = s.executions > 0;
-    return el('tr', { class: cls(!t.enabled && 'off', issues && 'issue'), dataset: { trigger: t.name } },
-      el('td', { class: 'switch-cell' }, triggerSwitch(t)),
-      el('td', { class: 'name' },
-        el('a', { href: '#/trigger/' + enc(t.name), 'data-key': 'open:' + t.name }, t.name),
-        issues ? el('span', { class: 'badge bad', title: issues.map((i) => i.message).join('\n') }, issues.length === 1 ? 'issue' : issues.length + ' issues') : null,
-        t.description ? el('div', { class: 'desc' }, t.description) : null),
-      el('td', { class: 'model' }, t.model),
-      el('td', { class: 'events' }, t.events.map((e) => el('span', { class: 'tag ev' }, e))),
-      el('td', { class: 'cond' }, t.conditions.length ? t.conditions.join(' and ') : el('span', { class: 'muted' }, 'always')),
-      el('td', { class: 'num' }, String(t.priority)),
-      el('td', { class: 'flags' }, flags(t, state.facts[t.name])),
-      el('td', { class: 'num runs', title: s.successes + ' succeeded, ' + s.failures + ' failed, ' + s.skipped + ' skipped' }, String(s.executions)),
-      el('td', { class: cls('num rate', rateClass(s)) }, ran ? pct(s.success_rate) : '–'),
-      el('td', { class: 'num p50' }, ran ? ms(s.p50_ms) : '–'),
-      el('td', { class: 'num p95' }, ran ? ms(s.p95_ms) : '–'),
-      el('td', { class: 'spark' }, can('latency') ? chart(state.latency[t.name], 120, 22, LIST_SAMPLES) : null));
+    const facts = state.facts[t.name];
+    row.tr.className = cls(!t.enabled && 'off', issues && 'issue');
+    patch(c[0], [t.enabled, rights(t.name).toggle], () => triggerSwitch(t));
+    patch(c[1], [t.description, issues], () => [
+      el('a', { href: '#/trigger/' + enc(t.name), 'data-key': 'open:' + t.name }, t.name),
+      issues ? el('span', { class: 'badge bad', title: issues.map((i) => i.message).join('\n') }, issues.length === 1 ? 'issue' : issues.length + ' issues') : null,
+      t.description ? el('div', { class: 'desc' }, t.description) : null]);
+    patch(c[2], [t.model], () => t.model);
+    patch(c[3], t.events, () => t.events.map((e) => el('span', { class: 'tag ev' }, e)));
+    patch(c[4], t.conditions, () => (t.conditions.length ? t.conditions.join(' and ') : el('span', { class: 'muted' }, 'always')));
+    patch(c[5], [t.priority], () => String(t.priority));
+    patch(c[6], [t.async, t.on_commit, facts || null], () => flags(t, facts));
+    c[7].title = s.successes + ' succeeded, ' + s.failures + ' failed, ' + s.skipped + ' skipped';
+    c[7].textContent = String(s.executions);
+    c[8].className = cls('num rate', rateClass(s));
+    c[8].textContent = ran ? pct(s.success_rate) : '–';
+    c[9].textContent = ran ? ms(s.p50_ms) : '–';
+    c[10].textContent = ran ? ms(s.p95_ms) : '–';
+    patch(c[11], [can('latency'), state.latency[t.name] || null], () => (can('latency') ? chart(state.latency[t.name], 120, 22, LIST_SAMPLES) : null));
+    return row;
   }
 
   function renderTriggers() {
@@ -569,8 +614,10 @@
       if (!q) return true;
       return [t.name, t.model, t.description, ...t.events].some((x) => x && x.toLowerCase().includes(q));
     });
-    const tbody = $('#triggers tbody');
-    keepFocus(() => tbody.replaceChildren(...shown.map((t) => triggerRow(t, issues[t.name]))));
+    const rows = new Map();
+    for (const t of state.triggers) rows.set(t.name, triggerRow(t, issues[t.name]));
+    triggerRows = rows;
+    reconcile($('#triggers tbody'), shown.map((t) => rows.get(t.name).tr));
     $('#no-triggers').hidden = shown.length > 0;
     let runs = 0;
     for (const t of state.triggers) runs += t.execution_stats.executions;
@@ -660,7 +707,7 @@
     }
     const d = state.detail || state.triggers.find((t) => t.name === name);
     if (!d) return;
-    keepFocus(() => $('#detail-switch').replaceChildren(triggerSwitch(d), ' ', el('span', { class: 'muted' }, d.enabled ? 'on' : 'off')));
+    patch($('#detail-switch'), [d.enabled, rights(name).toggle], () => [triggerSwitch(d), ' ', el('span', { class: 'muted' }, d.enabled ? 'on' : 'off')]);
     const issues = issuesByTrigger()[name] || [];
     $('#detail-issues').replaceChildren(...issues.map((i) => el('p', { class: 'issue-line' }, i.message)));
 
@@ -701,8 +748,25 @@
     }
 
     const recs = state.detail ? state.detail.recent_logs : [];
-    $('#detail-records tbody').replaceChildren(...recs.map((r) => recordRow(r, false)));
+    reconcile($('#detail-records tbody'), records(detailRows, recs, false));
     $('#detail-no-records').hidden = !state.detail || recs.length > 0;
+  }
+
+  // records returns the rows of the records, reusing those of the last
+  // refresh (a record never changes) and forgetting the others.
+  const detailRows = { rows: new Map() };
+  const logRows = { rows: new Map() };
+  function records(cache, recs, withTrigger) {
+    const rows = new Map();
+    const out = recs.map((r) => {
+      let key = [r.start, r.trigger, r.instance_id, r.event, r.attempt, r.outcome, r.request_id].join('\u0000');
+      while (rows.has(key)) key += '+';
+      const tr = cache.rows.get(key) || recordRow(r, withTrigger);
+      rows.set(key, tr);
+      return tr;
+    });
+    cache.rows = rows;
+    return out;
   }
 
   function recordRow(r, withTrigger) {
@@ -772,7 +836,7 @@
       return;
     }
     const logs = (state.logs && state.logs.logs) || [];
-    tbody.replaceChildren(...logs.map((r) => recordRow(r, true)));
+    reconcile(tbody, records(logRows, logs, true));
     $('#log-count').textContent = logs.length + (logs.length === 1 ? ' record' : ' records') + ', newest first';
     $('#log-empty').hidden = logs.length > 0;
   }
