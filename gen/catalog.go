@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"go/types"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"text/template"
 
+	"github.com/triggergen/triggergen/gen/cond"
 	"github.com/triggergen/triggergen/templates"
 )
 
@@ -136,7 +138,7 @@ func WriteList(w io.Writer, c Catalog) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIGGER\tMODEL\tEVENTS\tPRIORITY\tFLAGS\tCONDITIONS")
 	for _, t := range c.Triggers {
-		conds := strings.Join(t.Conditions, " and ")
+		conds := joinConditions(t.Conditions)
 		if conds == "" {
 			conds = "-"
 		}
@@ -147,4 +149,19 @@ func WriteList(w io.Writer, c Catalog) error {
 	}
 	fmt.Fprintf(w, "\n%d models, %d triggers\n", len(c.Models), len(c.Triggers))
 	return nil
+}
+
+// joinConditions joins a trigger's conditions, which must all hold, with
+// "and", putting in parentheses each one whose top level is an "or":
+// "A or B" and "C" read (A or B) and C.
+func joinConditions(conds []string) string {
+	parts := slices.Clone(conds)
+	for i, c := range parts {
+		if e, err := cond.Parse(c); err == nil && len(conds) > 1 {
+			if b, ok := e.(*cond.Binary); ok && b.Op == "or" {
+				parts[i] = "(" + c + ")"
+			}
+		}
+	}
+	return strings.Join(parts, " and ")
 }

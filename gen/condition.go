@@ -3,10 +3,12 @@ package gen
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,12 +105,20 @@ func (cc *condCompiler) check(x cond.Expr) {
 			return
 		}
 		fo := operand{kind: "field", typ: ft, field: x.Field.Name, name: x.Field.Name}
+		var vals []operand
 		for _, v := range []*cond.Value{x.From, x.To} {
 			if v != nil {
 				if vo, ok := cc.value(*v); ok {
+					before := cc.ok
 					cc.compare(fo, "==", vo, v.Pos())
+					if before && cc.ok {
+						vals = append(vals, vo)
+					}
 				}
 			}
+		}
+		if len(vals) == 2 && sameValue(vals[0], vals[1]) {
+			cc.errorf(x.To.Pos(), "%s changed from %s to %s can never hold: a field that changed has different old and new values", x.Field.Name, x.From.Text, x.To.Text)
 		}
 	case *cond.Compare:
 		a, ok1 := cc.operand(x.X)
@@ -140,7 +150,11 @@ func (cc *condCompiler) check(x cond.Expr) {
 		}
 	case *cond.Role:
 		cc.usesX = true
-	case *cond.TimeWindow, *cond.Weekday:
+	case *cond.TimeWindow:
+		if x.StartMin == x.EndMin {
+			cc.errorf(x.EndPos, "%s can never hold: a window includes its start and not its end, so one that ends where it starts is empty", x.String())
+		}
+	case *cond.Weekday:
 	case *cond.Func:
 		cc.usesX, cc.usesC = true, true
 		if generatedLocal(x.Name) {
@@ -155,6 +169,11 @@ func (cc *condCompiler) check(x cond.Expr) {
 			return
 		}
 		sig := fn.Type().(*types.Signature)
+		if sig.TypeParams() != nil {
+			cc.errorf(x.NamePos, "func %s is generic: a condition's function cannot have type parameters, as nothing would instantiate them; want %s", x.Name, want)
+			return
+		}
+		cc.placed(fn, x.NamePos, "func "+x.Name)
 		pt := cc.t.paramTypeFor(false)
 		if sig.Params().Len() != 2 || sig.Results().Len() != 1 || !isContext(sig.Params().At(0).Type()) ||
 			pt == nil || !types.Identical(sig.Params().At(1).Type(), pt) || !types.Identical(sig.Results().At(0).Type(), types.Typ[types.Bool]) {
@@ -240,6 +259,10 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 				scopes = append(scopes, imp)
 			}
 		}
+		if !cc.fileUses(path) {
+			cc.errorf(v.Pos(), "package %s is imported for this condition only, and Go rejects an import its file does not use: import it as _ %q (the generated code imports it itself)", q, path)
+			return operand{}, false
+		}
 		name = n
 	} else {
 		scopes = []*types.Package{cc.t.modelPkg(), cc.p.types}
@@ -262,6 +285,7 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 			cc.errorf(v.Pos(), "constant %s is not exported from package %s", v.Text, pkg.Name())
 			return operand{}, false
 		}
+		cc.placed(c, v.Pos(), "constant "+v.Text)
 		return operand{kind: "const", typ: c.Type(), obj: c, pkg: pkg, name: v.Text, lit: v}, true
 	}
 	var known []string
@@ -281,6 +305,83 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 	}
 	cc.errorf(v.Pos(), "%s", msg)
 	return operand{}, false
+}
+
+// fileUses reports whether the trigger's file imports path with a blank
+// name or uses the package it imports, so that the import compiles.
+func (cc *condCompiler) fileUses(path string) bool {
+	for _, spec := range cc.file.Imports {
+		if p, err := strconv.Unquote(spec.Path.Value); err != nil || p != path {
+			continue
+		}
+		if spec.Name != nil && (spec.Name.Name == "_" || spec.Name.Name == ".") {
+			return true
+		}
+	}
+	used := false
+	ast.Inspect(cc.file, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && !used {
+			if pn, ok := cc.p.info.Uses[id].(*types.PkgName); ok && pn.Imported().Path() == path {
+				used = true
+			}
+		}
+		return !used
+	})
+	return used
+}
+
+// placed reports a declaration the condition uses whose file has a build
+// constraint that the trigger's file does not imply: the generated
+// registration, which has the trigger's constraint, would not compile in
+// the builds that leave the declaration out.
+func (cc *condCompiler) placed(obj types.Object, pos cond.Pos, what string) {
+	if x := cc.t.pkg.groups[cc.d.fset.Position(obj.Pos()).Filename]; x != nil && !implies(cc.t.pkg.constraintAt(cc.t.Pos), x) {
+		cc.errorf(pos, "%s is declared under //go:build %s, which the trigger's file does not have: the generated registration would not compile without it; give both files the same constraint", what, x)
+	}
+}
+
+// sameValue reports whether two resolved values are the same constant.
+func sameValue(a, b operand) bool {
+	x, y := constValue(a), constValue(b)
+	if a.kind == "nil" || b.kind == "nil" {
+		return a.kind == b.kind
+	}
+	if x == nil || y == nil {
+		return false
+	}
+	numeric := func(v constant.Value) bool {
+		k := v.Kind()
+		return k == constant.Int || k == constant.Float || k == constant.Complex
+	}
+	if x.Kind() != y.Kind() && !(numeric(x) && numeric(y)) {
+		return false
+	}
+	return constant.Compare(x, token.EQL, y)
+}
+
+// constValue returns the value of a literal or constant operand, or nil.
+func constValue(o operand) constant.Value {
+	switch o.kind {
+	case "const":
+		return o.obj.Val()
+	case "lit":
+		switch o.lit.Kind {
+		case cond.String:
+			return constant.MakeString(o.lit.Str)
+		case cond.Int, cond.Float:
+			tok := token.INT
+			if o.lit.Kind == cond.Float {
+				tok = token.FLOAT
+			}
+			if digits, neg := strings.CutPrefix(o.lit.Text, "-"); neg {
+				return constant.UnaryOp(token.SUB, constant.MakeFromLiteral(digits, tok, 0), 0)
+			}
+			return constant.MakeFromLiteral(o.lit.Text, tok, 0)
+		case cond.Bool:
+			return constant.MakeBool(o.lit.Text == "true")
+		}
+	}
+	return nil
 }
 
 // compare type-checks `a op b` with go/types.

@@ -3,8 +3,13 @@ package gen
 import (
 	"go/ast"
 	"go/token"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/triggergen/triggergen/gen/cond"
 )
 
 // directivePrefix starts every triggergen directive, with no space after
@@ -191,4 +196,131 @@ func isSnake(s string) bool {
 		}
 	}
 	return !strings.HasSuffix(s, "_") && !strings.Contains(s, "__")
+}
+
+// directiveNames are the names after //trigger:, the model's first.
+var directiveNames = append([]string{"model"}, triggerDirectives...)
+
+// miss is a near miss of a directive (nearMiss).
+type miss struct {
+	off  int    // offset in the comment of the first thing that differs from a directive
+	end  int    // offset just past the directive name
+	why  string // what makes it no directive
+	name string // the directive meant
+}
+
+// nearMiss reports a line comment shaped like a directive that is not one,
+// such as //triggers:on, //Trigger:on, //trigger.on, //trigger :on or
+// // trigger: on, which would otherwise be ignored without a word. A
+// comment with a space after // (a sentence of a doc comment, often) only
+// counts when what follows the name reads as that directive's arguments.
+func nearMiss(text string) (miss, bool) {
+	if !strings.HasPrefix(text, "//") || strings.HasPrefix(text, directivePrefix) {
+		return miss{}, false
+	}
+	blank := func(i int) int {
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+			i++
+		}
+		return i
+	}
+	letters := func(i int, extra byte) int {
+		for i < len(text) && ('a' <= text[i]|0x20 && text[i]|0x20 <= 'z' || text[i] == extra) {
+			i++
+		}
+		return i
+	}
+	wordStart := blank(2)
+	spaced := wordStart > 2
+	wordEnd := letters(wordStart, 0)
+	word := strings.ToLower(text[wordStart:wordEnd])
+	if word != "trigger" && (len(word) < 5 || word[0] != 't' || editDistance(word, "trigger") > 2) {
+		return miss{}, false
+	}
+	sep := blank(wordEnd)
+	nameStart := sep
+	switch {
+	case sep < len(text) && strings.IndexByte(":.;,=", text[sep]) >= 0:
+		nameStart = blank(sep + 1)
+	case !spaced && sep > wordEnd:
+		// //trigger on Card after_update
+	default:
+		return miss{}, false
+	}
+	nameEnd := letters(nameStart, '_')
+	if nameEnd < len(text) && text[nameEnd] != ' ' && text[nameEnd] != '\t' {
+		return miss{}, false
+	}
+	m := miss{end: nameEnd, name: strings.ToLower(text[nameStart:nameEnd])}
+	if !slices.Contains(directiveNames, m.name) {
+		return miss{}, false
+	}
+	if spaced && !directiveShaped(m.name, strings.TrimSpace(text[nameEnd:])) {
+		return miss{}, false
+	}
+	switch {
+	case spaced:
+		m.off, m.why = 2, "a directive has no space after //"
+	case text[wordStart:wordEnd] != "trigger":
+		m.off, m.why = wordStart, "directives start with //trigger:, in lower case"
+	case sep > wordEnd:
+		m.off, m.why = wordEnd, "no space goes before the colon"
+	case text[sep] != ':':
+		m.off, m.why = sep, "a colon follows //trigger"
+	case nameStart > sep+1:
+		m.off, m.why = sep+1, "no space goes after the colon"
+	default:
+		m.off, m.why = nameStart, "directive names are lower case"
+	}
+	return m, true
+}
+
+// directiveShaped reports whether args read as the arguments of the
+// directive name, so that a sentence such as "// Trigger: when the card is
+// blocked" is not taken for a directive.
+func directiveShaped(name, rest string) bool {
+	args := strings.Fields(rest)
+	if len(args) == 0 {
+		return true
+	}
+	switch name {
+	case "on":
+		if len(args) < 2 || !token.IsExported(args[0][strings.LastIndexByte(args[0], '.')+1:]) {
+			return false
+		}
+		builtin := false
+		for _, a := range args[1:] {
+			if !isSnake(a) {
+				return false
+			}
+			builtin = builtin || isBuiltinEvent(a)
+		}
+		return builtin
+	case "model":
+		return len(args) == 1 && strings.HasPrefix(args[0], "events=")
+	case "name":
+		return len(args) == 1 && isSnake(args[0]) && strings.Contains(args[0], "_")
+	case "when":
+		_, err := cond.Parse(rest)
+		return err == nil
+	case "priority":
+		_, err := strconv.Atoi(args[0])
+		return len(args) == 1 && (err == nil || slices.Contains([]string{"critical", "high", "normal", "low"}, args[0]))
+	case "async":
+		return len(args) == 1 && strings.HasPrefix(args[0], "queue=")
+	case "retry":
+		_, err := strconv.Atoi(args[0])
+		return len(args) <= 2 && err == nil
+	case "timeout":
+		_, err := time.ParseDuration(args[0])
+		return len(args) == 1 && err == nil
+	case "then":
+		for _, a := range args {
+			if !token.IsIdentifier(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // on_commit, disabled: no arguments
 }

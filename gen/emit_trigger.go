@@ -5,26 +5,52 @@ import (
 	"github.com/triggergen/triggergen/runtime"
 )
 
-// emitRegister writes Register for a trigger package.
-func (e *emitter) emitRegister(p *pkgInfo, ts []*trigger) {
+// emitRegister writes Register for a trigger package: it registers ts and
+// calls fns, the register functions of the package's constrained groups.
+func (e *emitter) emitRegister(p *pkgInfo, ts []*trigger, fns []string) {
 	var calls []jen.Code
 	for _, t := range ts {
 		calls = append(calls, e.registration(p, t))
 	}
+	for _, fn := range fns {
+		calls = append(calls, jen.Id(fn).Call(jen.Id("eng")))
+	}
 	e.file.Comment("Register registers the triggers of this package with eng. It registers")
 	e.file.Comment("nothing twice: a second call reports every name as already registered.")
-	var body *jen.Statement
-	if len(calls) == 1 {
-		body = jen.Return(calls[0])
-	} else {
-		var lines []jen.Code
-		for _, c := range calls {
-			lines = append(lines, jen.Line().Add(c))
-		}
-		lines = append(lines, jen.Line())
-		body = jen.Return(jen.Qual("errors", "Join").Custom(jen.Options{Open: "(", Close: ")", Separator: ","}, lines...))
+	e.file.Func().Id("Register").Params(jen.Id("eng").Op("*").Add(e.rt("Engine"))).Error().Block(joinCalls(calls))
+}
+
+// emitGroupRegister writes the register function of a constrained group.
+func (e *emitter) emitGroupRegister(p *pkgInfo, g *group, ts []*trigger) {
+	var calls []jen.Code
+	for _, t := range ts {
+		calls = append(calls, e.registration(p, t))
 	}
-	e.file.Func().Id("Register").Params(jen.Id("eng").Op("*").Add(e.rt("Engine"))).Error().Block(body)
+	e.file.Commentf("%s registers the triggers of this package whose files have the", g.fn)
+	e.file.Commentf("build constraint %s; Register calls it.", g.key)
+	e.file.Func().Id(g.fn).Params(jen.Id("eng").Op("*").Add(e.rt("Engine"))).Error().Block(joinCalls(calls))
+}
+
+// emitRegisterStub writes the register function of a constrained group for
+// the builds that leave the group out: it registers nothing.
+func (e *emitter) emitRegisterStub(g *group) {
+	e.file.Commentf("%s registers nothing: the triggers whose files have the build", g.fn)
+	e.file.Commentf("constraint %s are not part of this build.", g.key)
+	e.file.Func().Id(g.fn).Params(jen.Op("*").Add(e.rt("Engine"))).Error().Block(jen.Return(jen.Nil()))
+}
+
+// joinCalls returns the body returning one call's error, or all of them
+// joined.
+func joinCalls(calls []jen.Code) *jen.Statement {
+	if len(calls) == 1 {
+		return jen.Return(calls[0])
+	}
+	var lines []jen.Code
+	for _, c := range calls {
+		lines = append(lines, jen.Line().Add(c))
+	}
+	lines = append(lines, jen.Line())
+	return jen.Return(jen.Qual("errors", "Join").Custom(jen.Options{Open: "(", Close: ")", Separator: ","}, lines...))
 }
 
 // registration returns runtime.On(eng, M Model, runtime.Trigger[...]{...}) for t.

@@ -18,6 +18,9 @@ type Error struct {
 // Error returns the error as file:line:col: message.
 func (e Error) Error() string {
 	if !e.Pos.IsValid() {
+		if e.Pos.Filename != "" {
+			return e.Pos.Filename + ": " + e.Msg
+		}
 		return e.Msg
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)

@@ -9,8 +9,10 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/build/constraint"
 	"go/token"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,6 +31,10 @@ type Config struct {
 	Env []string
 	// Log, when set, receives a line per step (-v).
 	Log io.Writer
+
+	// single generates in this build configuration only, leaving the
+	// files of the others as they are (otherConfigs).
+	single bool
 }
 
 // File is one generated file.
@@ -75,10 +81,11 @@ func Generate(cfg Config) (*Result, error) {
 	}
 
 	// Packages are loaded up to three times: the named ones; the model
-	// packages their triggers use, when not named; and the trigger packages
-	// again, against the newly generated model code (an overlay), because
-	// before generation their change types do not exist yet. That is what
-	// lets one run bootstrap a tree with no generated files.
+	// packages their triggers use, when not named (and the ones that those
+	// packages' own triggers use); and the trigger packages again, against
+	// the newly generated model code (an overlay), because before
+	// generation their change types do not exist yet. That is what lets one
+	// run bootstrap a tree with no generated files.
 	roots, err := l.load(nil, cfg.Patterns...)
 	if err != nil {
 		return nil, err
@@ -87,16 +94,22 @@ func Generate(cfg Config) (*Result, error) {
 	for _, p := range roots {
 		pkgs[p.path] = p
 	}
-	// Model packages that the roots' triggers use but that were not named.
-	var extra []string
-	for _, p := range roots {
-		for _, path := range modelRefs(p) {
-			if _, ok := pkgs[path]; !ok && !slices.Contains(extra, path) {
-				extra = append(extra, path)
+	refs := map[string]token.Pos{} // where a trigger first names each model package
+	for queue := roots; len(queue) > 0; {
+		var extra []string
+		for _, p := range queue {
+			for _, r := range modelRefs(p) {
+				if _, ok := refs[r.path]; !ok {
+					refs[r.path] = r.pos
+				}
+				if _, ok := pkgs[r.path]; !ok && !slices.Contains(extra, r.path) {
+					extra = append(extra, r.path)
+				}
 			}
 		}
-	}
-	if len(extra) > 0 {
+		if len(extra) == 0 {
+			break
+		}
 		slices.Sort(extra)
 		logf("loading model packages %s", strings.Join(extra, " "))
 		more, err := l.load(nil, extra...)
@@ -106,17 +119,15 @@ func Generate(cfg Config) (*Result, error) {
 		for _, p := range more {
 			pkgs[p.path] = p
 		}
+		queue = more
 	}
 
 	// Analyse the models.
-	var order []string
-	for path := range pkgs {
-		order = append(order, path)
-	}
-	slices.Sort(order)
+	order := slices.Sorted(maps.Keys(pkgs))
 	models := map[string][]*model{} // by package path
 	failed := map[string]bool{}     // "path.Name" of models with errors
-	var triggerPkgs []string
+	layouts := map[string][]*group{}
+	var triggerPkgs []string // packages whose files in this build declare triggers
 	for _, path := range order {
 		p := pkgs[path]
 		ms, bad := findModels(p, d)
@@ -127,7 +138,8 @@ func Generate(cfg Config) (*Result, error) {
 		for _, name := range bad {
 			failed[path+"."+name] = true
 		}
-		if hasTriggerFuncs(p) && slices.ContainsFunc(roots, func(r *pkgInfo) bool { return r.path == path }) {
+		layouts[path] = p.layout()
+		if hasTriggerFuncs(p) {
 			triggerPkgs = append(triggerPkgs, path)
 		}
 	}
@@ -135,57 +147,98 @@ func Generate(cfg Config) (*Result, error) {
 		strayDirectives(p, d)
 	}
 	checkModelNames(pkgs, models, d)
+	produce := map[string][]string{} // the files each package generates, by package path
 	for _, path := range order {
-		if len(models[path]) > 0 || slices.Contains(triggerPkgs, path) {
-			if err := checkOwned(pkgs[path].output()); err != nil {
-				d.fileError(pkgs[path].output(), err)
+		p, gs := pkgs[path], layouts[path]
+		produce[path] = outputs(p, gs)
+		if hasTriggers(gs) {
+			if pos, ok := p.declared("Register"); ok {
+				d.errorf(pos, "Register collides with the function triggergen generates for the triggers of package %s; rename it", p.name)
+			}
+			for _, g := range gs[1:] {
+				if pos, ok := p.declared(g.fn); ok && g.triggers {
+					d.errorf(pos, "%s collides with the function triggergen generates for the triggers of package %s under //go:build %s; rename it", g.fn, p.name, g.key)
+				}
+			}
+		}
+		if p.readOnly() {
+			continue
+		}
+		for _, file := range produce[path] {
+			if err := checkOwned(file); err != nil {
+				d.fileError(file, err)
 			}
 		}
 	}
 
-	emitters := map[string]*emitter{}
-	emitterFor := func(p *pkgInfo) *emitter {
-		if e, ok := emitters[p.path]; ok {
+	emitters := map[string]*emitter{} // by file path
+	emitterFor := func(p *pkgInfo, g *group, stub bool) *emitter {
+		name, x := g.file, g.expr
+		if stub {
+			name, x = g.stub, not(g.expr)
+		}
+		file := filepath.Join(p.dir, name)
+		if e, ok := emitters[file]; ok {
 			return e
 		}
-		e := newEmitter(p)
-		emitters[p.path] = e
+		e := newEmitter(p, x)
+		emitters[file] = e
 		return e
+	}
+	groupAt := func(p *pkgInfo, pos token.Pos) *group {
+		key := p.groupOf(pos)
+		for _, g := range layouts[p.path] {
+			if g.key == key {
+				return g
+			}
+		}
+		return layouts[p.path][0]
 	}
 	for _, path := range order {
 		for _, m := range models[path] {
-			emitterFor(pkgs[path]).emitModel(m)
+			emitterFor(pkgs[path], groupAt(pkgs[path], m.Pos), false).emitModel(m)
 		}
 	}
 
 	// Reload the trigger packages against the new model code, then analyse
-	// and emit their triggers.
+	// their triggers.
 	var triggers []*trigger
+	byPkg := map[string][]*trigger{}   // the triggers of each package
+	analysed := map[string]*pkgInfo{} // trigger packages as loaded against the new code
 	// rendered keeps the model code rendered for the overlay, so that it is
-	// not rendered again unless Register joins it (models and triggers in
-	// one package).
+	// not rendered again unless Register joins it.
 	rendered := map[string][]byte{}
 	if len(triggerPkgs) > 0 {
 		overlay := map[string][]byte{}
-		for path, e := range emitters {
+		genFiles := map[string][]string{} // the generated model files of each package
+		for _, file := range slices.Sorted(maps.Keys(emitters)) {
+			e := emitters[file]
 			src, err := render(e)
 			if err != nil {
-				return nil, fmt.Errorf("%s: rendering model code: %w", path, err)
+				return nil, fmt.Errorf("%s: rendering model code: %w", e.path, err)
 			}
-			overlay[pkgs[path].output()] = src
-			rendered[path] = src
+			overlay[file] = src
+			rendered[file] = src
+			genFiles[e.path] = append(genFiles[e.path], file)
+		}
+		// Generated files this run does not produce (a stale Register, the
+		// code of a model that moved) must not stand in for the new code.
+		for _, path := range order {
+			p := pkgs[path]
+			for _, f := range p.pkg.Syntax {
+				name := p.fset.Position(f.Package).Filename
+				if _, ok := overlay[name]; !ok && isGeneratedFile(f, filepath.Base(name)) {
+					overlay[name] = []byte("package " + p.name + "\n")
+				}
+			}
 		}
 		for _, path := range triggerPkgs {
 			if _, ok := overlay[pkgs[path].output()]; !ok {
 				overlay[pkgs[path].output()] = []byte("package " + pkgs[path].name + "\n")
 			}
 		}
-		var modelPaths []string
-		for path := range models {
-			modelPaths = append(modelPaths, path)
-		}
-		slices.Sort(modelPaths)
-		tpkgs, ok := l.checkFromSource(pkgs, overlay, modelPaths, triggerPkgs)
+		modelPaths := slices.Sorted(maps.Keys(models))
+		tpkgs, ok := l.checkFromSource(pkgs, overlay, genFiles, modelPaths, triggerPkgs)
 		if ok {
 			logf("type-checked trigger packages %s against the generated model code", strings.Join(triggerPkgs, " "))
 		} else {
@@ -195,23 +248,18 @@ func Generate(cfg Config) (*Result, error) {
 				return nil, err
 			}
 		}
-		byPkg := map[string]*model{} // "path.Name" -> model
+		byName := map[string]*model{} // "path.Name" -> model
 		for path, ms := range models {
 			for _, m := range ms {
-				byPkg[path+"."+m.Name] = m
+				byName[path+"."+m.Name] = m
 			}
 		}
 		for _, p := range tpkgs {
-			ts := findTriggers(p, byPkg, failed, d)
+			ts := findTriggers(p, byName, failed, d)
 			triggers = append(triggers, ts...)
+			byPkg[p.path] = ts
+			analysed[p.path] = p
 			logf("%s: %d triggers", p.path, len(ts))
-			if pos, ok := p.declared("Register"); ok {
-				d.errorf(pos, "Register collides with the function triggergen generates for the triggers of package %s; rename it", p.name)
-			}
-			if len(ts) > 0 {
-				emitterFor(p).emitRegister(p, ts)
-				delete(rendered, p.path)
-			}
 		}
 		checkTriggerNames(triggers, d)
 	}
@@ -219,37 +267,199 @@ func Generate(cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Catalog: buildCatalog(order, models, triggers, d)}
-	var paths []string
-	for path := range emitters {
-		paths = append(paths, path)
-	}
-	slices.Sort(paths)
-	for _, path := range paths {
-		src, ok := rendered[path]
-		if !ok {
-			if src, err = render(emitters[path]); err != nil {
-				return nil, fmt.Errorf("%s: rendering: %w", path, err)
+	// Register, in every package with triggers in any build: the triggers
+	// of triggers_gen.go directly, each other group's through its register
+	// function, which a stub defines in the builds that leave the group out.
+	for _, path := range order {
+		gs := layouts[path]
+		if !hasTriggers(gs) {
+			continue
+		}
+		p := pkgs[path]
+		if a := analysed[path]; a != nil {
+			p = a
+		}
+		var fns []string
+		for _, g := range gs[1:] {
+			if !g.triggers {
+				continue
+			}
+			fns = append(fns, g.fn)
+			if g.loaded {
+				var ts []*trigger
+				for _, t := range byPkg[path] {
+					if p.groupOf(t.Pos) == g.key {
+						ts = append(ts, t)
+					}
+				}
+				e := emitterFor(pkgs[path], g, false)
+				e.emitGroupRegister(p, g, ts)
+				delete(rendered, filepath.Join(p.dir, g.file))
+			}
+			emitterFor(pkgs[path], g, true).emitRegisterStub(g)
+		}
+		var ts []*trigger
+		for _, t := range byPkg[path] {
+			if p.groupOf(t.Pos) == "" {
+				ts = append(ts, t)
 			}
 		}
-		res.Files = append(res.Files, File{Path: pkgs[path].output(), Content: src})
+		emitterFor(pkgs[path], gs[0], false).emitRegister(p, ts, fns)
+		delete(rendered, p.output())
 	}
+
+	res := &Result{Catalog: buildCatalog(order, models, triggers, d)}
+	for _, path := range order {
+		p := pkgs[path]
+		var stale []string
+		for _, file := range produce[path] {
+			e := emitters[file]
+			if e == nil {
+				continue
+			}
+			src, ok := rendered[file]
+			if !ok {
+				if src, err = render(e); err != nil {
+					return nil, fmt.Errorf("%s: rendering: %w", path, err)
+				}
+			}
+			if !p.readOnly() {
+				res.Files = append(res.Files, File{Path: file, Content: src})
+			} else if old, err := os.ReadFile(file); err != nil || !bytes.Equal(old, src) {
+				stale = append(stale, file)
+			}
+		}
+		if len(stale) > 0 {
+			dependencyError(p, refs, stale, d)
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	if !cfg.single {
+		// The files of the groups this build leaves out, generated in
+		// configurations that include them.
+		want := map[string]constraint.Expr{}
+		pkgsOf := map[string][]string{}
+		for _, path := range order {
+			p := pkgs[path]
+			if p.readOnly() {
+				continue
+			}
+			for _, g := range layouts[path][1:] {
+				if !g.loaded {
+					file := filepath.Join(p.dir, g.file)
+					want[file], pkgsOf[file] = g.expr, []string{path}
+				}
+			}
+		}
+		if len(want) > 0 {
+			files, err := otherConfigs(cfg, want, pkgsOf)
+			if err != nil {
+				return nil, err
+			}
+			res.Files = append(res.Files, files...)
+		}
+	}
+	slices.SortFunc(res.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	for _, p := range roots {
-		if _, ok := emitters[p.path]; !ok && checkOwned(p.output()) == nil && exists(p.output()) {
-			res.Remove = append(res.Remove, p.output())
+		if p.readOnly() {
+			continue
+		}
+		keep := append(slices.Clone(produce[p.path]), kept(p, layouts[p.path])...)
+		for _, file := range generatedOnDisk(p.dir) {
+			if !slices.Contains(keep, file) {
+				res.Remove = append(res.Remove, file)
+			}
 		}
 	}
 	return res, nil
 }
 
+// generatedOnDisk returns the files triggergen wrote in dir: the output
+// names headed by the generated-code line.
+func generatedOnDisk(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isOutputName(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if data, err := os.ReadFile(path); err == nil && isGenerated(data) {
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+// dependencyError reports a model package of another module whose
+// generated files are missing or not what this triggergen generates: it
+// is never written, so it must be regenerated in its own module.
+func dependencyError(p *pkgInfo, refs map[string]token.Pos, stale []string, d *diags) {
+	mod := p.pkg.Module
+	where := "module " + mod.Path
+	if mod.Version != "" {
+		where += " " + mod.Version
+	}
+	if mod.Replace != nil {
+		where += " (replaced by " + mod.Replace.Path
+		if mod.Replace.Version != "" {
+			where += " " + mod.Replace.Version
+		}
+		where += ")"
+	}
+	var names []string
+	missing := true
+	for _, file := range stale {
+		name := file
+		if rel, err := filepath.Rel(mod.Dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+			name = filepath.ToSlash(rel)
+		}
+		names = append(names, name)
+		if exists(file) {
+			missing = false
+		}
+	}
+	what := "is missing"
+	if len(names) > 1 {
+		what = "are missing"
+	}
+	if !missing {
+		what = "differs from what this triggergen generates (another triggergen version wrote it, or it was edited)"
+		if len(names) > 1 {
+			what = "differ from what this triggergen generates (another triggergen version wrote them, or they were edited)"
+		}
+	}
+	pos, ok := refs[p.path]
+	if !ok {
+		if files := p.userFiles(); len(files) > 0 {
+			pos = files[0].Name.Pos()
+		}
+	}
+	d.errorf(pos, "model package %s belongs to %s, which triggergen reads but never writes: its generated %s %s; regenerate it in that module with the triggergen version this module uses (go generate ./... there), then use that version of it",
+		p.path, where, strings.Join(names, ", "), what)
+}
+
 // render renders a file (jennifer formats it) and groups its imports the
 // way goimports does: the standard library first, then the rest.
+//
+// A file with a build constraint gets its //go:build line after the
+// generated-code line.
 func render(e *emitter) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := e.file.Render(&buf); err != nil {
 		return nil, err
 	}
-	return groupImports(buf.Bytes()), nil
+	src := groupImports(buf.Bytes())
+	if e.build != nil {
+		first, rest, _ := bytes.Cut(src, []byte("\n"))
+		src = slices.Concat(first, []byte("\n\n//go:build "+e.build.String()+"\n"), rest)
+	}
+	return src, nil
 }
 
 // groupImports splits the import block of gofmt-ed source into a group of
@@ -300,8 +510,8 @@ func exists(path string) bool {
 }
 
 // strayDirectives reports directives that are not in the doc comment of a
-// type or function, where they would do nothing, and directive look-alikes
-// with a space after //.
+// type or function, where they would do nothing, and near misses that
+// would be ignored (nearMiss).
 func strayDirectives(p *pkgInfo, d *diags) {
 	for _, f := range p.userFiles() {
 		placed := map[token.Pos]bool{}
@@ -336,30 +546,12 @@ func strayDirectives(p *pkgInfo, d *diags) {
 					}
 					continue
 				}
-				if name, ok := spacedDirective(c.Text); ok {
-					d.errorf(c.Slash, "a directive has no space after //: write //trigger:%s", name)
+				if m, ok := nearMiss(c.Text); ok {
+					d.errorf(c.Slash+token.Pos(m.off), "%q is not a directive (%s), so it would be ignored; did you mean //trigger:%s?", c.Text[:m.end], m.why, m.name)
 				}
 			}
 		}
 	}
-}
-
-// spacedDirective reports a comment like "// trigger:on ..." that was meant
-// as a directive.
-func spacedDirective(text string) (string, bool) {
-	rest, ok := strings.CutPrefix(text, "//")
-	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
-		return "", false
-	}
-	rest, ok = strings.CutPrefix(strings.TrimLeft(rest, " \t"), "trigger:")
-	if !ok {
-		return "", false
-	}
-	name, _, _ := strings.Cut(rest, " ")
-	if name == "model" || slices.Contains(triggerDirectives, name) {
-		return name, true
-	}
-	return "", false
 }
 
 // hasTriggerFuncs reports whether a package has functions with directives.

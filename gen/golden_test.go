@@ -8,8 +8,14 @@ package gen
 // ErrorList.Error() prints them). Sections:
 //
 //	-- go.mod --        optional; synthesized when absent (module example.com/x,
-//	                    replacing github.com/triggergen/triggergen with this module)
-//	-- args --          optional package patterns, one a line (default ./...)
+//	                    replacing github.com/triggergen/triggergen with this module);
+//	                    $TRIGGERGEN in any go.mod stands for this module's folder
+//	-- args --          optional package patterns, one a line (default ./...);
+//	                    a line -tags=a,b sets the build tags
+//	-- env --           optional KEY=VALUE lines for the go command (GOOS=linux)
+//	-- builds --        optional more configurations to build and vet the output
+//	                    in, one a line: KEY=VALUE words and go build flags
+//	                    (GOOS=windows -tags=foo)
 //	-- want/<path> --   expected generated file
 //	-- errors.txt --    expected error output
 //
@@ -47,6 +53,8 @@ var update = flag.Bool("update", false, "rewrite the want sections and errors.tx
 
 const (
 	argsSection   = "args"
+	envSection    = "env"
+	buildsSection = "builds"
 	errorsSection = "errors.txt"
 	wantPrefix    = "want/"
 	// workPlaceholder replaces the temp module's path in error text, so that
@@ -75,8 +83,16 @@ type goldenCase struct {
 	archive *txtar.Archive
 	inputs  []txtar.File
 	args    []string
+	tags    []string
+	env     []string          // KEY=VALUE for the go command
+	builds  [][]string        // more build configurations
 	want    map[string][]byte // by path relative to the module root
 	errors  *string           // errors.txt, nil when absent
+}
+
+// config returns the generator configuration of the case in dir.
+func (c *goldenCase) config(dir string) Config {
+	return Config{Dir: dir, Patterns: c.args, Env: append(goEnv(), c.env...), Tags: c.tags}
 }
 
 func loadCase(t *testing.T, path string) *goldenCase {
@@ -88,13 +104,21 @@ func loadCase(t *testing.T, path string) *goldenCase {
 		switch {
 		case f.Name == argsSection:
 			var args []string
-			for _, line := range strings.Split(string(f.Data), "\n") {
-				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			for _, line := range sectionLines(f.Data) {
+				if tags, ok := strings.CutPrefix(line, "-tags="); ok {
+					c.tags = strings.Split(tags, ",")
+				} else {
 					args = append(args, line)
 				}
 			}
 			if len(args) > 0 {
 				c.args = args
+			}
+		case f.Name == envSection:
+			c.env = sectionLines(f.Data)
+		case f.Name == buildsSection:
+			for _, line := range sectionLines(f.Data) {
+				c.builds = append(c.builds, strings.Fields(line))
 			}
 		case f.Name == errorsSection:
 			s := string(f.Data)
@@ -112,6 +136,18 @@ func loadCase(t *testing.T, path string) *goldenCase {
 	return c
 }
 
+// sectionLines returns the lines of a section that are neither blank nor
+// comments (#).
+func sectionLines(data []byte) []string {
+	var lines []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
 // hasBehaviourTest reports whether the case brings its own *_test.go.
 func (c *goldenCase) hasBehaviourTest() bool {
 	return slices.ContainsFunc(c.inputs, func(f txtar.File) bool { return strings.HasSuffix(f.Name, "_test.go") })
@@ -120,9 +156,8 @@ func (c *goldenCase) hasBehaviourTest() bool {
 func runGolden(t *testing.T, path, root string) {
 	c := loadCase(t, path)
 	dir := writeModule(t, c, root)
-	env := goEnv()
 
-	res, genErr := Generate(Config{Dir: dir, Patterns: c.args, Env: env})
+	res, genErr := Generate(c.config(dir))
 	if genErr != nil {
 		got := scrub(genErr.Error(), dir) + "\n"
 		var list ErrorList
@@ -158,7 +193,7 @@ func runGolden(t *testing.T, path, root string) {
 	require.NotEmpty(t, got, "Generate succeeded but produced no files")
 
 	// Determinism: the same input gives the same bytes.
-	res2, err := Generate(Config{Dir: dir, Patterns: c.args, Env: env})
+	res2, err := Generate(c.config(dir))
 	require.NoError(t, err, "second Generate")
 	require.Len(t, res2.Files, len(res.Files), "second Generate: number of files")
 	for i, f := range res2.Files {
@@ -175,7 +210,7 @@ func runGolden(t *testing.T, path, root string) {
 		require.NoError(t, os.WriteFile(f.Path, f.Content, 0o644))
 	}
 	var stdout bytes.Buffer
-	rr, err := Run(Config{Dir: dir, Patterns: c.args, Env: env}, RunOptions{Check: true}, &stdout)
+	rr, err := Run(c.config(dir), RunOptions{Check: true}, &stdout)
 	require.NoError(t, err, "Run -check after writing the output")
 	assert.False(t, rr.Stale, "Run -check reports stale files right after writing them:\n%s", stdout.String())
 
@@ -185,8 +220,20 @@ func runGolden(t *testing.T, path, root string) {
 	if !testing.Short() {
 		// Each step only when the one before passed, so that a compile
 		// error is reported once.
-		_ = goCmd(t, dir, "build", "./...") && goCmd(t, dir, "vet", "./...") &&
-			(!c.hasBehaviourTest() || goCmd(t, dir, "test", "-count=1", "./..."))
+		ok := goCmd(t, dir, c.env, "build", "./...") && goCmd(t, dir, c.env, "vet", "./...") &&
+			(!c.hasBehaviourTest() || goCmd(t, dir, c.env, "test", "-count=1", "./..."))
+		for _, b := range c.builds {
+			var env, flags []string
+			for _, w := range b {
+				if strings.HasPrefix(w, "-") {
+					flags = append(flags, w)
+				} else {
+					env = append(env, w)
+				}
+			}
+			ok = ok && goCmd(t, dir, env, slices.Concat([]string{"build"}, flags, []string{"./..."})...) &&
+				goCmd(t, dir, env, slices.Concat([]string{"vet"}, flags, []string{"./..."})...)
+		}
 	}
 	if *update && !t.Failed() {
 		c.rewrite(t, got, nil)
@@ -225,8 +272,12 @@ func writeModule(t *testing.T, c *goldenCase, root string) string {
 			hasMod = true
 		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		data := f.Data
+		if filepath.Base(f.Name) == "go.mod" {
+			data = bytes.ReplaceAll(data, []byte("$TRIGGERGEN"), []byte(root))
+		}
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, f.Data, 0o644))
+		require.NoError(t, os.WriteFile(p, data, 0o644))
 	}
 	if !hasMod {
 		mod := fmt.Sprintf("module example.com/x\n\ngo 1.26\n\nrequire github.com/triggergen/triggergen v0.0.0\n\nreplace github.com/triggergen/triggergen => %s\n", root)
@@ -246,15 +297,16 @@ func goEnv() []string {
 	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 }
 
-// goCmd runs the go command in dir and reports whether it succeeded.
-func goCmd(t *testing.T, dir string, args ...string) bool {
+// goCmd runs the go command in dir, with env added to goEnv, and reports
+// whether it succeeded.
+func goCmd(t *testing.T, dir string, env []string, args ...string) bool {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
-	cmd.Env = goEnv()
+	cmd.Env = append(goEnv(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Errorf("go %s in the temp module: %v\n%s", strings.Join(args, " "), err, scrub(string(out), dir))
+		t.Errorf("%s go %s in the temp module: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, scrub(string(out), dir))
 		return false
 	}
 	return true

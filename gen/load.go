@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/build"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -35,20 +37,87 @@ type pkgInfo struct {
 	types           *types.Package
 	info            *types.Info
 	fset            *token.FileSet
+	// base is the build constraint every file of the package shares, in
+	// every build configuration (nil: none); triggers_gen.go carries it.
+	base constraint.Expr
+	// groups maps each user file of this build to the constraint of the
+	// generated file its declarations go to: nil for triggers_gen.go (the
+	// file has the constraint base), else the file's own constraint. The
+	// map is shared by every package of a run.
+	groups map[string]constraint.Expr
+	// ignored are the package's files this build configuration leaves out.
+	ignored []ignoredFile
 }
 
 // output returns the path of the package's generated file.
 func (p *pkgInfo) output() string { return filepath.Join(p.dir, OutputName) }
 
-// userFiles returns the package's syntax without its generated file.
+// readOnly reports whether the package belongs to a module other than the
+// main ones (the module cache, or a replace pointing at another folder):
+// triggergen reads such packages and never writes into them.
+func (p *pkgInfo) readOnly() bool {
+	return p.pkg.Module != nil && !p.pkg.Module.Main
+}
+
+// userFiles returns the package's syntax without its generated files.
 func (p *pkgInfo) userFiles() []*ast.File {
 	var fs []*ast.File
 	for _, f := range p.pkg.Syntax {
-		if filepath.Base(p.fset.Position(f.Package).Filename) != OutputName {
+		if !isGeneratedFile(f, filepath.Base(p.fset.Position(f.Package).Filename)) {
 			fs = append(fs, f)
 		}
 	}
 	return fs
+}
+
+// groupOf returns the constraint key of the generated file that the
+// declaration at pos belongs to: "" for triggers_gen.go.
+func (p *pkgInfo) groupOf(pos token.Pos) string {
+	return exprKey(p.groups[p.fset.Position(pos).Filename])
+}
+
+// constraintAt returns the build constraint of the file holding pos.
+func (p *pkgInfo) constraintAt(pos token.Pos) constraint.Expr {
+	if x := p.groups[p.fset.Position(pos).Filename]; x != nil {
+		return x
+	}
+	return p.base
+}
+
+// initConstraints reads the build constraints of the package's files: the
+// ones of this build, and the ignored ones, which decide, with them, the
+// constraint every file shares.
+func (p *pkgInfo) initConstraints(groups map[string]constraint.Expr) {
+	p.groups = groups
+	p.ignored = readIgnored(p)
+	type fileCons struct {
+		name string
+		x    constraint.Expr
+	}
+	var all []fileCons
+	for _, f := range p.userFiles() {
+		name := p.fset.Position(f.Package).Filename
+		all = append(all, fileCons{name, fileConstraint(f, name)})
+	}
+	if len(all) > 0 {
+		shared := all[0].x != nil
+		for _, fc := range all {
+			shared = shared && exprKey(fc.x) == exprKey(all[0].x)
+		}
+		for _, ig := range p.ignored {
+			shared = shared && exprKey(ig.constraint) == exprKey(all[0].x)
+		}
+		if shared {
+			p.base = all[0].x
+		}
+	}
+	for _, fc := range all {
+		if exprKey(fc.x) == exprKey(p.base) {
+			groups[fc.name] = nil
+		} else {
+			groups[fc.name] = fc.x
+		}
+	}
 }
 
 // declared reports whether a user file declares name at package level,
@@ -107,6 +176,8 @@ func (p *pkgInfo) declaredMethod(recv, name string) (token.Pos, bool) {
 type loader struct {
 	cfg  Config
 	fset *token.FileSet
+	// groups is the constraint of every user file loaded (pkgInfo.groups).
+	groups map[string]constraint.Expr
 }
 
 func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo, error) {
@@ -127,6 +198,11 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 	var out []*pkgInfo
 	var errs []string
 	for _, p := range pkgs {
+		if len(p.GoFiles) == 0 && len(p.Errors) == 0 && len(p.IgnoredFiles) == 0 && !l.named(p, patterns) {
+			// Only _test.go files, matched by a ... pattern: skipped, as go
+			// vet skips it.
+			continue
+		}
 		if len(p.GoFiles) == 0 || p.Types == nil || len(p.Syntax) == 0 {
 			for _, e := range p.Errors {
 				if e.Pos != "" && e.Pos != "-" {
@@ -136,14 +212,14 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 				}
 			}
 			if len(p.Errors) == 0 {
-				errs = append(errs, fmt.Sprintf("package %s: no Go files", p.PkgPath))
+				errs = append(errs, fmt.Sprintf("package %s: no Go files but _test.go files, which triggergen does not read", p.PkgPath))
 			}
 			continue
 		}
 		for _, e := range p.Errors {
 			// Type and compile errors are expected while generated code is
 			// missing or stale; a file that does not parse is not.
-			if e.Kind == packages.ParseError && !strings.Contains(e.Pos, OutputName) {
+			if e.Kind == packages.ParseError && !isOutputName(filepath.Base(strings.Split(e.Pos, ":")[0])) {
 				errs = append(errs, l.relative(e.Pos)+": "+e.Msg)
 			}
 		}
@@ -151,7 +227,12 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 		if len(p.GoFiles) > 0 {
 			dir = filepath.Dir(p.GoFiles[0])
 		}
-		out = append(out, &pkgInfo{path: p.PkgPath, name: p.Name, dir: dir, pkg: p, types: p.Types, info: p.TypesInfo, fset: l.fset})
+		pi := &pkgInfo{path: p.PkgPath, name: p.Name, dir: dir, pkg: p, types: p.Types, info: p.TypesInfo, fset: l.fset}
+		if l.groups == nil {
+			l.groups = map[string]constraint.Expr{}
+		}
+		pi.initConstraints(l.groups)
+		out = append(out, pi)
 	}
 	if len(errs) > 0 {
 		slices.Sort(errs)
@@ -159,6 +240,27 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 	}
 	slices.SortFunc(out, func(a, b *pkgInfo) int { return strings.Compare(a.path, b.path) })
 	return out, nil
+}
+
+// named reports whether a pattern names p itself rather than matching it
+// through "...".
+func (l *loader) named(p *packages.Package, patterns []string) bool {
+	for _, pat := range patterns {
+		switch {
+		case strings.Contains(pat, "..."):
+		case pat == p.PkgPath:
+			return true
+		case build.IsLocalImport(pat) || filepath.IsAbs(pat):
+			dir := pat
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(l.cfg.Dir, dir)
+			}
+			if filepath.Clean(dir) == filepath.Clean(p.Dir) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // relative rewrites a "file:line:col" position relative to the loader's
@@ -204,22 +306,24 @@ func isGenerated(data []byte) bool {
 // from one load of export data. It returns false, and the caller reloads
 // through the go command, when that cannot be done faithfully: a package
 // uses cgo, or an import of these packages depends on a model package.
-func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]byte, modelPaths, triggerPaths []string) ([]*pkgInfo, bool) {
+func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]byte, genFiles map[string][]string, modelPaths, triggerPaths []string) ([]*pkgInfo, bool) {
 	isModel := func(path string) bool { return slices.Contains(modelPaths, path) }
 	// Parse the generated files and collect every import to provide.
-	gen := map[string]*ast.File{}
+	gen := map[string][]*ast.File{}
 	needed := map[string]bool{}
 	all := slices.Concat(modelPaths, triggerPaths)
 	for _, path := range all {
 		p := pkgs[path]
 		files := p.userFiles()
 		if isModel(path) {
-			f, err := parser.ParseFile(l.fset, p.output(), overlay[p.output()], parser.ParseComments)
-			if err != nil {
-				return nil, false
+			for _, name := range genFiles[path] {
+				f, err := parser.ParseFile(l.fset, name, overlay[name], parser.ParseComments)
+				if err != nil {
+					return nil, false
+				}
+				gen[path] = append(gen[path], f)
+				files = append(files, f)
 			}
-			gen[path] = f
-			files = append(files, f)
 		}
 		for _, f := range files {
 			for _, imp := range f.Imports {
@@ -279,7 +383,9 @@ func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]
 		tp, _ := conf.Check(path, l.fset, files, info)
 		np := *p.pkg
 		np.Syntax, np.Types, np.TypesInfo = files, tp, info
-		return &pkgInfo{path: p.path, name: p.name, dir: p.dir, pkg: &np, types: tp, info: info, fset: l.fset}
+		q := *p
+		q.pkg, q.types, q.info = &np, tp, info
+		return &q
 	}
 	// Model packages in dependency order: an importing one after those it imports.
 	for len(fresh) < len(modelPaths) {
@@ -295,7 +401,7 @@ func (l *loader) checkFromSource(pkgs map[string]*pkgInfo, overlay map[string][]
 				}
 			}
 			if ready {
-				fresh[path] = check(path, append(pkgs[path].userFiles(), gen[path]))
+				fresh[path] = check(path, append(pkgs[path].userFiles(), gen[path]...))
 				progress = true
 			}
 		}

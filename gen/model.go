@@ -147,7 +147,7 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 		return nil
 	}
 	m.named = named
-	if !collectFields(p, m, st, nil, map[*types.Struct]bool{}, d) {
+	if !collectFields(p, m, st, nil, token.NoPos, map[*types.Struct]bool{}, d) {
 		ok = false
 	}
 	if len(m.Fields) > runtime.MaxFields {
@@ -202,8 +202,12 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 }
 
 // collectFields walks a struct and the structs it embeds, collecting the
-// tracked fields in declaration order with Go's promotion rules.
-func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen map[*types.Struct]bool, d *diags) bool {
+// tracked fields in declaration order with Go's promotion rules. A field of
+// an embedded struct that Go does not promote (another field or a method
+// of the same name is shallower, or as shallow) is an error: its changes
+// could not be tracked. top is the position of the model's own field that
+// embeds st ("" for the model).
+func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, top token.Pos, seen map[*types.Struct]bool, d *diags) bool {
 	if seen[st] {
 		return true
 	}
@@ -233,6 +237,10 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen m
 			continue
 		}
 		fpath := append(slices.Clone(path), v.Name())
+		at := top
+		if len(path) == 0 {
+			at = v.Pos()
+		}
 		if v.Embedded() {
 			t := v.Type()
 			if ptr, isPtr := t.Underlying().(*types.Pointer); isPtr {
@@ -243,7 +251,7 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen m
 				}
 			}
 			if est, isStruct := t.Underlying().(*types.Struct); isStruct && !isKey && !hasEqual(t) {
-				if !collectFields(p, m, est, fpath, seen, d) {
+				if !collectFields(p, m, est, fpath, at, seen, d) {
 					ok = false
 				}
 				continue
@@ -252,6 +260,33 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen m
 		// Keep only fields that the selector m.Name really reaches.
 		obj, index, _ := types.LookupFieldOrMethod(m.named, false, p.types, v.Name())
 		if fv, isVar := obj.(*types.Var); !isVar || fv != v || len(index) != len(fpath) {
+			name := strings.Join(fpath, ".")
+			fix := `rename one of them, or tag the one you do not need trigger:"-"`
+			switch obj := obj.(type) {
+			case nil:
+				var others []string
+				first := true
+				for i, op := range shallowest(m.named, v.Name()) {
+					if o := strings.Join(op, "."); o != name {
+						others = append(others, o)
+					} else if i > 0 {
+						first = false
+					}
+				}
+				if !first {
+					ok = false
+					continue // reported with the first of them
+				}
+				d.errorf(at, "field %s of %s is ambiguous with %s: Go promotes neither of two fields at the same depth, so changes to them would not be tracked; %s",
+					name, m.Name, strings.Join(others, " and "), fix)
+			case *types.Func:
+				d.errorf(at, "field %s of %s is shadowed by the method %s.%s: Go does not promote it, so changes to it would not be tracked; rename one of them, or tag the field trigger:\"-\"",
+					name, m.Name, m.Name, obj.Name())
+			default:
+				d.errorf(at, "field %s of %s is shadowed by %s.%s: Go promotes the shallower one only, so changes to %s would not be tracked; %s",
+					name, m.Name, m.Name, strings.Join(pathOf(m.named, index), "."), name, fix)
+			}
+			ok = false
 			continue
 		}
 		if invalidType(v.Type()) {
@@ -270,6 +305,64 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, seen m
 		}
 	}
 	return ok
+}
+
+// shallowest returns the selector paths of the fields named name at the
+// smallest depth of t's embedding where there is one.
+func shallowest(t types.Type, name string) [][]string {
+	type node struct {
+		st   *types.Struct
+		path []string
+	}
+	level := []node{{st: structOf(t)}}
+	for depth := 0; len(level) > 0 && depth < 16; depth++ {
+		var found [][]string
+		var next []node
+		for _, n := range level {
+			if n.st == nil {
+				continue
+			}
+			for i := range n.st.NumFields() {
+				f := n.st.Field(i)
+				fp := append(slices.Clone(n.path), f.Name())
+				if f.Name() == name {
+					found = append(found, fp)
+				}
+				if f.Embedded() {
+					next = append(next, node{structOf(f.Type()), fp})
+				}
+			}
+		}
+		if len(found) > 0 {
+			return found
+		}
+		level = next
+	}
+	return nil
+}
+
+// pathOf returns the field names of a selector's index path in t.
+func pathOf(t types.Type, index []int) []string {
+	var names []string
+	for _, i := range index {
+		st := structOf(t)
+		if st == nil || i >= st.NumFields() {
+			break
+		}
+		f := st.Field(i)
+		names = append(names, f.Name())
+		t = f.Type()
+	}
+	return names
+}
+
+// structOf returns the struct t or *t is, or nil.
+func structOf(t types.Type) *types.Struct {
+	if ptr, ok := t.Underlying().(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	st, _ := t.Underlying().(*types.Struct)
+	return st
 }
 
 func invalidType(t types.Type) bool {

@@ -10,7 +10,8 @@ import (
 type RunOptions struct {
 	// Check writes nothing and reports stale files as a unified diff.
 	Check bool
-	// List prints the catalog.
+	// List prints the catalog and writes no generated file (the catalog
+	// of Doc excepted).
 	List bool
 	// Doc is a Markdown file to write the catalog to ("": none).
 	Doc string
@@ -71,15 +72,17 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 		}
 		return rr, nil
 	}
-	wrote, err := Write(files)
-	rr.Wrote = wrote
-	if err == nil {
-		err = Remove(res.Remove)
-		rr.Wrote = append(rr.Wrote, res.Remove...)
+	remove := res.Remove
+	if opts.List {
+		// -list only reads: of the files, it writes only the catalog that
+		// -doc names.
+		files, remove = files[len(res.Files):], nil
 	}
+	wrote, err := Commit(cfg.Dir, files, remove)
+	rr.Wrote = wrote
 	if opts.Verbose && cfg.Log != nil {
 		for _, w := range wrote {
-			fmt.Fprintf(cfg.Log, "wrote %s\n", w)
+			fmt.Fprintf(cfg.Log, "wrote %s\n", relTo(cfg.Dir, w))
 		}
 	}
 	return rr, err

@@ -56,22 +56,24 @@ type condition struct {
 // rawTrigger is what the directives of one function say, before anything
 // is resolved against types.
 type rawTrigger struct {
-	modelRef   word
-	events     []word
-	onPos      token.Pos
-	name       *word
-	conds      []*condition
-	priority   int
-	async      bool
-	queue      string
-	onCommit   bool
-	retries    int
-	backoff    time.Duration
-	timeout    time.Duration
-	then       []word
-	disabled   bool
-	hasOn      bool
-	directives int
+	modelRef    word
+	events      []word
+	onPos       token.Pos
+	name        *word
+	conds       []*condition
+	priority    int
+	async       bool
+	asyncPos    token.Pos
+	queue       string
+	onCommit    bool
+	onCommitPos token.Pos
+	retries     int
+	backoff     time.Duration
+	timeout     time.Duration
+	then        []word
+	disabled    bool
+	hasOn       bool
+	directives  int
 }
 
 var triggerDirectives = []string{"on", "name", "when", "priority", "async", "on_commit", "retry", "timeout", "then", "disabled"}
@@ -164,7 +166,7 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 			if !once(dir) {
 				continue
 			}
-			r.async = true
+			r.async, r.asyncPos = true, dir.NamePos
 			for _, a := range dir.Args {
 				q, ok := strings.CutPrefix(a.Text, "queue=")
 				if !ok || q == "" || r.queue != "" {
@@ -176,7 +178,7 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 		case "on_commit":
 			if once(dir) {
 				noArgs(dir)
-				r.onCommit = true
+				r.onCommit, r.onCommitPos = true, dir.NamePos
 			}
 		case "disabled":
 			if once(dir) {
@@ -273,21 +275,27 @@ func triggerFuncs(p *pkgInfo) []struct {
 	return out
 }
 
-// modelRefs returns the import paths of the model packages a package's
-// triggers name, from `on pkg.Model` or the change parameter's type, read
-// from the syntax alone (the types may not resolve before generation).
-func modelRefs(p *pkgInfo) []string {
-	var paths []string
-	add := func(f *ast.File, qual string) {
-		if path, ok := importPath(p, f, qual); ok && !slices.Contains(paths, path) {
-			paths = append(paths, path)
+// modelRef is a model package a trigger names, and where.
+type modelRef struct {
+	path string
+	pos  token.Pos
+}
+
+// modelRefs returns the model packages a package's triggers name, from
+// `on pkg.Model` or the change parameter's type, read from the syntax alone
+// (the types may not resolve before generation), each with its first use.
+func modelRefs(p *pkgInfo) []modelRef {
+	var refs []modelRef
+	add := func(f *ast.File, qual string, pos token.Pos) {
+		if path, ok := importPath(p, f, qual); ok && !slices.ContainsFunc(refs, func(r modelRef) bool { return r.path == path }) {
+			refs = append(refs, modelRef{path, pos})
 		}
 	}
 	for _, tf := range triggerFuncs(p) {
 		for _, dir := range directives(tf.fn.Doc) {
 			if dir.Name == "on" && len(dir.Args) > 0 {
 				if q, _, ok := strings.Cut(dir.Args[0].Text, "."); ok {
-					add(tf.file, q)
+					add(tf.file, q, dir.Args[0].Pos)
 				}
 			}
 		}
@@ -295,13 +303,13 @@ func modelRefs(p *pkgInfo) []string {
 			if star, ok := ps.List[1].Type.(*ast.StarExpr); ok {
 				if se, ok := star.X.(*ast.SelectorExpr); ok {
 					if id, ok := se.X.(*ast.Ident); ok {
-						add(tf.file, id.Name)
+						add(tf.file, id.Name, id.Pos())
 					}
 				}
 			}
 		}
 	}
-	return paths
+	return refs
 }
 
 // importPath resolves a package name used in file to its import path.
@@ -311,7 +319,9 @@ func importPath(p *pkgInfo, f *ast.File, name string) (string, bool) {
 		if err != nil {
 			continue
 		}
-		if spec.Name != nil {
+		if spec.Name != nil && spec.Name.Name != "_" {
+			// A named import; a blank one (import _ "path") names the
+			// package by its own name, for conditions that use it alone.
 			if spec.Name.Name == name {
 				return path, true
 			}
@@ -410,8 +420,39 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 		d.errorf(r.events[0].Pos, "%s mixes bulk and per-item events: a bulk trigger takes *%sBatch, a per-item one *%sChange; split it in two", t.Func, m.Name, m.Name)
 	}
 	t.Bulk = bulk > 0 && item == 0
+	for _, ev := range t.Events {
+		if !ev.Builtin.IsBefore() {
+			continue
+		}
+		// A before trigger runs before the write and can edit or stop it;
+		// deferred work runs after the operation, when it can do neither.
+		for _, opt := range []struct {
+			on   bool
+			name string
+			pos  token.Pos
+		}{{r.onCommit, "on_commit", r.onCommitPos}, {r.async, "async", r.asyncPos}} {
+			if opt.on {
+				d.errorf(opt.pos, "//trigger:%s cannot apply to %s: a before trigger runs before the write, to edit or stop it, and %s work runs after the operation; use the after event",
+					opt.name, ev.Name, opt.name)
+			}
+		}
+		break
+	}
+	if mx := m.pkg.groups[m.pkg.fset.Position(m.Pos).Filename]; mx != nil && !implies(p.constraintAt(fd.Pos()), mx) {
+		d.errorf(r.modelRef.Pos, "model %s is declared under //go:build %s, which the file of trigger %s does not have: give both files the same constraint", m.Name, mx, t.Func)
+	}
 	checkSignature(p, fd, fd.Name, t, d)
+	seenThen := map[string]bool{}
 	for _, w := range r.then {
+		if w.Text == fd.Name.Name {
+			d.errorf(w.Pos, "//trigger:then: %s is the trigger itself, which already runs first", w.Text)
+			continue
+		}
+		if seenThen[w.Text] {
+			d.errorf(w.Pos, "//trigger:then: %s is listed twice", w.Text)
+			continue
+		}
+		seenThen[w.Text] = true
 		obj := p.types.Scope().Lookup(w.Text)
 		fn, ok := obj.(*types.Func)
 		if !ok {
@@ -420,6 +461,10 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 		}
 		if !t.signatureOK(fn.Type().(*types.Signature)) {
 			d.errorf(w.Pos, "//trigger:then: %s must be %s", w.Text, t.expectedSignature(p))
+			continue
+		}
+		if x := p.groups[p.fset.Position(fn.Pos()).Filename]; x != nil && !implies(p.constraintAt(fd.Pos()), x) {
+			d.errorf(w.Pos, "//trigger:then: %s is declared under //go:build %s, which the file of trigger %s does not have: the generated registration would not compile without it; give both files the same constraint", w.Text, x, t.Func)
 			continue
 		}
 		t.Then = append(t.Then, w.Text)
@@ -574,8 +619,9 @@ func checkSignature(p *pkgInfo, fd *ast.FuncDecl, id *ast.Ident, t *trigger, d *
 	}
 }
 
+// isContext reports whether t is context.Context, also through an alias.
 func isContext(t types.Type) bool {
-	n, ok := t.(*types.Named)
+	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
 }
 

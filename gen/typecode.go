@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"go/build/constraint"
 	"go/types"
 	"path/filepath"
 
@@ -16,12 +17,14 @@ type emitter struct {
 	path string // the package being generated
 	file *jen.File
 	pkg  *pkgInfo
+	// build is the file's //go:build expression, nil for none.
+	build constraint.Expr
 }
 
-func newEmitter(p *pkgInfo) *emitter {
+func newEmitter(p *pkgInfo, build constraint.Expr) *emitter {
 	f := jen.NewFilePathName(p.path, p.name)
 	f.HeaderComment(Header[3:])
-	e := &emitter{path: p.path, file: f, pkg: p}
+	e := &emitter{path: p.path, file: f, pkg: p, build: build}
 	// The packages generated code may use; the others are imported by qual.
 	for _, path := range []string{runtimePath, "context", "errors", "maps", "slices", "strconv", "time"} {
 		e.importAs(path, filepath.Base(path))

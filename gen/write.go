@@ -2,70 +2,169 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// Write writes the files that differ from what is on disk, each through a
-// temporary file in the same folder and a rename. It refuses, before writing
-// anything, when a target exists without the generated header. It returns
-// the paths it wrote.
-func Write(files []File) ([]string, error) {
+// Commit writes the files that differ from what is on disk and removes the
+// files in remove, all or nothing: it refuses, before touching anything,
+// when a target exists without the generated header, and it writes every
+// new content to a temporary file in the target's folder before it
+// replaces any file, so that a folder it cannot write to (a read-only
+// module cache, a permission error) stops the run with nothing written.
+// Each file is then replaced by a rename; should a rename fail, the files
+// already replaced are put back. Errors name files relative to dir. It
+// returns the paths it wrote or removed.
+func Commit(dir string, files []File, remove []string) ([]string, error) {
+	var errs ErrorList
 	for _, f := range files {
 		if err := checkOwned(f.Path); err != nil {
-			return nil, err
+			errs = append(errs, fileErr(dir, f.Path, err))
 		}
 	}
-	var wrote []string
+	for _, path := range remove {
+		if err := checkOwned(path); err != nil {
+			errs = append(errs, fileErr(dir, path, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+
+	// Stage every change.
+	type staged struct {
+		path, tmp string
+		old       []byte // nil: the file did not exist
+	}
+	var work []staged
+	cleanup := func() {
+		for _, s := range work {
+			os.Remove(s.tmp)
+		}
+	}
 	for _, f := range files {
 		old, err := os.ReadFile(f.Path)
-		if err == nil && bytes.Equal(old, f.Content) {
+		switch {
+		case err == nil && bytes.Equal(old, f.Content):
+			continue
+		case err != nil && !os.IsNotExist(err):
+			cleanup()
+			return nil, ErrorList{cannotWrite(dir, f.Path, err)}
+		}
+		tmp, err := stage(f.Path, f.Content)
+		if err != nil {
+			cleanup()
+			return nil, ErrorList{cannotWrite(dir, f.Path, err)}
+		}
+		work = append(work, staged{path: f.Path, tmp: tmp, old: old})
+	}
+	for _, path := range remove {
+		if !exists(path) {
 			continue
 		}
-		if err := writeAtomic(f.Path, f.Content); err != nil {
-			return wrote, err
+		// Removing needs a writable folder, like writing.
+		probe, err := os.CreateTemp(filepath.Dir(path), ".triggergen.tmp*")
+		if err != nil {
+			cleanup()
+			return nil, ErrorList{cannotWrite(dir, path, err)}
 		}
-		wrote = append(wrote, f.Path)
+		probe.Close()
+		os.Remove(probe.Name())
+	}
+
+	// Replace.
+	var wrote []string
+	for i, s := range work {
+		if err := os.Rename(s.tmp, s.path); err != nil {
+			cleanup()
+			for _, done := range work[:i] {
+				restore(done.path, done.old)
+			}
+			return nil, ErrorList{cannotWrite(dir, s.path, err)}
+		}
+		wrote = append(wrote, s.path)
+	}
+	for _, path := range remove {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return wrote, ErrorList{cannotWrite(dir, path, err)}
+		}
+		wrote = append(wrote, path)
 	}
 	return wrote, nil
 }
 
-func writeAtomic(path string, data []byte) error {
+// stage writes data to a temporary file beside path and returns its name.
+func stage(path string, data []byte) (string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	_, err = tmp.Write(data)
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("replacing %s: %w", path, err)
-	}
-	return nil
+	return tmp.Name(), nil
 }
 
-// Remove deletes generated files that have nothing left to generate; it
-// never deletes a file without the generated header.
-func Remove(paths []string) error {
-	for _, path := range paths {
-		if err := checkOwned(path); err != nil {
-			return err
-		}
-		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-			return err
+// restore puts a replaced file back as it was (old nil: it did not exist).
+func restore(path string, old []byte) {
+	if old == nil {
+		os.Remove(path)
+		return
+	}
+	if tmp, err := stage(path, old); err == nil {
+		if os.Rename(tmp, path) != nil {
+			os.Remove(tmp)
 		}
 	}
-	return nil
+}
+
+// fileErr reports a problem with a whole file, at its first line.
+func fileErr(dir, path string, err error) Error {
+	msg := strings.TrimPrefix(err.Error(), path+" ")
+	return Error{Pos: token.Position{Filename: relTo(dir, path), Line: 1, Column: 1}, Msg: msg}
+}
+
+// cannotWrite reports a file that cannot be written or removed.
+func cannotWrite(dir, path string, err error) Error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		err = le.Err
+	}
+	return Error{Pos: token.Position{Filename: relTo(dir, path)}, Msg: fmt.Sprintf("cannot write: %v; nothing was written", err)}
+}
+
+// relTo returns path relative to dir when it lies inside it.
+func relTo(dir, path string) string {
+	if dir == "" {
+		return path
+	}
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
+}
+
+// Write writes the files that differ from what is on disk, all or nothing,
+// as Commit does. It returns the paths it wrote.
+func Write(files []File) ([]string, error) { return Commit("", files, nil) }
+
+// Remove deletes generated files that have nothing left to generate, all
+// or nothing, as Commit does; it never deletes a file without the generated
+// header.
+func Remove(paths []string) error {
+	_, err := Commit("", nil, paths)
+	return err
 }
 
 // Check compares the files with what is on disk and returns a unified diff
@@ -81,11 +180,7 @@ func Check(files []File, remove []string, dir string) (string, error) {
 			}
 			return "", err
 		}
-		name := path
-		if rel, err := filepath.Rel(dir, path); err == nil {
-			name = filepath.ToSlash(rel)
-		}
-		out.WriteString(unifiedDiff("a/"+name, "/dev/null", string(old), ""))
+		out.WriteString(unifiedDiff("a/"+diffName(dir, path), "/dev/null", string(old), ""))
 	}
 	for _, f := range files {
 		old, err := os.ReadFile(f.Path)
@@ -95,10 +190,7 @@ func Check(files []File, remove []string, dir string) (string, error) {
 		if bytes.Equal(old, f.Content) {
 			continue
 		}
-		name := f.Path
-		if rel, err := filepath.Rel(dir, f.Path); err == nil {
-			name = filepath.ToSlash(rel)
-		}
+		name := diffName(dir, f.Path)
 		oldName := "a/" + name
 		if old == nil {
 			oldName = "/dev/null"
@@ -106,4 +198,12 @@ func Check(files []File, remove []string, dir string) (string, error) {
 		out.WriteString(unifiedDiff(oldName, "b/"+name, string(old), string(f.Content)))
 	}
 	return out.String(), nil
+}
+
+// diffName names a file in a diff: relative to dir, even outside it.
+func diffName(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return path
 }

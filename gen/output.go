@@ -1,0 +1,177 @@
+package gen
+
+import (
+	"go/ast"
+	"go/build/constraint"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strconv"
+)
+
+// group is the generated code of one build constraint of a package (see
+// constraint.go): triggers_gen.go for the key "", else
+// triggers_<slug>_gen.go, plus a stub file when it has triggers.
+type group struct {
+	key  string          // constraint text; "" for triggers_gen.go
+	expr constraint.Expr // the file's //go:build expression; nil for none
+	file string          // base name of its generated file
+	stub string          // base name of its stub file ("" for the key "")
+	fn   string          // its register function ("" for the key "")
+	// loaded reports that its declarations are part of this build, so
+	// its file can be generated; the file of a group that is not loaded is
+	// left as it is.
+	loaded   bool
+	models   bool // some file of the group declares models
+	triggers bool // some file of the group declares triggers
+}
+
+// layout returns the groups of a package with directives, the group ""
+// first and the others by key.
+func (p *pkgInfo) layout() []*group {
+	byKey := map[string]*group{"": {key: "", expr: p.base, file: OutputName}}
+	add := func(x constraint.Expr, loaded, models, triggers bool) {
+		key := exprKey(x)
+		if key == exprKey(p.base) {
+			key = ""
+		}
+		g := byKey[key]
+		if g == nil {
+			g = &group{key: key, expr: x}
+			byKey[key] = g
+		}
+		g.loaded = g.loaded || loaded
+		g.models = g.models || models
+		g.triggers = g.triggers || triggers
+	}
+	for _, f := range p.userFiles() {
+		models, triggers := fileDirectives(f)
+		name := p.fset.Position(f.Package).Filename
+		x := p.groups[name]
+		if x == nil {
+			x = p.base
+		}
+		add(x, true, models, triggers)
+	}
+	for _, ig := range p.ignored {
+		if ig.models || ig.triggers {
+			add(ig.constraint, false, ig.models, ig.triggers)
+		}
+	}
+	gs := []*group{byKey[""]}
+	var keys []string
+	for key, g := range byKey {
+		if key != "" && (g.models || g.triggers) {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	used := map[string]bool{OutputName: true}
+	for _, key := range keys {
+		g := byKey[key]
+		slug := constraintSlug(g.expr)
+		for i := 2; used["triggers_"+slug+"_gen.go"] || used["triggers_"+slug+"_stub_gen.go"]; i++ {
+			slug = constraintSlug(g.expr) + "_" + strconv.Itoa(i)
+		}
+		g.file, g.stub = "triggers_"+slug+"_gen.go", "triggers_"+slug+"_stub_gen.go"
+		used[g.file], used[g.stub] = true, true
+		g.fn = "register" + camelCase(slug)
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+// fileDirectives reports whether a file declares models and whether it
+// declares triggers.
+func fileDirectives(f *ast.File) (models, triggers bool) {
+	for _, decl := range f.Decls {
+		switch decl := decl.(type) {
+		case *ast.FuncDecl:
+			if len(directives(decl.Doc)) > 0 {
+				triggers = true
+			}
+		case *ast.GenDecl:
+			if decl.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range decl.Specs {
+				doc := spec.(*ast.TypeSpec).Doc
+				if doc == nil && len(decl.Specs) == 1 {
+					doc = decl.Doc
+				}
+				for _, d := range directives(doc) {
+					if d.Name == "model" {
+						models = true
+					}
+				}
+			}
+		}
+	}
+	return models, triggers
+}
+
+// hasTriggers reports whether any group of the package, in any build,
+// declares triggers: then the package gets Register.
+func hasTriggers(gs []*group) bool {
+	return slices.ContainsFunc(gs, func(g *group) bool { return g.triggers })
+}
+
+// outputs returns the files a package's groups generate in this build, by
+// path: the group "" when it has models or the package has triggers, every
+// loaded group's file, and the stub of every group with triggers.
+func outputs(p *pkgInfo, gs []*group) []string {
+	var out []string
+	reg := hasTriggers(gs)
+	for _, g := range gs {
+		switch {
+		case g.key == "":
+			if g.models || reg {
+				out = append(out, filepath.Join(p.dir, g.file))
+			}
+			continue
+		case g.loaded:
+			out = append(out, filepath.Join(p.dir, g.file))
+		}
+		if g.triggers {
+			out = append(out, filepath.Join(p.dir, g.stub))
+		}
+	}
+	return out
+}
+
+// kept returns the generated files of groups this build leaves out: they
+// stay as they are.
+func kept(p *pkgInfo, gs []*group) []string {
+	var out []string
+	for _, g := range gs {
+		if g.key != "" && !g.loaded {
+			out = append(out, filepath.Join(p.dir, g.file))
+		}
+	}
+	return out
+}
+
+// implies reports whether a build satisfying a always satisfies b, as far
+// as their && terms show: every term of b is a term of a.
+func implies(a, b constraint.Expr) bool {
+	have := map[string]bool{}
+	for _, t := range andTerms(a) {
+		have[t] = true
+	}
+	for _, t := range andTerms(b) {
+		if !have[t] {
+			return false
+		}
+	}
+	return true
+}
+
+func andTerms(x constraint.Expr) []string {
+	switch x := x.(type) {
+	case nil:
+		return nil
+	case *constraint.AndExpr:
+		return append(andTerms(x.X), andTerms(x.Y)...)
+	}
+	return []string{x.String()}
+}
