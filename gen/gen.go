@@ -203,7 +203,7 @@ func Generate(cfg Config) (*Result, error) {
 	// Reload the trigger packages against the new model code, then analyse
 	// their triggers.
 	var triggers []*trigger
-	byPkg := map[string][]*trigger{}   // the triggers of each package
+	byPkg := map[string][]*trigger{}  // the triggers of each package
 	analysed := map[string]*pkgInfo{} // trigger packages as loaded against the new code
 	// rendered keeps the model code rendered for the overlay, so that it is
 	// not rendered again unless Register joins it.
