@@ -454,6 +454,13 @@ func TestConsoleExecuteForm(t *testing.T) {
 	assert.True(t, strings.HasPrefix(runs.get()[0], "w1 inspect"), runs.get())
 	tb.wait(`document.querySelector("#detail-stats").textContent.includes("Runs1")`, "its count rises")
 
+	// A record's instance fills the form.
+	tb.clear("#run-instance")
+	tb.choose("#run-event", "after_update")
+	tb.click("#detail-records button.use")
+	assert.Equal(t, "w1", eval[string](tb, `document.querySelector("#run-instance").value`))
+	assert.Equal(t, "inspect", eval[string](tb, `document.querySelector("#run-event").value`))
+
 	tb.clear("#run-instance")
 	tb.typeInto("#run-instance", "w9")
 	tb.click("#run-submit")

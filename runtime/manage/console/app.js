@@ -9,7 +9,7 @@
   const REFRESH_MS = 2000;
   const HIDDEN_REFRESH_MS = 15000;
   const LIST_SAMPLES = 30;
-  const DETAIL_SAMPLES = 100;
+  const DETAIL_SAMPLES = 60;
   const API = new URL('../', document.baseURI).href;
 
   const state = {
@@ -118,7 +118,7 @@
     if (v < 1) return v.toFixed(2) + ' ms';
     if (v < 10) return v.toFixed(1) + ' ms';
     if (v < 1000) return Math.round(v) + ' ms';
-    return (v / 1000).toFixed(v < 10000 ? 2 : 1) + ' s';
+    return +(v / 1000).toFixed(v < 10000 ? 2 : 1) + ' s';
   }
 
   function pct(v) {
@@ -511,17 +511,24 @@
 
   // chart draws the samples as bars, newest on the right, as tall as the
   // duration (relative to the slowest shown) and coloured by outcome.
+  function chartLabel(samples) {
+    const n = samples ? samples.length : 0;
+    if (!n) return 'no runs recorded';
+    const fails = samples.filter((s) => s.outcome !== 'success').length;
+    return (n === 1 ? 'latest run' : n + ' latest runs') + ', slowest ' + ms(Math.max(...samples.map((s) => s.duration_ms))) + (fails ? ', ' + fails + ' not successful' : '');
+  }
+
   function chart(samples, width, height, slots) {
     const n = samples ? samples.length : 0;
     const max = n ? Math.max(...samples.map((s) => s.duration_ms), 0.001) : 0;
-    const label = n ? n + ' latest runs, slowest ' + ms(max) : 'no runs recorded';
-    const s = svg('svg', { class: 'chart', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': label });
+    const label = chartLabel(samples);
+    const s = svg('svg', { class: 'chart', width, height, viewBox: '0 0 ' + width + ' ' + height, preserveAspectRatio: 'none', role: 'img', 'aria-label': label });
     s.append(svg('title', null, label));
     s.append(svg('line', { class: 'base', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }));
     const bw = width / Math.max(slots, n);
     for (let i = 0; i < n; i++) {
       const x = samples[i];
-      const h = Math.max(1.5, (x.duration_ms / max) * (height - 2));
+      const h = Math.max(3, (x.duration_ms / max) * (height - 2));
       s.append(svg('rect', {
         class: 'bar ' + x.outcome,
         x: (width - (n - i) * bw).toFixed(2), y: (height - h).toFixed(2),
@@ -589,7 +596,7 @@
     patch(c[1], [t.description, issues], () => [
       el('a', { href: '#/trigger/' + enc(t.name), 'data-key': 'open:' + t.name }, t.name),
       issues ? el('span', { class: 'badge bad', title: issues.map((i) => i.message).join('\n') }, issues.length === 1 ? 'issue' : issues.length + ' issues') : null,
-      t.description ? el('div', { class: 'desc' }, t.description) : null]);
+      t.description ? el('div', { class: 'desc', title: t.description }, t.description) : null]);
     patch(c[2], [t.model], () => t.model);
     patch(c[3], t.events, () => t.events.map((e) => el('span', { class: 'tag ev' }, e)));
     patch(c[4], t.conditions, () => (t.conditions.length ? t.conditions.join(' and ') : el('span', { class: 'muted' }, 'always')));
@@ -601,7 +608,7 @@
     c[8].textContent = ran ? pct(s.success_rate) : '–';
     c[9].textContent = ran ? ms(s.p50_ms) : '–';
     c[10].textContent = ran ? ms(s.p95_ms) : '–';
-    patch(c[11], [can('latency'), state.latency[t.name] || null], () => (can('latency') ? chart(state.latency[t.name], 120, 22, LIST_SAMPLES) : null));
+    patch(c[11], [can('latency'), state.latency[t.name] || null], () => (can('latency') ? chart(state.latency[t.name], 100, 22, LIST_SAMPLES) : null));
     return row;
   }
 
@@ -738,7 +745,7 @@
       ['p95', ran ? ms(s.p95_ms) : '–'],
       ['Slowest', ran ? ms(s.max_ms) : '–'],
     ]);
-    if (can('latency')) $('#detail-chart').replaceChildren(el('div', { class: 'muted small' }, 'Latest runs'), chart(state.detailLatency, 360, 64, DETAIL_SAMPLES));
+    if (can('latency')) $('#detail-chart').replaceChildren(el('div', { class: 'muted small', id: 'detail-chart-label' }, chartLabel(state.detailLatency)), chart(state.detailLatency, 360, 64, DETAIL_SAMPLES));
 
     const model = $('#run-model');
     if (model && !model.dataset.filled) {
@@ -769,12 +776,25 @@
     return out;
   }
 
+  // useInstance fills the run form with a record's instance and event.
+  function useInstance(r) {
+    const input = $('#run-instance');
+    if (!input) return;
+    input.value = r.instance_id;
+    const ev = $('#run-event');
+    if (Array.from(ev.options).some((o) => o.value === r.event)) ev.value = r.event;
+    input.focus();
+  }
+
   function recordRow(r, withTrigger) {
+    const runnable = !withTrigger && rights(r.trigger).execute && r.instance_id;
     return el('tr', { class: 'rec ' + r.outcome, dataset: { outcome: r.outcome } },
       el('td', { title: r.start }, when(r.start)),
       withTrigger ? el('td', null, el('a', { href: '#/trigger/' + enc(r.trigger) }, r.trigger)) : null,
       withTrigger ? el('td', null, r.model) : null,
-      el('td', null, r.instance_id),
+      el('td', null, runnable
+        ? el('button', { type: 'button', class: 'link use', title: 'Fill the run form with this instance', onclick: () => useInstance(r) }, r.instance_id)
+        : r.instance_id),
       el('td', null, r.event),
       el('td', null, el('span', { class: 'outcome ' + r.outcome }, r.outcome)),
       el('td', { class: 'num' }, ms(r.duration_ms)),
