@@ -198,6 +198,15 @@ func isSnake(s string) bool {
 	return !strings.HasSuffix(s, "_") && !strings.Contains(s, "__")
 }
 
+// spacedName reports a directive written with a space after the colon,
+// "//trigger: on ...", and the name meant.
+func spacedName(d directive) (string, bool) {
+	if d.Name != "" || len(d.Args) == 0 || !slices.Contains(directiveNames, d.Args[0].Text) {
+		return "", false
+	}
+	return d.Args[0].Text, true
+}
+
 // directiveNames are the names after //trigger:, the model's first.
 var directiveNames = append([]string{"model"}, triggerDirectives...)
 
@@ -262,7 +271,7 @@ func nearMiss(text string) (miss, bool) {
 	case spaced:
 		m.off, m.why = 2, "a directive has no space after //"
 	case text[wordStart:wordEnd] != "trigger":
-		m.off, m.why = wordStart, "directives start with //trigger:, in lower case"
+		m.off, m.why = wordStart, "directives start with //trigger:"
 	case sep > wordEnd:
 		m.off, m.why = wordEnd, "no space goes before the colon"
 	case text[sep] != ':':

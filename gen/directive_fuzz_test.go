@@ -3,6 +3,7 @@ package gen
 import (
 	"go/ast"
 	"go/token"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -47,6 +48,21 @@ var directiveSeeds = []string{
 	"//trigger:xyzzy",
 	"// trigger:on Card after_update",
 	"//go:generate triggergen",
+	// Near misses: not directives, reported by nearMiss.
+	"//triggers:on Card after_update",
+	"//Trigger:on Card after_update",
+	"//TRIGGER:on Card after_update",
+	"//triger:on Card after_update",
+	"//trigger.on Card after_update",
+	"//trigger;on Card after_update",
+	"//trigger :on Card after_update",
+	"// trigger: on Card after_update",
+	"//trigger: on Card after_update",
+	"//trigger on Card after_update",
+	"// Trigger: when the card is blocked",
+	"//\ttrigger:\ton_commit",
+	"//TRIGGER",
+	"//trigger:",
 }
 
 // FuzzDirective feeds comment lines through parseDirective and parseTrigger:
@@ -74,6 +90,7 @@ func FuzzDirective(f *testing.F) {
 		var ds []directive
 		off := 0
 		for _, l := range lines {
+			checkNearMiss(t, l)
 			d, ok := parseDirective(l, file.Pos(off))
 			if ok != strings.HasPrefix(l, directivePrefix) {
 				t.Fatalf("parseDirective(%q) ok = %v", l, ok)
@@ -107,6 +124,22 @@ func FuzzDirective(f *testing.F) {
 			require.NotNil(t, c.expr)
 		}
 	})
+}
+
+// checkNearMiss checks what nearMiss reports for the comment l: never a
+// directive, and offsets inside the comment.
+func checkNearMiss(t *testing.T, l string) {
+	t.Helper()
+	m, ok := nearMiss(l)
+	if !ok {
+		return
+	}
+	if strings.HasPrefix(l, directivePrefix) {
+		t.Fatalf("nearMiss(%q) reports a directive", l)
+	}
+	if m.off < 2 || m.off >= len(l) || m.end < m.off || m.end > len(l) || m.why == "" || !slices.Contains(directiveNames, m.name) {
+		t.Fatalf("nearMiss(%q) = %+v", l, m)
+	}
 }
 
 // checkDirective checks the positions parseDirective records for line l at
@@ -279,5 +312,54 @@ func TestNearest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, nearest(tt.in, tt.candidates), "nearest(%q)", tt.in)
+	}
+}
+
+func TestNearMiss(t *testing.T) {
+	tests := []struct {
+		text string
+		off  int // -1: not a near miss
+		name string
+	}{
+		{"//triggers:on Card after_update", 2, "on"},
+		{"//Trigger:on Card after_update", 2, "on"},
+		{"//TRIGGER:on Card after_update", 2, "on"},
+		{"//triger:on Card after_update", 2, "on"},
+		{"//trigger.on Card after_update", 9, "on"},
+		{"//trigger;on Card after_update", 9, "on"},
+		{"//trigger :on Card after_update", 9, "on"},
+		{"// trigger: on Card after_update", 2, "on"},
+		{"// trigger:on", 2, "on"},
+		{"//trigger on Card after_update", 9, "on"},
+		{"//trigger:\ton Card", -1, ""}, // a directive (with an empty name)
+		{"//Trigger:ON_COMMIT", 2, "on_commit"},
+		{"// trigger: model events=a,b", 2, "model"},
+		{"//\ttrigger:when Status changed", 2, "when"},
+		// Directives, and prose.
+		{"//trigger:on Card after_update", -1, ""},
+		{"//go:generate triggergen", -1, ""},
+		{"// Trigger: on every update we send a mail.", -1, ""},
+		{"// Trigger: when the card is blocked, nothing happens.", -1, ""},
+		{"// trigger.on() was the old API.", -1, ""},
+		{"// Triggers: none.", -1, ""},
+		{"// Trigger names are snake_case.", -1, ""},
+		{"// trigger: name of the thing", -1, ""},
+		{"//tiger:on Card after_update", 2, "on"},
+		{"//bigger:on Card after_update", -1, ""},
+		{"//triggered:online", -1, ""},
+		{"/* trigger:on Card after_update */", -1, ""},
+		{"//", -1, ""},
+		{"", -1, ""},
+	}
+	for _, tt := range tests {
+		m, ok := nearMiss(tt.text)
+		if tt.off < 0 {
+			assert.False(t, ok, "nearMiss(%q) = %+v, want none", tt.text, m)
+			continue
+		}
+		if assert.True(t, ok, "nearMiss(%q)", tt.text) {
+			assert.Equal(t, tt.off, m.off, "nearMiss(%q): offset", tt.text)
+			assert.Equal(t, tt.name, m.name, "nearMiss(%q): name", tt.text)
+		}
 	}
 }

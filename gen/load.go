@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -9,6 +10,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -212,7 +215,11 @@ func (l *loader) load(overlay map[string][]byte, patterns ...string) ([]*pkgInfo
 				}
 			}
 			if len(p.Errors) == 0 {
-				errs = append(errs, fmt.Sprintf("package %s: no Go files but _test.go files, which triggergen does not read", p.PkgPath))
+				where := "package " + p.PkgPath
+				if tests, _ := filepath.Glob(filepath.Join(p.Dir, "*_test.go")); len(tests) > 0 {
+					where = l.relative(tests[0]) + ":1:1"
+				}
+				errs = append(errs, fmt.Sprintf("%s: package %s has only _test.go files, which triggergen does not read (./... skips such packages)", where, p.Name))
 			}
 			continue
 		}
@@ -280,11 +287,15 @@ func (l *loader) relative(pos string) string {
 // header: triggergen never overwrites a file it did not write.
 func checkOwned(path string) error {
 	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil // nothing to overwrite (writing may fail still)
 	}
 	if err != nil {
-		return err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%s cannot be read: %w", path, err)
 	}
 	if !isGenerated(data) {
 		return fmt.Errorf("%s exists and was not written by triggergen (its first line is not %q): rename or remove it", path, Header)

@@ -68,6 +68,10 @@ func findModels(p *pkgInfo, d *diags) (ms []*model, failed []string) {
 						}
 						md = &dir
 					} else {
+						if name, ok := spacedName(dir); ok {
+							d.errorf(dir.NamePos, "no space goes after the colon of //trigger:; did you mean //trigger:%s?", name)
+							continue
+						}
 						d.errorf(dir.NamePos, "//trigger:%s is not a model directive (models take only //trigger:model [events=a,b])", dir.Name)
 					}
 				}
@@ -261,30 +265,33 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, top to
 		obj, index, _ := types.LookupFieldOrMethod(m.named, false, p.types, v.Name())
 		if fv, isVar := obj.(*types.Var); !isVar || fv != v || len(index) != len(fpath) {
 			name := strings.Join(fpath, ".")
-			fix := `rename one of them, or tag the one you do not need trigger:"-"`
+			untracked := fmt.Sprintf(`rename one of them, or tag %s trigger:"-" to leave it untracked`, name)
 			switch obj := obj.(type) {
 			case nil:
+				shallow := shallowest(m.named, v.Name())
 				var others []string
 				first := true
-				for i, op := range shallowest(m.named, v.Name()) {
+				for i, op := range shallow {
 					if o := strings.Join(op, "."); o != name {
 						others = append(others, o)
 					} else if i > 0 {
 						first = false
 					}
 				}
-				if !first {
-					ok = false
-					continue // reported with the first of them
+				switch {
+				case len(shallow) > 0 && len(shallow[0]) < len(fpath):
+					d.errorf(at, "field %s of %s is shadowed by %s, which are shallower: Go promotes none of them, so changes to %s would not be tracked; %s",
+						name, m.Name, strings.Join(others, " and "), name, untracked)
+				case first:
+					d.errorf(at, "field %s of %s is ambiguous with %s: Go promotes neither of two fields at the same depth, so changes to them would not be tracked; rename one of them, or tag each trigger:\"-\" to leave them untracked",
+						name, m.Name, strings.Join(others, " and "))
 				}
-				d.errorf(at, "field %s of %s is ambiguous with %s: Go promotes neither of two fields at the same depth, so changes to them would not be tracked; %s",
-					name, m.Name, strings.Join(others, " and "), fix)
 			case *types.Func:
-				d.errorf(at, "field %s of %s is shadowed by the method %s.%s: Go does not promote it, so changes to it would not be tracked; rename one of them, or tag the field trigger:\"-\"",
-					name, m.Name, m.Name, obj.Name())
+				d.errorf(at, "field %s of %s is shadowed by the method %s.%s: Go does not promote it, so changes to it would not be tracked; %s",
+					name, m.Name, m.Name, obj.Name(), untracked)
 			default:
 				d.errorf(at, "field %s of %s is shadowed by %s.%s: Go promotes the shallower one only, so changes to %s would not be tracked; %s",
-					name, m.Name, m.Name, strings.Join(pathOf(m.named, index), "."), name, fix)
+					name, m.Name, m.Name, strings.Join(pathOf(m.named, index), "."), name, untracked)
 			}
 			ok = false
 			continue

@@ -241,6 +241,10 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 		case "model":
 			d.errorf(dir.NamePos, "//trigger:model belongs on a struct type, not a function")
 		default:
+			if name, ok := spacedName(dir); ok {
+				d.errorf(dir.NamePos, "no space goes after the colon of //trigger:; did you mean //trigger:%s?", name)
+				continue
+			}
 			msg := fmt.Sprintf("unknown directive //trigger:%s", dir.Name)
 			if s := nearest(dir.Name, triggerDirectives); s != "" {
 				msg += fmt.Sprintf("; did you mean //trigger:%s?", s)

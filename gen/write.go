@@ -62,10 +62,12 @@ func Commit(dir string, files []File, remove []string) ([]string, error) {
 		}
 		work = append(work, staged{path: f.Path, tmp: tmp, old: old})
 	}
+	var removals []string
 	for _, path := range remove {
 		if !exists(path) {
 			continue
 		}
+		removals = append(removals, path)
 		// Removing needs a writable folder, like writing.
 		probe, err := os.CreateTemp(filepath.Dir(path), ".triggergen.tmp*")
 		if err != nil {
@@ -88,7 +90,7 @@ func Commit(dir string, files []File, remove []string) ([]string, error) {
 		}
 		wrote = append(wrote, s.path)
 	}
-	for _, path := range remove {
+	for _, path := range removals {
 		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 			return wrote, ErrorList{cannotWrite(dir, path, err)}
 		}
