@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/triggergen/triggergen/bench"
@@ -29,6 +30,9 @@ type runner struct {
 	// fires is whether each update must fire the two matching actions
 	// (false: no trigger may fire at all).
 	fires bool
+	// active, when set, returns the number of cards stored ACTIVE, which
+	// check compares with what the updates since the last reset wrote.
+	active func() (int, error)
 }
 
 // impl names an implementation; setup builds a fresh runner whose
@@ -46,8 +50,9 @@ var ctx = context.Background()
 // through between two resets.
 const benchPool = 1024
 
-// impls are measured in this order, in one run; -count repeats the whole
-// list, so the implementations are interleaved.
+// impls are measured in this order, in one run. go test -count N runs
+// each of them N times back to back; run.sh interleaves them by running
+// the test binary once per round.
 var impls = []impl{
 	// In memory: the trigger machinery alone, around a persist that does nothing.
 	{"nop_write", func(tb testing.TB, _ int) runner {
@@ -149,22 +154,95 @@ func entRunner(tb testing.TB, pool int, hooks bool, update func(*entimpl.Env, in
 
 // gormRunner updates with GORM, with its hooks or with SkipHooks.
 func gormRunner(tb testing.TB, pool int, hooks bool, update func(*gormimpl.Env, int) error) runner {
+	env := openGORM(tb, pool)
+	return runner{update: func(i int) error { return update(env, i) }, pool: pool, reset: env.Reset,
+		counts: func() scenario.Counters { return gormimpl.Count }, fires: hooks}
+}
+
+// openGORM opens gormimpl's database of pool cards and zeroes the hooks'
+// counters.
+func openGORM(tb testing.TB, pool int) *gormimpl.Env {
 	env, err := gormimpl.Open(ctx, pool)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = env.Close() })
 	gormimpl.Count = scenario.Counters{}
-	return runner{update: func(i int) error { return update(env, i) }, pool: pool, reset: env.Reset,
-		counts: func() scenario.Counters { return gormimpl.Count }, fires: hooks}
+	return env
 }
 
 // check reports whether r did exactly what n updates must do.
 func (r runner) check(n int) error {
-	if r.fires {
-		return r.counts().Check(n)
+	want := n
+	if !r.fires {
+		want = 0
 	}
-	return r.counts().Check(0)
+	if err := r.counts().Check(want); err != nil {
+		return err
+	}
+	if r.active == nil {
+		return nil
+	}
+	// The pool was reset before updates number pool, 2*pool, ...; every
+	// update since the last reset activated one card.
+	wantActive := 0
+	if n > 0 {
+		wantActive = (n-1)%r.pool + 1
+	}
+	got, err := r.active()
+	if err != nil {
+		return err
+	}
+	if got != wantActive {
+		return fmt.Errorf("after %d updates of a pool of %d, %d cards are stored ACTIVE, want %d", n, r.pool, got, wantActive)
+	}
+	return nil
+}
+
+// exercise makes updates updates with r over its pool, resetting the pool
+// each time it is used up as the benchmarks do, and checks what they did.
+func exercise(t *testing.T, r runner, updates int) {
+	t.Helper()
+	for i := range updates {
+		if r.pool > 0 && i > 0 && i%r.pool == 0 {
+			if err := r.reset(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.update(i % max(r.pool, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.check(updates); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// measure is one sub-benchmark: updates with r for as long as b.Loop
+// says, resetting the pool with the timer stopped each time it is used up,
+// then the check of what they did.
+func measure(b *testing.B, r runner) {
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i := 0
+		if r.pool > 0 {
+			if i = n % r.pool; i == 0 && n > 0 {
+				b.StopTimer()
+				if err := r.reset(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		}
+		if err := r.update(i); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if err := r.check(n); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // TestExactlyTwo runs each implementation over a small pool, through two
@@ -173,23 +251,7 @@ func (r runner) check(n int) error {
 // variants).
 func TestExactlyTwo(t *testing.T) {
 	for _, im := range impls {
-		t.Run(im.name, func(t *testing.T) {
-			const pool, updates = 3, 8
-			r := im.setup(t, pool)
-			for i := range updates {
-				if r.pool > 0 && i > 0 && i%r.pool == 0 {
-					if err := r.reset(); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := r.update(i % max(r.pool, 1)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := r.check(updates); err != nil {
-				t.Fatal(err)
-			}
-		})
+		t.Run(im.name, func(t *testing.T) { exercise(t, im.setup(t, 3), 8) })
 	}
 }
 
@@ -303,29 +365,6 @@ func TestWritesReachTheDatabase(t *testing.T) {
 // write-only and no-match variants).
 func BenchmarkUpdate(b *testing.B) {
 	for _, im := range impls {
-		b.Run(im.name, func(b *testing.B) {
-			r := im.setup(b, benchPool)
-			n := 0
-			b.ReportAllocs()
-			for b.Loop() {
-				i := 0
-				if r.pool > 0 {
-					if i = n % r.pool; i == 0 && n > 0 {
-						b.StopTimer()
-						if err := r.reset(); err != nil {
-							b.Fatal(err)
-						}
-						b.StartTimer()
-					}
-				}
-				if err := r.update(i); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			if err := r.check(n); err != nil {
-				b.Fatal(err)
-			}
-		})
+		b.Run(im.name, func(b *testing.B) { measure(b, im.setup(b, benchPool)) })
 	}
 }

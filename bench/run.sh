@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Reproduces bench/RESULTS.md: ./run.sh | tee RESULTS.md
 #
-# Runs the correctness tests, then BenchmarkUpdate with -count (every
-# implementation once per round, so they are interleaved), then the
-# generator scale measurement. Progress goes to stderr; the Markdown report
-# goes to stdout.
+# Runs the correctness tests, then BenchmarkUpdate and BenchmarkGORMUpdate
+# in COUNT rounds, each round one run of the test binary that measures
+# every implementation once, so the implementations are interleaved
+# (go test -count N would run each sub-benchmark N times back to back),
+# then the generator scale measurement. Progress goes to stderr; the
+# Markdown report goes to stdout.
 #
 # Environment: COUNT (rounds, default 8), BENCHTIME (per benchmark and
 # round, default 0.5s), SCALE_RUNS (timed runs per tool and size, default 3),
-# SKIP_SCALE=1 to skip the generator scale measurement.
+# SKIP_UPDATE=1 to skip BenchmarkUpdate, SKIP_SCALE=1 to skip the generator
+# scale measurement.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,13 +23,25 @@ BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw=$tmp/update.txt # benchstat names its column after the file
+gormraw=$tmp/gorm.txt
 
 echo "== go vet and go test ./..." >&2
 go vet ./... >&2
 go test -count=1 ./... >&2
+go test -c -o "$tmp/bench.test" .
 
-echo "== go test -bench BenchmarkUpdate -count $COUNT -benchtime $BENCHTIME" >&2
-go test -run '^$' -bench '^BenchmarkUpdate$' -count "$COUNT" -benchtime "$BENCHTIME" . | tee "$raw" >&2
+# rounds runs benchmark $1 COUNT times, every sub-benchmark once a round.
+rounds() {
+	for ((round = 1; round <= COUNT; round++)); do
+		echo "== $1, round $round of $COUNT (-benchtime $BENCHTIME)" >&2
+		"$tmp/bench.test" -test.run '^$' -test.bench "^$1\$" -test.count 1 -test.benchtime "$BENCHTIME" -test.benchmem
+	done
+}
+
+if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
+	rounds BenchmarkUpdate | tee "$raw" >&2
+fi
+rounds BenchmarkGORMUpdate | tee "$gormraw" >&2
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 echo "## Results"
@@ -35,15 +50,26 @@ echo "Produced by \`./run.sh | tee RESULTS.md\`; README.md says what each row me
 echo
 echo "Machine: $(go version | cut -d' ' -f3-), ${cpu:-unknown CPU}, $(nproc) cores ($(grep -c ^processor /proc/cpuinfo) logical CPUs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; $(date -u +%Y-%m-%d)."
 echo "triggergen: commit $(git -C .. describe --always --dirty 2>/dev/null || echo unknown) of this repository; ent $(go list -m -f '{{.Version}}' entgo.io/ent), GORM $(go list -m -f '{{.Version}}' gorm.io/gorm) with github.com/glebarez/sqlite $(go list -m -f '{{.Version}}' github.com/glebarez/sqlite) (SQLite from modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite))."
-echo "Command: \`cd bench && ./run.sh\` (COUNT=$COUNT, BENCHTIME=$BENCHTIME): \`go test -bench '^BenchmarkUpdate\$' -count $COUNT -benchtime $BENCHTIME\`, every implementation once per round."
-echo
-go run ./cmd/benchtable <"$raw"
+echo "Command: \`cd bench && ./run.sh\` (COUNT=$COUNT, BENCHTIME=$BENCHTIME): $COUNT rounds of \`go test -bench '^Benchmark...\$' -count 1 -benchtime $BENCHTIME\` (one run of the test binary a round), every implementation once per round."
+
+if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
+	echo
+	go run ./cmd/benchtable <"$raw"
+	echo
+	echo "### benchstat"
+	echo
+	echo '```'
+	if ! (cd "$tmp" && go run "$BENCHSTAT" update.txt 2>&1); then
+		echo "(benchstat could not be run)"
+	fi
+	echo '```'
+fi
 
 echo
-echo "### benchstat"
+go run ./cmd/benchtable -gorm <"$gormraw"
 echo
 echo '```'
-if ! (cd "$tmp" && go run "$BENCHSTAT" update.txt 2>&1); then
+if ! (cd "$tmp" && go run "$BENCHSTAT" gorm.txt 2>&1); then
 	echo "(benchstat could not be run)"
 fi
 echo '```'

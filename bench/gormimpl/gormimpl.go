@@ -231,6 +231,13 @@ func (e *Env) ActivateDry(i int, hooks bool) error {
 	return db.Model(c).Update("Status", Active).Error
 }
 
+// Active returns the number of cards stored ACTIVE.
+func (e *Env) Active() (int, error) {
+	var n int64
+	err := e.DB.Model(&SimCard{}).Where("status = ?", Active).Count(&n).Error
+	return int(n), err
+}
+
 // UpdateEverything writes every field of scenario.Everything to card i
 // (tests only).
 func (e *Env) UpdateEverything(i int) error {

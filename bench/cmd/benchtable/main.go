@@ -4,6 +4,10 @@
 // hand-written baseline, the trigger overhead of each implementation
 // (with hooks minus the same write without hooks) and whether the targets
 // of the benchmark are met.
+//
+// With -gorm it reads BenchmarkGORMUpdate instead and prints the cost of
+// the GORM plugin: each variant's median with its ratios to plain GORM and
+// to the hand-written GORM hooks, and what each adds to plain GORM.
 package main
 
 import (
@@ -16,15 +20,23 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // sample is one result line.
 type sample struct{ ns, bytes, allocs float64 }
 
-// line matches "BenchmarkUpdate/name-2   123   45.6 ns/op   0 B/op   0 allocs/op".
-var line = regexp.MustCompile(`^BenchmarkUpdate/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+// resultLine returns the pattern of a result line of benchmark name, e.g.
+// "BenchmarkUpdate/sub-2   123   45.6 ns/op   0 B/op   0 allocs/op" for
+// "Update".
+func resultLine(name string) *regexp.Regexp {
+	return regexp.MustCompile(`^Benchmark` + regexp.QuoteMeta(name) + `/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+}
 
-func parse(r io.Reader) (map[string][]sample, []string, error) {
+// parse reads the results of Benchmark<name>'s sub-benchmarks, in the
+// order they first appear.
+func parse(r io.Reader, name string) (map[string][]sample, []string, error) {
+	line := resultLine(name)
 	res := map[string][]sample{}
 	var order []string
 	sc := bufio.NewScanner(r)
@@ -123,27 +135,43 @@ func ratio(v float64) string {
 }
 
 func main() {
-	base := flag.String("base", "hand", "the baseline implementation")
+	base := flag.String("base", "hand", "the baseline implementation (BenchmarkUpdate)")
+	gorm := flag.Bool("gorm", false, "read BenchmarkGORMUpdate and print the GORM plugin's cost")
 	flag.Parse()
-	res, order, err := parse(os.Stdin)
+	name := "Update"
+	if *gorm {
+		name = "GORMUpdate"
+	}
+	res, order, err := parse(os.Stdin, name)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(2)
 	}
 	if len(res) == 0 {
-		fmt.Fprintln(os.Stderr, "benchtable: no BenchmarkUpdate results on stdin")
+		fmt.Fprintf(os.Stderr, "benchtable: no Benchmark%s results on stdin\n", name)
 		os.Exit(2)
 	}
 	st := map[string]stat{}
 	for k, ss := range res {
 		st[k] = summarize(ss)
 	}
-	b, ok := st[*base]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "benchtable: no results for the baseline %q\n", *base)
+	if *gorm {
+		err = gormReport(os.Stdout, res, order)
+	} else {
+		err = updateReport(os.Stdout, st, order, *base)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(2)
 	}
-	w := os.Stdout
+}
+
+// updateReport prints the tables of BenchmarkUpdate.
+func updateReport(w io.Writer, st map[string]stat, order []string, base string) error {
+	b, ok := st[base]
+	if !ok {
+		return fmt.Errorf("no results for the baseline %q", base)
+	}
 
 	runs := st[order[0]].n
 	fmt.Fprintf(w, "### One update, every implementation (median of %d runs)\n\n", runs)
@@ -205,4 +233,55 @@ func main() {
 			o.label, ns(d), ns(tgOv), ratio(d/tgOv)))
 	}
 	fmt.Fprintln(w, "\nThe 35x target is checked on the rows without SQL, where the hooks' cost is measured directly; the rows with the SQLite write are shown for completeness: there the write's run-to-run noise (± noise) is of the order of the overhead itself.")
+	return nil
+}
+
+// gormReport prints the table of BenchmarkGORMUpdate: each variant with its
+// ratios to plain GORM and to the hand-written hooks, and what it adds to
+// plain GORM; then the ratios within each round.
+func gormReport(w io.Writer, res map[string][]sample, order []string) error {
+	st := map[string]stat{}
+	for k, ss := range res {
+		st[k] = summarize(ss)
+	}
+	plain, ok1 := st["plain"]
+	hooks, ok2 := st["hooks"]
+	if !ok1 || !ok2 {
+		return fmt.Errorf("BenchmarkGORMUpdate results need the variants plain and hooks")
+	}
+	fmt.Fprintf(w, "### GORM update: the plugin against plain GORM and hand-written hooks (median of %d runs)\n\n", st[order[0]].n)
+	fmt.Fprintln(w, "| variant | ns/op (median) | min–max ns/op | B/op | allocs/op | ratio to plain | ratio to hooks | added to plain (ns) | ± noise (ns) | added allocs |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, k := range order {
+		s := st[k]
+		added, noise, allocs := "—", "—", "—"
+		if k != "plain" {
+			added = ns(s.ns - plain.ns)
+			noise = ns((s.max - s.min + plain.max - plain.min) / 2)
+			allocs = fmt.Sprintf("%.0f", s.allocs-plain.allocs)
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s–%s | %.0f | %.0f | %s | %s | %s | %s | %s |\n", k, ns(s.ns), ns(s.min), ns(s.max),
+			s.bytes, s.allocs, ratio(s.ns/plain.ns), ratio(s.ns/hooks.ns), added, noise, allocs)
+	}
+	fmt.Fprintln(w, "\n± noise is half the sum of the two min–max ranges (the variant's and plain's).")
+
+	// The variants of one round ran one after the other, so the ratio of
+	// two of them within a round is less exposed to a load that changes
+	// from round to round than the ratio of their medians.
+	var pairs []string
+	for _, p := range [][2]string{{"plugin", "plain"}, {"plugin", "hooks"}, {"plugin-by-key", "plain"}, {"hooks", "plain"}} {
+		a, b := res[p[0]], res[p[1]]
+		if len(a) == 0 || len(a) != len(b) {
+			continue
+		}
+		rs := make([]float64, len(a))
+		for i := range a {
+			rs[i] = a[i].ns / b[i].ns
+		}
+		pairs = append(pairs, fmt.Sprintf("%s/%s %s (%s–%s)", p[0], p[1], ratio(median(rs)), ratio(slices.Min(rs)), ratio(slices.Max(rs))))
+	}
+	if len(pairs) > 0 {
+		fmt.Fprintf(w, "\nRatios within a round, median (min–max) over the rounds: %s.\n", strings.Join(pairs, ", "))
+	}
+	return nil
 }
