@@ -336,7 +336,7 @@ func (cc *condCompiler) fileUses(path string) bool {
 // the builds that leave the declaration out.
 func (cc *condCompiler) placed(obj types.Object, pos cond.Pos, what string) {
 	if x := cc.t.pkg.groups[cc.d.fset.Position(obj.Pos()).Filename]; x != nil && !implies(cc.t.pkg.constraintAt(cc.t.Pos), x) {
-		cc.errorf(pos, "%s is declared under //go:build %s, which the trigger's file does not have: the generated registration would not compile without it; give both files the same constraint", what, x)
+		cc.errorf(pos, "%s is declared in a file with the build constraint %s, which the trigger's file does not imply: the generated registration would not compile without it; give the trigger's file that constraint too", what, x)
 	}
 }
 

@@ -7,6 +7,7 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/build/constraint"
@@ -47,15 +48,18 @@ type File struct {
 type Result struct {
 	// Files are the generated files, sorted by path.
 	Files []File
-	// Remove lists generated files left in packages that no longer have
-	// models or triggers; Write deletes them.
+	// Remove lists generated files that nothing generates any more (a
+	// package without models or triggers, a constraint no file has);
+	// Commit deletes them.
 	Remove []string
 	// Catalog describes every model and trigger found.
 	Catalog Catalog
 }
 
 // Generate loads the packages of cfg and the model packages their triggers
-// use, and returns the files to write. It returns an ErrorList with every
+// use, and returns the files to write: for the declarations of files with
+// build constraints, files under the same constraints, generated in build
+// configurations that include them when cfg's leaves them out. It returns an ErrorList with every
 // problem found in the input, or another error when loading fails; no
 // files are returned then.
 func Generate(cfg Config) (*Result, error) {
@@ -147,6 +151,38 @@ func Generate(cfg Config) (*Result, error) {
 		strayDirectives(p, d)
 	}
 	checkModelNames(pkgs, models, d)
+
+	// The files of the groups this build configuration leaves out are
+	// generated in configurations that include them; their errors join
+	// this run's.
+	var otherFiles []File
+	if !cfg.single {
+		want := map[string]constraint.Expr{}
+		pkgsOf := map[string][]string{}
+		for _, path := range order {
+			p := pkgs[path]
+			if p.readOnly() {
+				continue
+			}
+			for _, g := range layouts[path][1:] {
+				if !g.loaded {
+					file := filepath.Join(p.dir, g.file)
+					want[file], pkgsOf[file] = g.expr, []string{path}
+				}
+			}
+		}
+		if len(want) > 0 {
+			files, err := otherConfigs(cfg, want, pkgsOf)
+			var list ErrorList
+			switch {
+			case errors.As(err, &list):
+				d.list = append(d.list, list...)
+			case err != nil:
+				return nil, err
+			}
+			otherFiles = files
+		}
+	}
 	produce := map[string][]string{} // the files each package generates, by package path
 	for _, path := range order {
 		p, gs := pkgs[path], layouts[path]
@@ -157,7 +193,7 @@ func Generate(cfg Config) (*Result, error) {
 			}
 			for _, g := range gs[1:] {
 				if pos, ok := p.declared(g.fn); ok && g.triggers {
-					d.errorf(pos, "%s collides with the function triggergen generates for the triggers of package %s under //go:build %s; rename it", g.fn, p.name, g.key)
+					d.errorf(pos, "%s collides with the function triggergen generates for the triggers of package %s with the build constraint %s; rename it", g.fn, p.name, g.key)
 				}
 			}
 		}
@@ -336,31 +372,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	if !cfg.single {
-		// The files of the groups this build leaves out, generated in
-		// configurations that include them.
-		want := map[string]constraint.Expr{}
-		pkgsOf := map[string][]string{}
-		for _, path := range order {
-			p := pkgs[path]
-			if p.readOnly() {
-				continue
-			}
-			for _, g := range layouts[path][1:] {
-				if !g.loaded {
-					file := filepath.Join(p.dir, g.file)
-					want[file], pkgsOf[file] = g.expr, []string{path}
-				}
-			}
-		}
-		if len(want) > 0 {
-			files, err := otherConfigs(cfg, want, pkgsOf)
-			if err != nil {
-				return nil, err
-			}
-			res.Files = append(res.Files, files...)
-		}
-	}
+	res.Files = append(res.Files, otherFiles...)
 	slices.SortFunc(res.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	for _, p := range roots {
 		if p.readOnly() {

@@ -443,7 +443,7 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 		break
 	}
 	if mx := m.pkg.groups[m.pkg.fset.Position(m.Pos).Filename]; mx != nil && !implies(p.constraintAt(fd.Pos()), mx) {
-		d.errorf(r.modelRef.Pos, "model %s is declared under //go:build %s, which the file of trigger %s does not have: give both files the same constraint", m.Name, mx, t.Func)
+		d.errorf(r.modelRef.Pos, "model %s is declared in a file with the build constraint %s, which the file of trigger %s does not imply: give the trigger's file that constraint too", m.Name, mx, t.Func)
 	}
 	checkSignature(p, fd, fd.Name, t, d)
 	seenThen := map[string]bool{}
@@ -468,7 +468,7 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 			continue
 		}
 		if x := p.groups[p.fset.Position(fn.Pos()).Filename]; x != nil && !implies(p.constraintAt(fd.Pos()), x) {
-			d.errorf(w.Pos, "//trigger:then: %s is declared under //go:build %s, which the file of trigger %s does not have: the generated registration would not compile without it; give both files the same constraint", w.Text, x, t.Func)
+			d.errorf(w.Pos, "//trigger:then: %s is declared in a file with the build constraint %s, which the file of trigger %s does not imply: the generated registration would not compile without it; give the trigger's file that constraint too", w.Text, x, t.Func)
 			continue
 		}
 		t.Then = append(t.Then, w.Text)
