@@ -3,6 +3,7 @@ package gormtrigger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"gorm.io/gorm"
@@ -32,27 +33,28 @@ type binding[M, C, B any] struct {
 
 func (b *binding[M, C, B]) name() string { return b.model.Name() }
 
-// records returns the records a statement's destination holds.
-func records[M any](v any) (ms []*M, single, ok bool) {
+// records returns the records a statement's destination holds, and
+// reports whether they are the elements of one array.
+func records[M any](v any) (ms []*M, single, array, ok bool) {
 	switch v := v.(type) {
 	case *M:
-		return []*M{v}, true, v != nil
+		return []*M{v}, true, false, v != nil
 	case []M:
-		return addrs(v), false, true
+		return addrs(v), false, true, true
 	case *[]M:
 		if v == nil {
-			return nil, false, false
+			return nil, false, false, false
 		}
-		return addrs(*v), false, true
+		return addrs(*v), false, true, true
 	case []*M:
-		return v, false, true
+		return v, false, false, true
 	case *[]*M:
 		if v == nil {
-			return nil, false, false
+			return nil, false, false, false
 		}
-		return *v, false, true
+		return *v, false, false, true
 	}
-	return nil, false, false
+	return nil, false, false, false
 }
 
 func addrs[M any](s []M) []*M {
@@ -66,42 +68,49 @@ func addrs[M any](s []M) []*M {
 // loaded snapshots the records a query loaded. Inside a transaction, loads
 // collects them, to forget them if it rolls back.
 func (b *binding[M, C, B]) loaded(db *gorm.DB, loads *txLoads) bool {
-	ms, _, ok := records[M](db.Statement.Dest)
+	ms, _, array, ok := records[M](db.Statement.Dest)
 	if !ok {
 		return false
 	}
-	for _, m := range ms {
-		if m == nil {
-			continue
-		}
-		b.snaps.put(m, b.model.Key(m), b.model.Snapshot(m))
-		if loads != nil {
-			loads.add(func() { b.snaps.forget(m) })
-		}
+	ms = slices.DeleteFunc(ms, func(m *M) bool { return m == nil })
+	b.put(ms, array)
+	if loads != nil {
+		loads.add(func() {
+			for _, m := range ms {
+				b.snaps.forget(m)
+			}
+		})
 	}
 	return true
 }
 
-// remember marks the snapshots of ms's keys out of date, and records the
-// saved state of ms once the write commits.
-func (b *binding[M, C, B]) remember(p *Plugin, ctx context.Context, ms []*M) {
+// put records the current state of ms.
+func (b *binding[M, C, B]) put(ms []*M, array bool) {
+	if len(ms) == 0 {
+		return
+	}
 	keys := make([]string, len(ms))
+	states := make([]M, len(ms))
 	for i, m := range ms {
-		keys[i] = b.model.Key(m)
+		keys[i], states[i] = b.model.Key(m), b.model.Snapshot(m)
+	}
+	b.snaps.put(ms, keys, states, array)
+}
+
+// remember marks the snapshots of ms's keys out of date, and records the
+// saved state of ms once the write commits; array says whether ms are the
+// elements of one array.
+func (b *binding[M, C, B]) remember(p *Plugin, ctx context.Context, ms []*M, array bool) {
+	keys := make([]string, len(ms))
+	states := make([]M, len(ms))
+	for i, m := range ms {
+		keys[i], states[i] = b.model.Key(m), b.model.Snapshot(m)
 		b.snaps.touch(keys[i])
 	}
 	if p.AlwaysReadRows {
 		return
 	}
-	snaps := make([]M, len(ms))
-	for i, m := range ms {
-		snaps[i] = b.model.Snapshot(m)
-	}
-	afterCommit(ctx, func() {
-		for i, m := range ms {
-			b.snaps.put(m, keys[i], snaps[i])
-		}
-	})
+	afterCommit(ctx, func() { b.snaps.put(ms, keys, states, array) })
 }
 
 // touch marks the snapshots of the rows' keys out of date.
@@ -180,7 +189,7 @@ func hasWhere(db *gorm.DB) bool {
 
 // create runs the create triggers around GORM's insert.
 func (b *binding[M, C, B]) create(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool {
-	ms, single, ok := records[M](db.Statement.Dest)
+	ms, single, array, ok := records[M](db.Statement.Dest)
 	if !ok {
 		if _, isMap := db.Statement.Dest.(map[string]any); isMap && !db.Statement.SkipHooks {
 			_ = db.AddError(fmt.Errorf("gormtrigger: a %s created from a map runs no triggers; create it from the struct", b.name()))
@@ -210,7 +219,7 @@ func (b *binding[M, C, B]) create(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
-		b.remember(p, ctx, ms)
+		b.remember(p, ctx, ms, array)
 		return nil
 	}
 	if single {
@@ -252,7 +261,7 @@ func (b *binding[M, C, B]) takeSaving(m *M) bool {
 func (b *binding[M, C, B]) update(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool {
 	m, ok := db.Statement.Model.(*M)
 	if !ok || m == nil {
-		if _, _, many := records[M](db.Statement.Model); many && !db.Statement.SkipHooks {
+		if _, _, _, many := records[M](db.Statement.Model); many && !db.Statement.SkipHooks {
 			_ = db.AddError(fmt.Errorf("gormtrigger: an update of a slice of %s runs no triggers; update each record, or update by query with Model(&%s{}).Where(...)", b.name(), b.name()))
 			return true
 		}
@@ -388,7 +397,7 @@ func (b *binding[M, C, B]) updateOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 				return err
 			}
 		}
-		b.remember(p, ctx, []*M{m})
+		b.remember(p, ctx, []*M{m}, false)
 		return nil
 	})
 	addError(db, err)
@@ -458,7 +467,7 @@ func (b *binding[M, C, B]) updateWhere(p *Plugin, db *gorm.DB, next func(*gorm.D
 
 // delete runs the delete triggers around GORM's delete.
 func (b *binding[M, C, B]) delete(p *Plugin, db *gorm.DB, next func(*gorm.DB)) bool {
-	ms, single, ok := records[M](db.Statement.Dest)
+	ms, single, _, ok := records[M](db.Statement.Dest)
 	if !ok {
 		return false
 	}

@@ -3,24 +3,33 @@ package gormtrigger
 import (
 	goruntime "runtime"
 	"sync"
+	"unsafe"
 	"weak"
 )
 
 // snapshots holds the last known database state of the records GORM loaded
-// or saved, keyed weakly by the record's address: an entry never keeps its
-// record alive, and it is dropped once the record is collected.
+// or saved. It never keeps a record alive: each entry is tied to a weak
+// pointer to the allocation that holds the record (the record itself, or
+// the array a Find filled), and entries go when that allocation is
+// collected. Entries are found by the record's address, which is the
+// record's identity while that allocation lives (Go's heap does not move),
+// so a lookup makes no weak pointer; the checks of the weak pointer make a
+// reused address harmless. One weak pointer and one cleanup per allocation,
+// not per record, keep a large Find cheap: the runtime keeps them in a list
+// per memory span.
 //
 // A snapshot is good only while no write of the same key happened in this
-// process since it was taken: every write bumps its keys' versions, and a
+// process since it was taken: every write bumps its key's version, and a
 // snapshot of an older version reads as missing, so that the write reads
 // the row instead. Versions are kept only for keys that have snapshots.
 type snapshots[M any] struct {
 	mu   sync.Mutex
-	m    map[weak.Pointer[M]]*snapshot[M]
+	m    map[uintptr]*snapshot[M]
 	keys map[string]*keyVersion
 }
 
 type snapshot[M any] struct {
+	owner   weak.Pointer[M] // the allocation holding the record
 	state   M
 	key     string
 	version uint64
@@ -31,29 +40,45 @@ type keyVersion struct {
 	refs    int // snapshots of this key
 }
 
-// put records state as the database state of the record at p, whose key is
-// key.
-func (s *snapshots[M]) put(p *M, key string, state M) {
-	w := weak.Make(p)
+// owned is what the cleanup of one allocation removes.
+type owned[M any] struct {
+	owner weak.Pointer[M]
+	addrs []uintptr
+}
+
+func addr[M any](p *M) uintptr { return uintptr(unsafe.Pointer(p)) }
+
+// put records states[i] as the database state of the record at ps[i], whose
+// key is keys[i]. With shared set, the records are the elements of one
+// array, starting at ps[0]; otherwise each is an allocation of its own.
+func (s *snapshots[M]) put(ps []*M, keys []string, states []M, shared bool) {
+	var cleanups []owned[M]
 	s.mu.Lock()
 	if s.m == nil {
-		s.m = make(map[weak.Pointer[M]]*snapshot[M])
+		s.m = make(map[uintptr]*snapshot[M])
 		s.keys = make(map[string]*keyVersion)
 	}
-	old, had := s.m[w]
-	if had {
-		s.release(old.key)
+	for i, p := range ps {
+		if i == 0 || !shared {
+			cleanups = append(cleanups, owned[M]{owner: weak.Make(p)})
+		}
+		group := &cleanups[len(cleanups)-1]
+		a := addr(p)
+		if old, ok := s.m[a]; ok {
+			s.release(old.key)
+		}
+		kv := s.keys[keys[i]]
+		if kv == nil {
+			kv = &keyVersion{}
+			s.keys[keys[i]] = kv
+		}
+		kv.refs++
+		s.m[a] = &snapshot[M]{owner: group.owner, state: states[i], key: keys[i], version: kv.version}
+		group.addrs = append(group.addrs, a)
 	}
-	kv := s.keys[key]
-	if kv == nil {
-		kv = &keyVersion{}
-		s.keys[key] = kv
-	}
-	kv.refs++
-	s.m[w] = &snapshot[M]{state: state, key: key, version: kv.version}
 	s.mu.Unlock()
-	if !had {
-		goruntime.AddCleanup(p, s.drop, w)
+	for _, c := range cleanups {
+		goruntime.AddCleanup(c.owner.Value(), s.drop, c)
 	}
 }
 
@@ -62,9 +87,17 @@ func (s *snapshots[M]) put(p *M, key string, state M) {
 func (s *snapshots[M]) get(p *M) (M, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.m[weak.Make(p)]
-	if !ok || s.keys[e.key].version != e.version {
-		var zero M
+	var zero M
+	e, ok := s.m[addr(p)]
+	if !ok {
+		return zero, false
+	}
+	if e.owner.Value() == nil { // an earlier record's address, reused
+		delete(s.m, addr(p))
+		s.release(e.key)
+		return zero, false
+	}
+	if s.keys[e.key].version != e.version {
 		return zero, false
 	}
 	return e.state, true
@@ -80,13 +113,24 @@ func (s *snapshots[M]) touch(key string) {
 }
 
 // forget drops the record's state, so that its next write reads the row.
-func (s *snapshots[M]) forget(p *M) { s.drop(weak.Make(p)) }
-
-func (s *snapshots[M]) drop(w weak.Pointer[M]) {
+func (s *snapshots[M]) forget(p *M) {
 	s.mu.Lock()
-	if e, ok := s.m[w]; ok {
-		delete(s.m, w)
+	if e, ok := s.m[addr(p)]; ok {
+		delete(s.m, addr(p))
 		s.release(e.key)
+	}
+	s.mu.Unlock()
+}
+
+// drop removes the entries of a collected allocation that still belong to
+// it.
+func (s *snapshots[M]) drop(c owned[M]) {
+	s.mu.Lock()
+	for _, a := range c.addrs {
+		if e, ok := s.m[a]; ok && e.owner == c.owner {
+			delete(s.m, a)
+			s.release(e.key)
+		}
 	}
 	s.mu.Unlock()
 }
