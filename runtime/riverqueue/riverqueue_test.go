@@ -427,10 +427,10 @@ func TestUnknownTriggerIsRetriedNotLost(t *testing.T) {
 		require.NoError(t, b.db.QueryRow(`SELECT state, attempt, coalesce(json(errors), '') FROM river_job`).Scan(&state, &attempt, &errs))
 		return attempt >= 1 && state != "running" && strings.Contains(errs, "no trigger of that name")
 	})
-	assert.Equal(t, 1, attempt)
+	assert.GreaterOrEqual(t, attempt, 1) // River may have retried it already: the retry waits are short
 	j := b.jobs(t)
 	assert.Equal(t, 1, j["retryable"]+j["available"]+j["running"], "the job waits for a worker that knows the trigger: %v", j)
-	assert.Zero(t, j["cancelled"]+j["discarded"], "a job the worker does not know is neither cancelled nor discarded after one attempt")
+	assert.Zero(t, j["cancelled"]+j["discarded"], "a job the worker does not know is neither cancelled nor discarded after its attempts")
 }
 
 // TestSQLScopeOnPgxQueueIsAnError checks that a database/sql transaction
