@@ -70,12 +70,11 @@ func (p *pkgInfo) layout() []*group {
 	for _, key := range keys {
 		g := byKey[key]
 		slug := constraintSlug(g.expr)
-		for i := 2; used["triggers_"+slug+"_gen.go"] || used["triggers_"+slug+"_stub_gen.go"]; i++ {
+		for i := 2; used["triggers_"+slug+"_gen.go"] || used["triggers_"+slug+"_stub_gen.go"] || used["register"+camelCase(slug)]; i++ {
 			slug = constraintSlug(g.expr) + "_" + strconv.Itoa(i)
 		}
-		g.file, g.stub = "triggers_"+slug+"_gen.go", "triggers_"+slug+"_stub_gen.go"
-		used[g.file], used[g.stub] = true, true
-		g.fn = "register" + camelCase(slug)
+		g.file, g.stub, g.fn = "triggers_"+slug+"_gen.go", "triggers_"+slug+"_stub_gen.go", "register"+camelCase(slug)
+		used[g.file], used[g.stub], used[g.fn] = true, true, true
 		gs = append(gs, g)
 	}
 	return gs

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 )
 
 // RunOptions selects what Run does besides generating.
@@ -23,7 +24,7 @@ type RunOptions struct {
 type RunResult struct {
 	// Stale reports, under Check, that some file is not current.
 	Stale bool
-	// Wrote lists the files written.
+	// Wrote lists the files written or removed.
 	Wrote []string
 }
 
@@ -82,7 +83,11 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 	rr.Wrote = wrote
 	if opts.Verbose && cfg.Log != nil {
 		for _, w := range wrote {
-			fmt.Fprintf(cfg.Log, "wrote %s\n", relTo(cfg.Dir, w))
+			verb := "wrote"
+			if slices.Contains(remove, w) {
+				verb = "removed"
+			}
+			fmt.Fprintf(cfg.Log, "%s %s\n", verb, relTo(cfg.Dir, w))
 		}
 	}
 	return rr, err
