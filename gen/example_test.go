@@ -7,8 +7,9 @@ import (
 	"github.com/triggergen/triggergen/gen"
 )
 
-// Generate returns the files without writing them; Write writes them.
-// This is what `triggergen ./...` does.
+// Generate returns the files without writing them; Commit writes them and
+// removes the stale ones, all or nothing. This is what `triggergen ./...`
+// does.
 func ExampleGenerate() {
 	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: []string{"./..."}})
 	if err != nil {
@@ -19,11 +20,7 @@ func ExampleGenerate() {
 	for _, t := range res.Catalog.Triggers {
 		fmt.Println(t.Name, t.Model, t.Events)
 	}
-	if _, err := gen.Write(res.Files); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	if err := gen.Remove(res.Remove); err != nil {
+	if _, err := gen.Commit(".", res.Files, res.Remove); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
