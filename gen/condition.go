@@ -251,7 +251,7 @@ func (cc *condCompiler) value(v cond.Value) (operand, bool) {
 	if q, n, ok := strings.Cut(name, "."); ok {
 		path, found := importPath(cc.p, cc.file, q)
 		if !found {
-			cc.errorf(v.Pos(), "unknown package %q in %s: import it in this file", q, name)
+			cc.errorf(v.Pos(), "unknown package %q in %s: import it in this file (a blank import, import _ \"path\", is enough when only conditions use it)", q, name)
 			return operand{}, false
 		}
 		for _, imp := range cc.p.types.Imports() {
