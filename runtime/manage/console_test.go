@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -588,4 +589,58 @@ func TestConsoleOneTriggerAuthorizer(t *testing.T) {
 	assert.Equal(t, 1, eval[int](tb, count("button.switch")), "only widget_fail")
 	assert.Equal(t, "Operator", tb.text("#who-text"))
 	assert.False(t, eval[bool](tb, visible("#engine-switch")))
+}
+
+func TestConsoleWithoutSignIn(t *testing.T) {
+	t.Run("insecure", func(t *testing.T) {
+		eng, _ := newEngine(t)
+		url := consoleServer(t, eng, manage.Options{Insecure: true})
+		tb := newTab(t)
+		tb.open(url)
+		tb.wait(visible(row("widget_fail")), "an insecure API needs no sign-in")
+		assert.Equal(t, "Operator · no token required", tb.text("#who-text"))
+		assert.False(t, eval[bool](tb, visible("#logout")), "nothing to sign out of")
+	})
+	t.Run("no token configured", func(t *testing.T) {
+		eng, _ := newEngine(t)
+		mux := http.NewServeMux()
+		mux.Handle(manage.Prefix, manage.New(eng, manage.Options{}))
+		srv := httptest.NewServer(mux)
+		t.Cleanup(srv.Close)
+		tb := newTab(t)
+		tb.open(srv.URL + console)
+		tb.wait(`document.querySelector("#login-error").textContent.startsWith("auth_not_configured: ")`, "the server's reason is shown")
+		assert.False(t, eval[bool](tb, visible("#app")))
+	})
+}
+
+// swappable serves whichever handler was stored last.
+type swappable struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swappable) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+func (s *swappable) set(h http.Handler) { s.h.Store(&h) }
+
+func TestConsoleSignsOutWhenTheTokenChanges(t *testing.T) {
+	eng, _ := newEngine(t)
+	var api swappable
+	api.set(manage.New(eng, manage.Options{Token: testToken}))
+	mux := http.NewServeMux()
+	mux.Handle(manage.Prefix, &api)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	tb := newTab(t)
+	tb.open(srv.URL + console)
+	tb.signIn(testToken)
+	tb.wait(visible(row("widget_fail")), "the triggers are listed")
+
+	api.set(manage.New(eng, manage.Options{Token: "rotated-token"}))
+	tb.wait(visible("#login-form"), "the next refresh finds the token refused and signs out")
+	assert.Contains(t, tb.text("#login-error"), "The server no longer accepts the token")
+	assert.Nil(t, eval[*string](tb, `sessionStorage.getItem("triggergen.console.token")`))
+	assert.False(t, eval[bool](tb, visible("#app")), "nothing stays on screen")
+
+	tb.signIn("rotated-token")
+	tb.wait(visible(row("widget_fail")), "the new token works")
 }

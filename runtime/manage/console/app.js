@@ -338,12 +338,17 @@
     if (r.view === 'config' && can('config/export')) jobs.config = settle(get('config/export/'));
 
     const [status, health, list] = await Promise.all([jobs.status, jobs.health, jobs.list]);
+    if (!state.who) return; // signed out meanwhile
     state.status = status;
     state.health = health;
     state.triggers = list.triggers;
     if (state.triggers.some((t) => !(t.name in (state.who.triggers || {})))) {
       const [who] = await settle(get('whoami/'));
-      if (who) state.who = who;
+      if (!state.who) return;
+      if (who) {
+        state.who = who;
+        renderWho();
+      }
     }
     if (jobs.latency) {
       const [lat] = await jobs.latency;
@@ -362,6 +367,7 @@
     }
     if (jobs.logs) [state.logs, state.logsError] = await jobs.logs;
     if (jobs.config) [state.config] = await jobs.config;
+    if (!state.who || state.route !== r) return; // signed out, or another view asked for meanwhile
 
     render();
     $('#refreshed').textContent = 'Refreshed ' + new Date().toLocaleTimeString();
