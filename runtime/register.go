@@ -89,6 +89,8 @@ func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(cont
 			errs = append(errs, fmt.Errorf("bulk event %s needs a batch trigger (OnBatch)", ev))
 		case !ev.IsBulk() && bulk:
 			errs = append(errs, fmt.Errorf("event %s is not a bulk event", coreEventName(model, ev)))
+		case ev.IsBefore() && (tr.async || tr.onCommit):
+			errs = append(errs, fmt.Errorf("event %s runs before the write, where async or on_commit work cannot edit the change or stop the write", ev))
 		}
 		tr.eventNames = append(tr.eventNames, coreEventName(model, ev))
 	}
