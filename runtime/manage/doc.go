@@ -166,4 +166,30 @@
 // "model", "executions", ...}]}.
 //
 //	curl -H "$AUTH" $API/metrics/
+//
+// Two more serve the operator console:
+//
+// GET whoami/ says how the caller was admitted and what Options.Authorize
+// lets it do: via, actor_id, roles, read_only, the endpoints it may call,
+// and per trigger whether it may read its details, toggle it and execute
+// it. The console hides the switches and forms a caller may not use.
+//
+// GET latency/ returns each trigger's latest runs from the audit log,
+// oldest first (trigger=name for one trigger, limit=1..200, default 30):
+// start, duration_ms and outcome of each, for the console's charts.
+//
+// # Operator console
+//
+// The handler also serves a console at ConsolePath
+// (/rest/v1/triggers/console/): one HTML page, its script and its style
+// sheet, embedded in the binary, with no third-party code and nothing
+// fetched from elsewhere. The page asks for the token once, keeps it in the
+// tab's sessionStorage only, and sends it as a bearer header with every
+// API call, so the console has exactly the API's rights and no cookie to
+// forge; a Content-Security-Policy allows only the page's own script,
+// style sheet and origin. It shows the engine's status and health issues,
+// every trigger with its settings, figures and a chart of its latest runs,
+// a trigger's records and errors, the log with filters, and the switches,
+// the run form and the configuration export and import to those allowed
+// to use them. It refreshes by itself every two seconds.
 package manage
