@@ -3,18 +3,13 @@ package gormtrigger_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/glebarez/sqlite"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/driver/postgres"
@@ -24,6 +19,7 @@ import (
 	"github.com/triggergen/triggergen/example/models"
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/gormtrigger"
+	"github.com/triggergen/triggergen/runtime/internal/pgtest"
 )
 
 // backend opens a fresh, migrated database.
@@ -34,10 +30,10 @@ type backend struct {
 
 func backends(t *testing.T) []backend {
 	bs := []backend{{"sqlite", openSQLite}}
-	if os.Getenv("TRIGGERGEN_TEST_POSTGRES") != "" {
+	if pgtest.Enabled() {
 		bs = append(bs, backend{"postgres", openPostgres})
 	} else {
-		t.Log("TRIGGERGEN_TEST_POSTGRES is not set: running on SQLite only (.ci/run sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+		t.Log(pgtest.SkipMessage)
 	}
 	return bs
 }
@@ -58,36 +54,8 @@ func openSQLite(t *testing.T) *gorm.DB {
 	return db
 }
 
-// pgDSN creates a fresh database on the server TRIGGERGEN_TEST_POSTGRES
-// names, dropped when the test ends, and returns its DSN.
-func pgDSN(t testing.TB) string {
-	base := os.Getenv("TRIGGERGEN_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TRIGGERGEN_TEST_POSTGRES is not set: skipping the PostgreSQL tests (.ci/run sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("triggergen_gorm_%d_%d", os.Getpid(), time.Now().UnixNano())
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	u.Path = "/" + name
-	return u.String()
-}
-
 func openPostgres(t *testing.T) *gorm.DB {
-	db, err := gorm.Open(postgres.Open(pgDSN(t)), gormConfig())
+	db, err := gorm.Open(postgres.Open(pgtest.DSN(t, "triggergen_gorm")), gormConfig())
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/internal/pgtest"
 	"github.com/triggergen/triggergen/runtime/riverqueue"
 )
 
@@ -89,31 +88,7 @@ func countJobs(t *testing.T, db *sql.DB) map[string]int {
 
 // pgDatabase creates a fresh database on the server TRIGGERGEN_TEST_POSTGRES
 // names, dropped when the test ends, and returns its DSN.
-func pgDatabase(t testing.TB) string {
-	base := os.Getenv("TRIGGERGEN_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("TRIGGERGEN_TEST_POSTGRES is not set: skipping the PostgreSQL tests (.ci/run sets it, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("triggergen_rq_%d_%d", os.Getpid(), time.Now().UnixNano())
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	u.Path = "/" + name
-	return u.String()
-}
+func pgDatabase(t testing.TB) string { return pgtest.DSN(t, "triggergen_rq") }
 
 func pgBackend(t *testing.T) *backend {
 	dsn := pgDatabase(t)
