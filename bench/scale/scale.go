@@ -1,7 +1,8 @@
 // Package scale measures the generator on synthetic input: it writes a
 // module with a package of N models and a package of 5 triggers per model,
-// runs a prebuilt triggergen binary on it and `go vet` on the same
-// packages, and reports wall time, CPU time and peak memory of each.
+// runs a prebuilt triggergen binary on it, then `go build` and `go vet` on
+// the generated packages, and reports wall time, CPU time and peak memory
+// of each, and the generated lines per model.
 //
 // Nothing here asserts a time: the numbers are reported, never tested.
 package scale
@@ -169,6 +170,16 @@ type Result struct {
 	Tool             string
 	Runs             []Run
 	GeneratedLines   int // lines of the triggers_gen.go files (triggergen rows)
+	ModelLines       int // lines of the models package's triggers_gen.go (triggergen rows)
+}
+
+// LinesPerModel returns the generated lines of the models package divided
+// by the number of models (0 on rows of other tools).
+func (r Result) LinesPerModel() float64 {
+	if r.Models == 0 {
+		return 0
+	}
+	return float64(r.ModelLines) / float64(r.Models)
 }
 
 // Median returns the run with the median wall time, and the largest peak
@@ -205,8 +216,8 @@ func BuildTriggergen(ctx context.Context, modDir, dir string) (string, error) {
 	return bin, nil
 }
 
-// Measure writes one synthetic module per size and measures triggergen
-// and go vet on it, after one warm-up on a tiny module (which fills the
+// Measure writes one synthetic module per size and measures triggergen,
+// then go build and go vet on its output, after one warm-up on a tiny module (which fills the
 // build cache with the runtime package and the standard library). Before
 // every timed run a comment in models changes, so neither tool can answer
 // from the build cache: each run does the work of the first run after an
@@ -246,6 +257,7 @@ func (c Config) measure(ctx context.Context, n, runs int, name string) ([]Result
 		return nil
 	}
 	tg := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "triggergen ./triggers"}
+	build := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "go build ./..."}
 	vet := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "go vet ./..."}
 	for i := 1; i <= runs; i++ {
 		if c.Log != nil {
@@ -264,36 +276,49 @@ func (c Config) measure(ctx context.Context, n, runs int, name string) ([]Result
 		if err := touch(); err != nil {
 			return nil, err
 		}
+		bu, err := Measure(ctx, dir, nil, "go", "build", "./...")
+		if err != nil {
+			return nil, err
+		}
+		if err := touch(); err != nil {
+			return nil, err
+		}
 		v, err := Measure(ctx, dir, nil, "go", "vet", "./...")
 		if err != nil {
 			return nil, err
 		}
 		tg.Runs = append(tg.Runs, r)
+		build.Runs = append(build.Runs, bu)
 		vet.Runs = append(vet.Runs, v)
 	}
-	for _, f := range gen {
+	for i, f := range gen {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		tg.GeneratedLines += bytes.Count(b, []byte("\n"))
+		lines := bytes.Count(b, []byte("\n"))
+		tg.GeneratedLines += lines
+		if i == 0 {
+			tg.ModelLines = lines
+		}
 	}
-	return []Result{tg, vet}, nil
+	return []Result{tg, build, vet}, nil
 }
 
 // Table renders results as Markdown.
 func Table(rs []Result) string {
 	var b strings.Builder
-	b.WriteString("| models | triggers | command | wall (median) | CPU user+sys | peak RSS | generated lines |\n")
-	b.WriteString("|---:|---:|---|---:|---:|---:|---:|\n")
+	b.WriteString("| models | triggers | command | wall (median) | CPU user+sys | peak RSS | generated lines | lines per model (models package) |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
 		m := r.Median()
-		lines := "—"
+		lines, per := "—", "—"
 		if r.GeneratedLines > 0 {
 			lines = fmt.Sprint(r.GeneratedLines)
+			per = fmt.Sprintf("%.0f", r.LinesPerModel())
 		}
-		fmt.Fprintf(&b, "| %d | %d | `%s` | %.2f s | %.2f s | %.0f MiB | %s |\n",
-			r.Models, r.Triggers, r.Tool, m.Wall.Seconds(), m.CPU.Seconds(), float64(m.MaxRSS)/(1<<20), lines)
+		fmt.Fprintf(&b, "| %d | %d | `%s` | %.2f s | %.2f s | %.0f MiB | %s | %s |\n",
+			r.Models, r.Triggers, r.Tool, m.Wall.Seconds(), m.CPU.Seconds(), float64(m.MaxRSS)/(1<<20), lines, per)
 	}
 	return b.String()
 }
