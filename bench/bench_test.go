@@ -65,6 +65,10 @@ var impls = []impl{
 	}},
 	{"hand", func(tb testing.TB, _ int) runner { return handRunner(scenario.After(), true) }},
 	{"hand_no_match", func(tb testing.TB, _ int) runner { return handRunner(scenario.Before(), false) }},
+	// The same ifs with the observation triggergen does by default, and
+	// with a run counter per matched action.
+	{"handwritten-observed", func(tb testing.TB, _ int) runner { return observedRunner(tb, scenario.After(), true) }},
+	{"handwritten-counted", func(tb testing.TB, _ int) runner { return countedRunner(tb, scenario.After(), true) }},
 	{"triggergen", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.After(), true) }},
 	{"triggergen_no_match", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.Before(), false) }},
 	{"reflect", func(tb testing.TB, _ int) runner {
@@ -118,6 +122,90 @@ func handRunner(cur models.SimCard, fires bool) runner {
 	n := new(scenario.Counters)
 	return runner{update: func(int) error { return bench.HandWritten(ctx, &old, &cur, n, persistNop) },
 		counts: func() scenario.Counters { return *n }, fires: fires}
+}
+
+// observedRunner runs the hand-written if-statements with the observation
+// of HandWrittenObserved, and checks, with what the actions did, that every
+// run was counted, timed and audited.
+func observedRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
+	old := scenario.Before()
+	n := new(scenario.Counters)
+	o := bench.NewObservation()
+	return runner{
+		update: func(int) error { return bench.HandWrittenObserved(ctx, &old, &cur, n, o, persistNop) },
+		counts: func() scenario.Counters {
+			c := *n
+			if err := observedAll(o, c); err != nil {
+				c.Other = -1 // fails Check; observedAll's error is in the test that calls it
+				tb.Error(err)
+			}
+			return c
+		},
+		fires: fires,
+	}
+}
+
+// observedAll checks that o counted, timed and audited exactly the runs
+// in c.
+func observedAll(o *bench.Observation, c scenario.Counters) error {
+	want := [bench.NumTriggers]int64{bench.TrigActivated: int64(c.Activated), bench.TrigStatusChanged: int64(c.StatusChanged)}
+	var other int64
+	for i := range o.Triggers {
+		s := &o.Triggers[i]
+		var inBuckets int64
+		for j := range s.Latency {
+			inBuckets += s.Latency[j].Load()
+		}
+		if inBuckets != s.Runs.Load() || s.Failures.Load() != 0 {
+			return fmt.Errorf("trigger %s: %d runs, %d in the histogram, %d failures", bench.Names[i], s.Runs.Load(), inBuckets, s.Failures.Load())
+		}
+		if i == bench.TrigActivated || i == bench.TrigStatusChanged {
+			if s.Runs.Load() != want[i] {
+				return fmt.Errorf("trigger %s: %d runs, want %d", bench.Names[i], s.Runs.Load(), want[i])
+			}
+		} else {
+			other += s.Runs.Load()
+		}
+	}
+	if other != int64(c.Other) {
+		return fmt.Errorf("%d runs of the other triggers, the actions say %d", other, c.Other)
+	}
+	recs := o.Records()
+	if total := want[0] + want[1] + other; int64(len(recs)) != min(total, bench.AuditRing) {
+		return fmt.Errorf("%d audit records after %d runs", len(recs), total)
+	}
+	for _, r := range recs {
+		if r.Trigger == "" || r.Model != "SimCard" || r.Key != "sim-1" || r.Event != "after_update" || r.Start.IsZero() || r.Outcome != "success" || r.Attempt != 1 {
+			return fmt.Errorf("audit record %+v", r)
+		}
+	}
+	return nil
+}
+
+// countedRunner runs the hand-written if-statements with a run counter per
+// matched action, and checks the counters with what the actions did.
+func countedRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
+	old := scenario.Before()
+	n := new(scenario.Counters)
+	runs := new(bench.RunCounts)
+	return runner{
+		update: func(int) error { return bench.HandWrittenCounted(ctx, &old, &cur, n, runs, persistNop) },
+		counts: func() scenario.Counters {
+			c := *n
+			var other int64
+			for i := range runs {
+				if i != bench.TrigActivated && i != bench.TrigStatusChanged {
+					other += runs[i].Load()
+				}
+			}
+			if runs[bench.TrigActivated].Load() != int64(c.Activated) || runs[bench.TrigStatusChanged].Load() != int64(c.StatusChanged) || other != int64(c.Other) {
+				tb.Errorf("run counters disagree with the actions: %+v", c)
+				c.Other = -1
+			}
+			return c
+		},
+		fires: fires,
+	}
 }
 
 // triggergenRunner updates through the generated models.UpdateSimCard with
@@ -268,6 +356,18 @@ func TestNoDeadChecks(t *testing.T) {
 	})
 	t.Run("triggergen", func(t *testing.T) {
 		r := triggergenRunner(t, scenario.Everything(), true)
+		if err := r.update(0); err != nil || r.counts() != want {
+			t.Fatalf("got %+v, %v; want %+v", r.counts(), err, want)
+		}
+	})
+	t.Run("handwritten-observed", func(t *testing.T) {
+		r := observedRunner(t, scenario.Everything(), true)
+		if err := r.update(0); err != nil || r.counts() != want {
+			t.Fatalf("got %+v, %v; want %+v", r.counts(), err, want)
+		}
+	})
+	t.Run("handwritten-counted", func(t *testing.T) {
+		r := countedRunner(t, scenario.Everything(), true)
 		if err := r.update(0); err != nil || r.counts() != want {
 			t.Fatalf("got %+v, %v; want %+v", r.counts(), err, want)
 		}

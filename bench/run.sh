@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
-# Reproduces bench/RESULTS.md: ./run.sh | tee RESULTS.md
+# Writes bench/RESULTS.md: ./run.sh
 #
 # Runs the correctness tests, then BenchmarkUpdate and BenchmarkGORMUpdate
 # in COUNT rounds, each round one run of the test binary that measures
 # every implementation once, so the implementations are interleaved
 # (go test -count N would run each sub-benchmark N times back to back),
 # then the generator scale measurement. Progress goes to stderr; the
-# Markdown report goes to stdout.
+# Markdown report goes to OUT, replaced only when the whole run succeeded.
 #
-# Environment: COUNT (rounds, default 8), BENCHTIME (per benchmark and
-# round, default 0.5s), SCALE_RUNS (timed runs per tool and size, default 3),
-# SKIP_UPDATE=1 to skip BenchmarkUpdate, SKIP_SCALE=1 to skip the generator
-# scale measurement.
+# Environment: COUNT (rounds, default 10), BENCHTIME (per benchmark and
+# round, default 0.3s), SCALE_RUNS (timed runs per tool and size, default 3),
+# OUT (the report, default RESULTS.md; - for stdout), SKIP_UPDATE=1 to skip
+# BenchmarkUpdate, SKIP_GORM=1 to skip BenchmarkGORMUpdate, SKIP_SCALE=1 to
+# skip the generator scale measurement.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-COUNT=${COUNT:-8}
-BENCHTIME=${BENCHTIME:-0.5s}
+COUNT=${COUNT:-10}
+BENCHTIME=${BENCHTIME:-0.3s}
 SCALE_RUNS=${SCALE_RUNS:-3}
+OUT=${OUT:-RESULTS.md}
 BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 raw=$tmp/update.txt # benchstat names its column after the file
 gormraw=$tmp/gorm.txt
+report=$tmp/report.md
 
 echo "== go vet and go test ./..." >&2
 go vet ./... >&2
@@ -41,16 +44,19 @@ rounds() {
 if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
 	rounds BenchmarkUpdate | tee "$raw" >&2
 fi
-rounds BenchmarkGORMUpdate | tee "$gormraw" >&2
+if [[ "${SKIP_GORM:-}" != 1 ]]; then
+	rounds BenchmarkGORMUpdate | tee "$gormraw" >&2
+fi
 
+{
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 echo "## Results"
 echo
-echo "Produced by \`./run.sh | tee RESULTS.md\`; README.md says what each row measures."
+echo "Written by \`cd bench && ./run.sh\` in one run; README.md says what each row measures."
 echo
 echo "Machine: $(go version | cut -d' ' -f3-), ${cpu:-unknown CPU}, $(nproc) cores ($(grep -c ^processor /proc/cpuinfo) logical CPUs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; $(date -u +%Y-%m-%d)."
 echo "triggergen: commit $(git -C .. describe --always --dirty 2>/dev/null || echo unknown) of this repository; ent $(go list -m -f '{{.Version}}' entgo.io/ent), GORM $(go list -m -f '{{.Version}}' gorm.io/gorm) with github.com/glebarez/sqlite $(go list -m -f '{{.Version}}' github.com/glebarez/sqlite) (SQLite from modernc.org/sqlite $(go list -m -f '{{.Version}}' modernc.org/sqlite))."
-echo "Command: \`cd bench && ./run.sh\` (COUNT=$COUNT, BENCHTIME=$BENCHTIME): $COUNT rounds of \`go test -bench '^Benchmark...\$' -count 1 -benchtime $BENCHTIME\` (one run of the test binary a round), every implementation once per round."
+echo "Command: \`cd bench && ./run.sh\` (COUNT=$COUNT, BENCHTIME=$BENCHTIME): $COUNT rounds, each one run of the test binary (\`bench.test -test.bench '^Benchmark...\$' -test.count 1 -test.benchtime $BENCHTIME\`) that measures every implementation once, so the implementations are interleaved."
 
 if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
 	echo
@@ -65,17 +71,27 @@ if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
 	echo '```'
 fi
 
-echo
-go run ./cmd/benchtable -gorm <"$gormraw"
-echo
-echo '```'
-if ! (cd "$tmp" && go run "$BENCHSTAT" gorm.txt 2>&1); then
-	echo "(benchstat could not be run)"
+if [[ "${SKIP_GORM:-}" != 1 ]]; then
+	echo
+	go run ./cmd/benchtable -gorm <"$gormraw"
+	echo
+	echo '```'
+	if ! (cd "$tmp" && go run "$BENCHSTAT" gorm.txt 2>&1); then
+		echo "(benchstat could not be run)"
+	fi
+	echo '```'
 fi
-echo '```'
 
 if [[ "${SKIP_SCALE:-}" != 1 ]]; then
 	echo "== generator scale (SCALE_RUNS=$SCALE_RUNS)" >&2
 	echo
 	go run ./cmd/scaletable -runs "$SCALE_RUNS"
+fi
+} >"$report"
+
+if [[ "$OUT" == - ]]; then
+	cat "$report"
+else
+	cp "$report" "$OUT"
+	echo "== wrote $OUT" >&2
 fi

@@ -24,9 +24,6 @@ func repoRoot(t *testing.T) string {
 // module: triggergen accepts the synthetic package, the result builds and
 // registers every trigger. It measures nothing.
 func TestSyntheticModuleGenerates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds triggergen")
-	}
 	ctx := context.Background()
 	work := t.TempDir()
 	bin, err := scale.BuildTriggergen(ctx, "..", work)
@@ -76,4 +73,26 @@ func main() {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+}
+
+// TestScaleShort is the generator measurement of cmd/scaletable on a
+// small size, so that `go test -short` (CI) runs it end to end: a warm-up
+// module, then triggergen, go build and go vet on 5 models, once each. It
+// logs the table and asserts nothing about the times.
+func TestScaleShort(t *testing.T) {
+	ctx := context.Background()
+	work := t.TempDir()
+	bin, err := scale.BuildTriggergen(ctx, "..", work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := scale.Config{RepoRoot: repoRoot(t), Triggergen: bin, WorkDir: work, Sizes: []int{5}, Runs: 1}
+	rs, err := cfg.Measure(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 || rs[0].Models != 5 || rs[0].GeneratedLines == 0 {
+		t.Fatalf("results %+v", rs)
+	}
+	t.Logf("\n%s", scale.Table(rs))
 }
