@@ -80,9 +80,12 @@ func NewMemoryAudit(capacity int) *MemoryAudit {
 }
 
 // Record stores r, overwriting the oldest record when the ring is full.
-func (m *MemoryAudit) Record(r ExecutionRecord) {
+func (m *MemoryAudit) Record(r ExecutionRecord) { m.put(&r) }
+
+// put is Record for a record the caller keeps.
+func (m *MemoryAudit) put(r *ExecutionRecord) {
 	m.mu.Lock()
-	m.buf[m.next] = r
+	m.buf[m.next] = *r
 	m.next++
 	if m.next == len(m.buf) {
 		m.next = 0

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 )
 
 // Create runs model's create triggers around persist: before_create and
@@ -86,84 +88,105 @@ func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], e
 	if !coreValidEvent(model, ev) {
 		return fmt.Errorf("triggergen: %s is not an event of %s", ev, model.name)
 	}
-	st, up, depth, err := begin(ctx, eng, model)
+	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil || st == nil || !eng.enabled.Load() {
 		return err
 	}
 	fp := currentPlans(st).fire[ev]
-	skip, _ := ctx.Value(skipKey).(*skipSet)
-	if fp == nil || (skip != nil && skip.all) {
+	if fp == nil || (v.skip != nil && v.skip.all) {
 		return nil
 	}
-	f := newScratch(st, ctx, up, depth, ev, old, new)
-	defer func() { releaseFrame(f) }()
-	for _, e := range fp.before {
-		if f, err = try(st, ctx, f, e, skip); err != nil {
+	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: ev}
+	o.f = newScratch(st, ev, old, new)
+	defer release(&o)
+	if len(fp.before) > 0 {
+		if _, err := runList(&o, fp.before, fp.tBefore, fp.nBefore, true, nil); err != nil {
 			return err
 		}
 	}
 	var errs []error
-	for _, e := range fp.after {
-		if f, err = try(st, ctx, f, e, skip); err != nil {
-			errs = append(errs, err)
-		}
+	if len(fp.after) > 0 {
+		errs, _ = runList(&o, fp.after, fp.tAfter, fp.nAfter, false, errs)
 	}
-	errs = append(errs, deferAll(st, ctx, f, fp.deferred, skip)...)
+	if len(fp.deferred) > 0 {
+		errs = deferAll(&o, fp.deferred, fp.tDeferred, fp.nDeferred, errs)
+	}
 	return errors.Join(errs...)
 }
 
 // begin finds the model's state and checks, before anything runs, that the
 // operation may start: an engine, a live context, an engine not closed (an
 // operation a trigger runs while Close drains the queue is let through) and
-// the depth limit. A nil state means no trigger was ever registered for the
-// model.
-func begin[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B]) (*modelState[M, C, B], *opFrame, int, error) {
+// the depth limit. It returns the context's values and the frame of the
+// trigger run the operation is nested in, read with one lookup for the
+// whole operation. A nil state means no trigger was ever registered for
+// the model.
+func begin[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B]) (*modelState[M, C, B], *ctxVals, *opFrame, int, error) {
 	if eng == nil {
-		return nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrNilEngine, model.name)
+		return nil, nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrNilEngine, model.name)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, 0, fmt.Errorf("triggergen: %s operation not started: %w", model.name, err)
+		return nil, nil, nil, 0, fmt.Errorf("triggergen: %s operation not started: %w", model.name, err)
 	}
-	up := frameFrom(ctx)
+	v, up := lookupVals(ctx)
 	if up == nil && eng.closed.Load() {
-		return nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrClosed, model.name)
+		return nil, nil, nil, 0, fmt.Errorf("%w: %s operation not started", ErrClosed, model.name)
 	}
 	depth := 1
 	if up != nil {
 		depth = up.depth + 1
 	}
 	if depth > eng.maxDepth {
-		return nil, nil, 0, fmt.Errorf("%w: %s operation at depth %d (limit %d)", ErrMaxDepth, model.name, depth, eng.maxDepth)
+		return nil, nil, nil, 0, fmt.Errorf("%w: %s operation at depth %d (limit %d)", ErrMaxDepth, model.name, depth, eng.maxDepth)
 	}
-	return lookup(eng, model), up, depth, nil
+	return lookup(eng, model), v, up, depth, nil
 }
 
+// opState is one operation, or one item of a bulk operation, on its way
+// through its triggers: what it read once from its context, the frame whose
+// change the conditions and actions see (a pooled scratch frame for a
+// single-instance operation), and the context its triggers get, made when
+// the first of them runs.
+type opState[M, C, B any] struct {
+	st    *modelState[M, C, B]
+	ctx   context.Context // the caller's
+	vals  *ctxVals        // ctx's values
+	up    *opFrame        // the run the operation is nested in, or nil
+	depth int
+	debug bool
+	ev    Event // the event of the change now
+	f     *frame[M, C, B]
+	op    *opFrame
+}
+
+// release gives the operation's scratch frame back, if it still has one.
+func release[M, C, B any](o *opState[M, C, B]) { releaseFrame(o.f) }
+
 func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) error {
-	st, up, depth, err := begin(ctx, eng, model)
+	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
 	}
 	var pp *phasePlan[M, C, B]
-	var skip *skipSet
 	if st != nil && eng.enabled.Load() {
 		pp = &currentPlans(st).ops[op]
-		skip, _ = ctx.Value(skipKey).(*skipSet)
 	}
 	target := m
 	if op == opDelete {
 		target = old
 	}
-	if pp == nil || planEmpty(pp) || (skip != nil && skip.all) {
+	if pp == nil || planEmpty(pp) || (v.skip != nil && v.skip.all) {
 		if persist == nil {
 			return nil
 		}
 		return persist(ctx, target)
 	}
-	oe := opEvents[op]
-	f := newScratch(st, ctx, up, depth, oe.before, old, m)
-	defer func() { releaseFrame(f) }()
-	for _, e := range pp.before {
-		if f, err = try(st, ctx, f, e, skip); err != nil {
+	oe := &opEvents[op]
+	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: oe.before}
+	o.f = newScratch(st, oe.before, old, m)
+	defer release(&o)
+	if len(pp.before) > 0 {
+		if _, err := runList(&o, pp.before, pp.tBefore, pp.nBefore, true, nil); err != nil {
 			return err
 		}
 	}
@@ -172,15 +195,13 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 			return err
 		}
 	}
-	*frameEvent(f) = oe.after
+	*frameEvent(o.f), o.ev = oe.after, oe.after
 	var errs []error
-	for _, e := range pp.after {
-		if f, err = try(st, ctx, f, e, skip); err != nil {
-			errs = append(errs, err)
-		}
+	if len(pp.after) > 0 {
+		errs, _ = runList(&o, pp.after, pp.tAfter, pp.nAfter, false, errs)
 	}
 	if len(pp.deferred) > 0 {
-		errs = append(errs, deferAll(st, ctx, f, pp.deferred, skip)...)
+		errs = deferAll(&o, pp.deferred, pp.tDeferred, pp.nDeferred, errs)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -188,32 +209,154 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	return errors.Join(errs...)
 }
 
-// try runs e on the frame's change if it is not skipped and its conditions
-// hold. It returns the frame, promoted to the heap when the trigger ran.
-func try[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *frame[M, C, B], e *entry[M, C, B], skip *skipSet) (*frame[M, C, B], error) {
-	if skip != nil && skip.skips(e.name) {
-		return f, nil
+// runList runs, in order, the triggers of es (whose tests are ts) whose
+// conditions hold for the operation's change. n counts the list's skips (nil: each skip is counted
+// on its trigger). With stop, the first error ends the list and is
+// returned alone; otherwise the triggers' errors are appended to errs.
+func runList[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, stop bool, errs []error) ([]error, error) {
+	if n != nil {
+		n.runs.Add(1)
 	}
-	ok, err := holds(st, ctx, e, f.change)
-	if err != nil {
-		return f, conditionFailed(st, ctx, e, f.instanceKey(), *frameEvent(f), err)
+	for i := 0; i < len(es); i++ {
+		j, perr := next(o, es, ts, i, n)
+		if j == len(es) {
+			break
+		}
+		i = j
+		e := es[j]
+		var err error
+		switch {
+		case perr != nil:
+			used(n, j)
+			err = conditionFailed(o.st, o.ctx, e, o.f.instanceKey(), o.ev, perr)
+		case o.up != nil && reentry(o.up, e.trig, o.st.core.name, o.f):
+			if n == nil {
+				e.stats.skip()
+			}
+			continue
+		default:
+			used(n, j)
+			err = runOne(o, e)
+		}
+		if err != nil {
+			if stop {
+				for k := j + 1; n != nil && k < len(es); k++ {
+					n.used[k].Add(1) // never considered: not a skip
+				}
+				return errs, err
+			}
+			errs = append(errs, err)
+		}
 	}
-	if !ok || (f.op.up != nil && reentry(f.op.up, e.trig, f.op.model, f)) {
-		e.stats.skip()
-		return f, nil
+	return errs, nil
+}
+
+// used counts trigger j of a list as not skipped.
+func used(n *planCounts, j int) {
+	if n != nil {
+		n.used[j].Add(1)
 	}
-	f = promoteFrame(f)
-	ev := *frameEvent(f)
-	var zb B
+}
+
+// next returns the index of the first trigger of es, from i on, that is not
+// skipped by name and whose conditions hold for the operation's change
+// (len(es) when there is none), or that of a trigger whose condition
+// panicked, with the panic as err: one recover for the whole scan. ts are
+// the triggers' tests (entry.test).
+func next[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, i int, n *planCounts) (j int, err error) {
+	if o.debug || o.vals.skip != nil {
+		return nextSlow(o, es, i, n)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("condition panicked: %v", r)
+		}
+	}()
+	ctx, c := o.ctx, o.f.change
+	for j = i; j < len(ts); j++ {
+		if ts[j](ctx, c) {
+			return j, nil
+		}
+		if n == nil {
+			es[j].stats.skip()
+		}
+	}
+	return len(ts), nil
+}
+
+// nextSlow is next for an operation that skips triggers by name, or with
+// each condition's result logged.
+func nextSlow[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], i int, n *planCounts) (j int, err error) {
+	for j = i; j < len(es); j++ {
+		e := es[j]
+		if o.vals.skip.skips(e.name) {
+			used(n, j)
+			continue
+		}
+		ok, err := holds(o.st, o.ctx, e, o.f.change)
+		if err != nil || ok {
+			return j, err
+		}
+		if n == nil {
+			e.stats.skip()
+		}
+	}
+	return len(es), nil
+}
+
+// runOne runs e on the operation's change, with the operation's context,
+// made for the first trigger that runs.
+func runOne[M, C, B any](o *opState[M, C, B], e *entry[M, C, B]) error {
+	f := o.f
+	if o.op == nil {
+		o.op = newOpFrame(o.st.eng, o.ctx, o.vals, o.up, o.depth, o.st.core.name, f.instanceKey())
+	}
+	var err error
 	if e.bulk {
-		err = run(st, &f.op, e, f.change, st.core.batch(ev, []C{f.change}), ev, f.instanceKey())
+		err = run(o.st, o.op, e, f.change, o.st.core.batch(o.ev, []C{f.change}), o.ev, o.op.inst.instanceKey())
 	} else {
-		err = run(st, &f.op, e, f.change, zb, ev, f.instanceKey())
+		var zb B
+		err = run(o.st, o.op, e, f.change, zb, o.ev, o.op.inst.instanceKey())
 	}
 	if err != nil {
-		return f, &TriggerError{Trigger: e.name, Err: err}
+		return &TriggerError{Trigger: e.name, Err: err}
 	}
-	return f, nil
+	return nil
+}
+
+// holds reports whether all of e's conditions hold for c. A panicking
+// condition is the trigger's failure: holds recovers it and returns it as err.
+func holds[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], c C) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, fmt.Errorf("condition panicked: %v", r)
+		}
+	}()
+	if !st.eng.debug.Load() {
+		for _, test := range e.tests {
+			if !test(ctx, c) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	for i, test := range e.tests {
+		ok := test(ctx, c)
+		st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
+			slog.String("trigger", e.name), slog.String("condition", e.conds[i]), slog.Bool("result", ok))
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// conditionFailed records a run whose condition panicked and returns the
+// trigger's error.
+func conditionFailed[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
+	record(st, ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
+	e.stats.record(OutcomePanic, 0)
+	return &TriggerError{Trigger: e.name, Err: err}
 }
 
 // batchKeyer names the instances of a bulk operation.
@@ -225,16 +368,15 @@ type batchKeyer[M any] struct {
 func (b batchKeyer[M]) instanceKey() string { return batchKey(b.key, b.items) }
 
 func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old []M, ms []M, persist func(context.Context, []M) error) error {
-	st, up, depth, err := begin(ctx, eng, model)
+	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
 	}
 	var p *plans[M, C, B]
-	var skip *skipSet
 	if st != nil && eng.enabled.Load() {
 		p = currentPlans(st)
-		skip, _ = ctx.Value(skipKey).(*skipSet)
 	}
+	skip := v.skip
 	if p == nil || (planEmpty(&p.ops[op]) && planEmpty(&p.bulk[op])) || (skip != nil && skip.all) || len(ms) == 0 {
 		if persist == nil {
 			return nil
@@ -242,38 +384,42 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 		return persist(ctx, ms)
 	}
 	item, bp, oe := &p.ops[op], &p.bulk[op], opEvents[op]
-	if bulkQuiet(st, ctx, up, depth, op, old, ms, item, bp, skip) {
+	if bulkQuiet(st, ctx, skip, op, old, ms, item, bp) {
 		if persist == nil {
 			return nil
 		}
 		return persist(ctx, ms)
 	}
 	var none M
-	fs := make([]*frame[M, C, B], len(ms))
+	debug := eng.debug.Load()
+	ist := make([]opState[M, C, B], len(ms))
 	for i, m := range ms {
-		fs[i] = model.newFrame()
-		fs[i].st = st
+		f := newFrame(st)
 		switch op {
 		case opCreate:
-			setupFrame(fs[i], ctx, up, depth, oe.before, none, m)
+			setupFrameVals(f, ctx, v, up, depth, oe.before, none, m)
 		case opUpdate:
-			setupFrame(fs[i], ctx, up, depth, oe.before, old[i], m)
+			setupFrameVals(f, ctx, v, up, depth, oe.before, old[i], m)
 		case opDelete:
-			setupFrame(fs[i], ctx, up, depth, oe.before, m, none)
+			setupFrameVals(f, ctx, v, up, depth, oe.before, m, none)
 		}
+		ist[i] = opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: debug, ev: oe.before, f: f, op: &f.op}
+	}
+	fs := make([]*frame[M, C, B], len(ms))
+	for i := range ist {
+		fs[i] = ist[i].f
 	}
 	bf := &opFrame{Context: ctx, eng: eng, up: up, depth: depth, model: model.name, inst: batchKeyer[M]{model.key, ms}}
+	bf.pvals = v
 
 	for _, e := range bp.before {
 		if err := tryBatch(st, ctx, bf, fs, e, oe.bulkBefore, skip); err != nil {
 			return err
 		}
 	}
-	for _, f := range fs {
-		for _, e := range item.before {
-			if _, err := try(st, ctx, f, e, skip); err != nil {
-				return err
-			}
+	for i := range ist {
+		if _, err := runList(&ist[i], item.before, item.tBefore, nil, true, nil); err != nil {
+			return err
 		}
 	}
 	if persist != nil {
@@ -282,21 +428,17 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 		}
 	}
 	var errs []error
-	for _, f := range fs {
-		*frameEvent(f) = oe.after
-		for _, e := range item.after {
-			if _, err := try(st, ctx, f, e, skip); err != nil {
-				errs = append(errs, err)
-			}
-		}
+	for i := range ist {
+		*frameEvent(ist[i].f), ist[i].ev = oe.after, oe.after
+		errs, _ = runList(&ist[i], item.after, item.tAfter, nil, false, errs)
 	}
 	for _, e := range bp.after {
 		if err := tryBatch(st, ctx, bf, fs, e, oe.bulkAfter, skip); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for _, f := range fs {
-		errs = append(errs, deferAll(st, ctx, f, item.deferred, skip)...)
+	for i := range ist {
+		errs = deferAll(&ist[i], item.deferred, item.tDeferred, nil, errs)
 	}
 	for _, e := range bp.deferred {
 		if skip.skips(e.name) {
@@ -307,7 +449,7 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 		case err != nil:
 			errs = append(errs, err)
 		case len(items) > 0:
-			errs = append(errs, deferBatch(st, ctx, bf, e, items, bulkEventOf(e, oe.bulkBefore, oe.bulkAfter)))
+			errs = append(errs, deferBatch(st, ctx, depth, e, items, bulkEventOf(e, oe.bulkBefore, oe.bulkAfter)))
 		default:
 			e.stats.skip()
 		}
@@ -318,24 +460,24 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 // bulkQuiet reports whether no trigger of a bulk operation would run, so
 // that it can persist without allocating; it counts the skips then. It tests
 // the conditions on a pooled scratch frame, one item at a time.
-func bulkQuiet[M, C, B any](st *modelState[M, C, B], ctx context.Context, up *opFrame, depth int, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B], skip *skipSet) bool {
+func bulkQuiet[M, C, B any](st *modelState[M, C, B], ctx context.Context, skip *skipSet, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B]) bool {
 	oe := opEvents[op]
 	lists := [...]struct {
 		es []*entry[M, C, B]
 		ev Event
 	}{{bp.before, oe.before}, {item.before, oe.before}, {item.after, oe.after}, {bp.after, oe.after}, {item.deferred, oe.after}, {bp.deferred, oe.after}}
 	var none M
-	f := newScratch(st, ctx, up, depth, oe.before, none, none)
+	f := newScratch(st, oe.before, none, none)
 	defer releaseFrame(f)
 	for i, m := range ms {
 		for _, l := range lists {
 			switch op {
 			case opCreate:
-				setupFrame(f, ctx, up, depth, l.ev, none, m)
+				setChange(f, l.ev, none, m)
 			case opUpdate:
-				setupFrame(f, ctx, up, depth, l.ev, old[i], m)
+				setChange(f, l.ev, old[i], m)
 			case opDelete:
-				setupFrame(f, ctx, up, depth, l.ev, m, none)
+				setChange(f, l.ev, m, none)
 			}
 			for _, e := range l.es {
 				if skip.skips(e.name) {

@@ -134,5 +134,6 @@ func decodeJob[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *ent
 		}
 	}
 	f = &opFrame{Context: ctx, eng: st.eng, depth: job.Depth, model: c0.name, inst: batchKeyer[M]{c0.key, keys}}
+	f.setVals(ctx)
 	return f, c, c0.batch(ev, cs), batchKey(c0.key, keys), nil
 }

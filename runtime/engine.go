@@ -172,6 +172,9 @@ type Engine struct {
 	enabled atomic.Bool
 	debug   atomic.Bool
 	closed  atomic.Bool
+	// wallOffset is the wall clock in Unix nanoseconds at started, as last
+	// read at anchoredAt (a mono reading; see wallAt).
+	wallOffset, anchoredAt atomic.Int64
 	// closeInRun starts, once, the drain that a Close called from inside a
 	// trigger run does not wait for.
 	closeInRun sync.Once

@@ -12,11 +12,16 @@ import (
 // nested operations can enforce MaxDepth and skip self re-entry.
 type opFrame struct {
 	context.Context
-	eng     *Engine
-	up      *opFrame
-	depth   int
-	model   string
-	inst    keyer
+	eng *Engine
+	up  *opFrame
+	// pvals are the parent context's values: the actor and request ID of
+	// the records, and what nested operations see besides the frame.
+	pvals *ctxVals
+	depth int
+	model string
+	key   string // the instance's key, when inst is the frame itself
+	inst  keyer
+	// running, event and attempt describe the run in progress.
 	running atomic.Pointer[trig]
 	event   atomic.Uint32 // the event of the running trigger
 	attempt atomic.Uint32 // the running trigger's attempt, from 1
@@ -24,13 +29,30 @@ type opFrame struct {
 
 type keyer interface{ instanceKey() string }
 
-// Value returns the frame itself for frameKey and defers to the parent
-// context otherwise.
+// instanceKey returns the key the frame was made with.
+func (f *opFrame) instanceKey() string { return f.key }
+
+// Value returns the frame itself for valsKey (see lookupVals) and defers
+// to the parent context otherwise.
 func (f *opFrame) Value(k any) any {
-	if k == any(frameKey) {
+	if k == any(valsKey) {
 		return f
 	}
 	return f.Context.Value(k)
+}
+
+// setVals sets the frame's parent values to ctx's.
+func (f *opFrame) setVals(ctx context.Context) { f.pvals = valsFrom(ctx) }
+
+// newOpFrame returns the frame of a single-instance operation run with ctx
+// (whose values are v) at depth under up, on the instance with key: the
+// context its triggers receive. A trigger may keep it, so it is allocated
+// for each operation whose triggers run: the one allocation of such an
+// operation.
+func newOpFrame(eng *Engine, ctx context.Context, v *ctxVals, up *opFrame, depth int, model, key string) *opFrame {
+	f := &opFrame{Context: ctx, eng: eng, up: up, pvals: v, depth: depth, model: model, key: key}
+	f.inst = f
+	return f
 }
 
 // EngineFrom returns the engine running the trigger that ctx was passed to.
@@ -51,7 +73,7 @@ func Now(ctx context.Context) time.Time {
 }
 
 func frameFrom(ctx context.Context) *opFrame {
-	f, _ := ctx.Value(frameKey).(*opFrame)
+	_, f := lookupVals(ctx)
 	return f
 }
 
@@ -73,100 +95,119 @@ func reentry(up *opFrame, t *trig, model string, inst keyer) bool {
 	return false
 }
 
-// frame is one single-instance operation: its context and its change. The
-// change and the zero value live in the same allocation as the frame (see
-// core.newFrame).
+// frame is a change with a zero value for the side of it that has no
+// instance, and a context for the triggers that run on it: a pooled
+// scratch frame holds the change of a single-instance operation (whose
+// triggers get a context of their own, see newOpFrame), a frame on the
+// heap that of an async run, Execute or a bulk item. The change and the
+// zero value live in the same allocation as the frame (see core.newFrame).
 type frame[M, C, B any] struct {
 	op     opFrame // the frame's context; a field, not embedded, so that frame has no methods to instantiate per model
 	st     *modelState[M, C, B]
 	change C
 	zero   M
 	pooled bool
+	box    frameBox // holds the frame itself while it waits in modelState.spare
+	// pev, pold and pnew point at the change's Event, Old and New (its
+	// core.view, taken once).
+	pev        *Event
+	pold, pnew *M
 }
+
+// frameBox holds a pooled frame as an any, so that the atomic pointer to
+// it is not a generic type compiled once per model.
+type frameBox struct{ f any }
 
 // event returns a pointer to the change's Event.
-func frameEvent[M, C, B any](f *frame[M, C, B]) *Event {
-	ev, _, _ := f.st.core.view(f.change)
-	return ev
-}
+func frameEvent[M, C, B any](f *frame[M, C, B]) *Event { return f.pev }
 
 func frameInstance[M, C, B any](f *frame[M, C, B]) M {
-	ev, old, cur := f.st.core.view(f.change)
-	if ev.IsDelete() {
-		return *old
+	if f.pev.IsDelete() {
+		return *f.pold
 	}
-	return *cur
+	return *f.pnew
 }
 
 func (f *frame[M, C, B]) instanceKey() string { return f.st.core.key(frameInstance(f)) }
 
-// newScratch returns a pooled frame for condition tests; it must not reach
-// user code other than conditions.
-func newScratch[M, C, B any](st *modelState[M, C, B], ctx context.Context, up *opFrame, depth int, ev Event, old, new M) *frame[M, C, B] {
-	f, _ := st.scratch.Get().(*frame[M, C, B])
-	if f == nil {
-		f = st.core.newFrame()
-		f.st, f.pooled = st, true
+// newScratch returns a pooled frame whose change points at old and new, for
+// condition tests; it must not reach user code other than conditions. The
+// model's one spare frame is taken first, the pool serves concurrent
+// operations.
+func newScratch[M, C, B any](st *modelState[M, C, B], ev Event, old, new M) *frame[M, C, B] {
+	var f *frame[M, C, B]
+	if b := st.spare.Swap(nil); b != nil {
+		f = b.f.(*frame[M, C, B])
+	} else if f, _ = st.scratch.Get().(*frame[M, C, B]); f == nil {
+		f = newFrame(st)
+		f.pooled = true
+		f.box.f = f
 	}
-	setupFrame(f, ctx, up, depth, ev, old, new)
+	setChange(f, ev, old, new)
 	return f
 }
 
-// setup points the frame's change at old and new; a nil one reads as the
-// frame's zero value.
+// newFrame allocates a frame of st's model.
+func newFrame[M, C, B any](st *modelState[M, C, B]) *frame[M, C, B] {
+	f := st.core.newFrame()
+	f.st = st
+	f.pev, f.pold, f.pnew = st.core.view(f.change)
+	return f
+}
+
+// isNil reports whether m is nil: M is a pointer type, and the engine's
+// type parameters are constrained by any, so that Go compiles it once for
+// every model.
+func isNil[M any](m M) bool {
+	var none M
+	return any(m) == any(none)
+}
+
+// setChange points the frame's change at old and new; a nil one reads as
+// the frame's zero value.
+func setChange[M, C, B any](f *frame[M, C, B], ev Event, old, new M) {
+	if f.pev == nil {
+		f.pev, f.pold, f.pnew = f.st.core.view(f.change)
+	}
+	*f.pev, *f.pold, *f.pnew = ev, old, new
+	if isNil(old) {
+		*f.pold = f.zero
+	}
+	if isNil(new) {
+		*f.pnew = f.zero
+	}
+}
+
+// setupFrame makes f the frame of an operation run with ctx at depth under
+// up, with its change pointing at old and new.
 func setupFrame[M, C, B any](f *frame[M, C, B], ctx context.Context, up *opFrame, depth int, ev Event, old, new M) {
+	setupFrameVals(f, ctx, valsFrom(ctx), up, depth, ev, old, new)
+}
+
+// setupFrameVals is setupFrame for a ctx whose values v were read already.
+func setupFrameVals[M, C, B any](f *frame[M, C, B], ctx context.Context, v *ctxVals, up *opFrame, depth int, ev Event, old, new M) {
 	f.op.Context, f.op.eng, f.op.up, f.op.depth, f.op.model = ctx, f.st.eng, up, depth, f.st.core.name
 	f.op.inst = f
-	pev, pold, pnew := f.st.core.view(f.change)
-	*pev, *pold, *pnew = ev, old, new
-	if f.st.core.isNil(old) {
-		*pold = f.zero
-	}
-	if f.st.core.isNil(new) {
-		*pnew = f.zero
-	}
+	f.op.pvals = v
+	setChange(f, ev, old, new)
 }
 
-// promote moves a scratch frame to the heap before a trigger runs on it, so
-// that the trigger may keep its context and change; it is the one
-// allocation of an operation whose triggers run.
-func promoteFrame[M, C, B any](f *frame[M, C, B]) *frame[M, C, B] {
-	if !f.pooled {
-		return f
-	}
-	c := f.st.core
-	_, fold, fcur := c.view(f.change)
-	usesZero := c.same(*fold, f.zero) || c.same(*fcur, f.zero)
-	var n *frame[M, C, B]
-	if usesZero {
-		n = c.newFrame()
-	} else {
-		n = c.newFrameNoZero()
-	}
-	n.st = f.st
-	c.copyChange(n.change, f.change)
-	n.op.Context, n.op.eng, n.op.up, n.op.depth, n.op.model = f.op.Context, f.op.eng, f.op.up, f.op.depth, f.op.model
-	n.op.inst = n
-	if usesZero {
-		_, old, cur := c.view(n.change)
-		if c.same(*old, f.zero) {
-			*old = n.zero
-		}
-		if c.same(*cur, f.zero) {
-			*cur = n.zero
-		}
-	}
-	releaseFrame(f)
-	return n
-}
-
+// releaseFrame gives a scratch frame back: to the model's spare slot when
+// it is free, to the pool otherwise. Its change no longer points at the
+// caller's instances, and a zero value the change used is cleared.
 func releaseFrame[M, C, B any](f *frame[M, C, B]) {
 	if !f.pooled {
 		return
 	}
-	f.st.core.clear(f.change, f.zero)
-	f.op.Context, f.op.up, f.op.inst = nil, nil, nil
-	f.st.scratch.Put(f)
+	if any(*f.pold) == any(f.zero) || any(*f.pnew) == any(f.zero) {
+		f.st.core.clear(f.change, f.zero)
+	} else {
+		var none M
+		*f.pold, *f.pnew = none, none
+	}
+	if !f.st.spare.CompareAndSwap(nil, &f.box) {
+		f.st.scratch.Put(f)
+	}
 }
 
 // batchKey joins the keys of a batch's items: at most 20, then ",...".

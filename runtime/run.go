@@ -15,34 +15,68 @@ const MaxBackoff = 30 * time.Second
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
 // the frame f: timeouts per attempt, panics recovered, one audit record per
 // attempt and one stats entry per run.
-func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) error {
-	t := e.trig
-	prev := f.running.Swap(t)
-	defer f.running.Store(prev)
-	f.event.Store(uint32(ev))
-	start := time.Now()
+func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) (err error) {
+	t, eng := e.trig, st.eng
+	// The frame tells CurrentRun and nested operations what runs on it; the
+	// stores are skipped when they would not change anything.
+	prev, prevAttempt := f.running.Load(), f.attempt.Load()
+	f.running.Store(t)
+	if f.event.Load() != uint32(ev) {
+		f.event.Store(uint32(ev))
+	}
+	start := eng.mono()
 	at := start
-	prevAttempt := f.attempt.Load()
-	defer f.attempt.Store(prevAttempt)
 	for attempt := 1; ; attempt++ {
-		f.attempt.Store(uint32(attempt))
-		err, outcome := runAttempt(st, f, e, c, b)
-		d := time.Since(at)
-		record(st, f, t, key, ev, at, d, outcome, err, attempt)
+		if f.attempt.Load() != uint32(attempt) {
+			f.attempt.Store(uint32(attempt))
+		}
+		var outcome string
+		err, outcome = runAttempt(st, f, e, c, b)
+		end := eng.mono()
+		d := end - at
+		recordRun(st, f, f.pvals, t, key, ev, eng.wallAt(at), d, outcome, err, attempt)
 		if attempt > 1 {
-			d = time.Since(start)
+			d = end - start
 		}
 		if err == nil {
 			t.stats.record(OutcomeSuccess, d)
-			return nil
+			break
 		}
 		if attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
 			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, RetryDelay(t.backoff, attempt)) {
 			t.stats.record(outcome, d)
-			return err
+			break
 		}
-		at = time.Now()
+		at = eng.mono()
 	}
+	if prev != nil && f.attempt.Load() != prevAttempt {
+		f.attempt.Store(prevAttempt)
+	}
+	f.running.Store(prev)
+	return err
+}
+
+// mono returns the time since the engine was created, read from the
+// monotonic clock: one clock reading (time.Now reads two clocks).
+func (e *Engine) mono() time.Duration { return time.Since(e.started) }
+
+// anchorEvery is how often wallAt reads the wall clock again.
+const anchorEvery = time.Second
+
+// wallAt returns the wall-clock time of m, a reading of mono: the wall
+// clock is read at most once per anchorEvery, and m placed relative to the
+// last reading, so that a record's start costs no clock reading of its own
+// and still follows a change of the system's clock within a second.
+func (e *Engine) wallAt(m time.Duration) time.Time {
+	off := e.wallOffset.Load()
+	if off == 0 || m-time.Duration(e.anchoredAt.Load()) > anchorEvery || m < time.Duration(e.anchoredAt.Load()) {
+		now := time.Now()
+		since := now.Sub(e.started)
+		off = now.UnixNano() - int64(since)
+		e.wallOffset.Store(off)
+		e.anchoredAt.Store(int64(since))
+	}
+	return time.Unix(0, off+int64(m))
 }
 
 // runAttempt runs the actions once.
@@ -84,11 +118,17 @@ func runAttempt[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *en
 	return err, OutcomeFailure
 }
 
+// record sends the audit record of one attempt run with ctx, and logs a
+// failure.
 func record[M, C, B any](st *modelState[M, C, B], ctx context.Context, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
-	a, _ := ActorFrom(ctx)
+	recordRun(st, ctx, valsFrom(ctx), t, key, ev, start, d, outcome, err, attempt)
+}
+
+// recordRun is record with the context's values v read already.
+func recordRun[M, C, B any](st *modelState[M, C, B], ctx context.Context, v *ctxVals, t *trig, key string, ev Event, start time.Time, d time.Duration, outcome string, err error, attempt int) {
 	r := ExecutionRecord{
 		Trigger: t.name, Model: t.model, Key: key, Event: coreEventName(st.core, ev),
-		ActorID: a.ID, RequestID: RequestIDFrom(ctx),
+		ActorID: v.actor.ID, RequestID: v.requestID,
 		Start: start, Duration: d, Outcome: outcome, Attempt: attempt,
 	}
 	if err != nil {
@@ -96,6 +136,10 @@ func record[M, C, B any](st *modelState[M, C, B], ctx context.Context, t *trig, 
 		st.eng.log.LogAttrs(ctx, slog.LevelWarn, "trigger failed",
 			slog.String("trigger", t.name), slog.String("key", key), slog.String("event", r.Event),
 			slog.Int("attempt", attempt), slog.String("error", r.Error))
+	}
+	if m, ok := st.eng.audit.(*MemoryAudit); ok {
+		m.put(&r) // one copy of the record instead of two
+		return
 	}
 	st.eng.audit.Record(r)
 }
@@ -155,30 +199,42 @@ func detach(origin, live context.Context, timeout time.Duration) (context.Contex
 	return ctx, func() { stop(); cancel() }
 }
 
-// deferAll queues the async and on_commit triggers of es whose conditions
-// hold for the frame's change.
-func deferAll[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *frame[M, C, B], es []*entry[M, C, B], skip *skipSet) []error {
-	var errs []error
-	for _, e := range es {
-		if skip.skips(e.name) {
-			continue
+// deferAll queues the async and on_commit triggers of es (whose tests are
+// ts) whose conditions
+// hold for the operation's change, and appends their errors to errs; n
+// counts the list's skips (nil: each skip is counted on its trigger).
+func deferAll[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, errs []error) []error {
+	if n != nil {
+		n.runs.Add(1)
+	}
+	st, ctx := o.st, o.ctx
+	for i := 0; i < len(es); i++ {
+		j, err := next(o, es, ts, i, n)
+		if j == len(es) {
+			break
 		}
-		ok, err := holds(st, ctx, e, f.change)
+		i = j
+		e := es[j]
+		f := o.f
 		if err != nil {
-			errs = append(errs, conditionFailed(st, ctx, e, f.instanceKey(), *frameEvent(f), err))
+			used(n, j)
+			errs = append(errs, conditionFailed(st, ctx, e, f.instanceKey(), o.ev, err))
 			continue
 		}
-		if !ok || (f.op.up != nil && reentry(f.op.up, e.trig, f.op.model, f)) {
-			e.stats.skip()
+		if o.up != nil && reentry(o.up, e.trig, st.core.name, f) {
+			if n == nil {
+				e.stats.skip()
+			}
 			continue
 		}
+		used(n, j)
 		if e.bulk {
-			errs = append(errs, deferBatch(st, ctx, &f.op, e, []C{f.change}, *frameEvent(f)))
+			errs = append(errs, deferBatch(st, ctx, o.depth, e, []C{f.change}, o.ev))
 			continue
 		}
 		pev, pold, pcur := st.core.view(f.change)
 		old, cur := st.core.snapshot(*pold), st.core.snapshot(*pcur)
-		ev, depth := *pev, f.op.depth
+		ev, depth := *pev, o.depth
 		key := st.core.key(frameInstance(f))
 		work := func(wctx context.Context) error {
 			df := st.core.newFrame()
@@ -203,7 +259,7 @@ func deferAll[M, C, B any](st *modelState[M, C, B], ctx context.Context, f *fram
 }
 
 // deferBatch queues bulk trigger e for items, copied deeply now.
-func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *opFrame, e *entry[M, C, B], items []C, ev Event) error {
+func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, depth int, e *entry[M, C, B], items []C, ev Event) error {
 	olds, news := make([]M, len(items)), make([]M, len(items))
 	evs := make([]Event, len(items))
 	keys := make([]M, len(items))
@@ -216,7 +272,6 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *o
 		}
 	}
 	key := batchKey(st.core.key, keys)
-	depth := bf.depth
 	work := func(wctx context.Context) error {
 		cs := make([]C, len(items))
 		for i := range cs {
@@ -225,6 +280,7 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *o
 			*pev, *pold, *pcur = evs[i], olds[i], news[i]
 		}
 		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.core.name, inst: batchKeyer[M]{st.core.key, keys}}
+		df.setVals(wctx)
 		var zc C
 		if err := run(st, df, e, zc, st.core.batch(ev, cs), ev, key); err != nil {
 			return &TriggerError{Trigger: e.name, Err: err}
@@ -258,10 +314,10 @@ func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entr
 	run := work
 	deferToScope := e.onCommit
 	if e.async {
-		a, _ := ActorFrom(ctx)
+		v := valsFrom(ctx)
 		job := Job{
 			Trigger: e.name, Model: e.model, Key: key, Queue: e.queue, Event: ev, EventName: coreEventName(st.core, ev),
-			Actor: a, RequestID: RequestIDFrom(ctx),
+			Actor: v.actor, RequestID: v.requestID,
 			Retries: e.retries, Backoff: e.backoff, Timeout: e.timeout, Depth: depth,
 		}
 		var enqueue func(context.Context, Job) error

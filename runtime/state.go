@@ -2,8 +2,6 @@ package runtime
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -16,6 +14,26 @@ type entry[M, C, B any] struct {
 	tests   []func(context.Context, C) bool // trig.conds holds their descriptions
 	actions []func(context.Context, C) error
 	batch   []func(context.Context, B) error
+	test    func(context.Context, C) bool // all of tests as one (see holdsAll), set by rebuild
+}
+
+// holdsAll returns one test for all of tests: the test itself when there
+// is one.
+func holdsAll[C any](tests []func(context.Context, C) bool) func(context.Context, C) bool {
+	switch len(tests) {
+	case 0:
+		return func(context.Context, C) bool { return true }
+	case 1:
+		return tests[0]
+	}
+	return func(ctx context.Context, c C) bool {
+		for _, t := range tests {
+			if !t(ctx, c) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // opKind is a single-instance operation.
@@ -39,9 +57,13 @@ var opEvents = [numOps]struct {
 	opDelete: {BeforeDelete, AfterDelete, BeforeBulkDelete, AfterBulkDelete, []Event{BeforeDelete}, []Event{AfterDelete}},
 }
 
-// phasePlan lists the enabled triggers of one operation in run order.
+// phasePlan lists the enabled triggers of one operation in run order, and
+// counts the skips of each list (see statsRecorder). The t lists hold each
+// trigger's test, so that a scan of the conditions reads one slice.
 type phasePlan[M, C, B any] struct {
-	before, after, deferred []*entry[M, C, B]
+	before, after, deferred    []*entry[M, C, B]
+	nBefore, nAfter, nDeferred *planCounts
+	tBefore, tAfter, tDeferred []func(context.Context, C) bool
 }
 
 func planEmpty[M, C, B any](p *phasePlan[M, C, B]) bool {
@@ -65,8 +87,9 @@ func currentPlans[M, C, B any](st *modelState[M, C, B]) *plans[M, C, B] {
 type modelState[M, C, B any] struct {
 	eng     *Engine
 	core    *core[M, C, B]
-	entries []*entry[M, C, B] // guarded by eng.mu
-	plans   atomic.Value      // *plans[M, C, B], swapped whole
+	entries []*entry[M, C, B]        // guarded by eng.mu
+	plans   atomic.Value             // *plans[M, C, B], swapped whole
+	spare   atomic.Pointer[frameBox] // a scratch frame, taken before the pool
 	scratch sync.Pool
 
 	loadMu sync.Mutex
@@ -86,6 +109,9 @@ func (st *modelState[M, C, B]) rebuild() {
 	slices.SortFunc(es, func(a, b *entry[M, C, B]) int { return priorityOrder(a.trig, b.trig) })
 	p := &plans[M, C, B]{fire: map[Event]*phasePlan[M, C, B]{}}
 	for _, e := range es {
+		if e.test == nil {
+			e.test = holdsAll(e.tests)
+		}
 		if !e.enabled.Load() {
 			continue
 		}
@@ -132,6 +158,33 @@ func (st *modelState[M, C, B]) rebuild() {
 			}
 		}
 	}
+	// The skip counts: one per list, and each trigger's places in the
+	// lists of single operations and Fire (bulk operations count their
+	// skips one by one).
+	slots := map[*trig][]skipSlot{}
+	count := func(pp *phasePlan[M, C, B]) {
+		for _, l := range []struct {
+			es []*entry[M, C, B]
+			n  **planCounts
+			t  *[]func(context.Context, C) bool
+		}{{pp.before, &pp.nBefore, &pp.tBefore}, {pp.after, &pp.nAfter, &pp.tAfter}, {pp.deferred, &pp.nDeferred, &pp.tDeferred}} {
+			*l.n = newPlanCounts(len(l.es))
+			*l.t = make([]func(context.Context, C) bool, len(l.es))
+			for i, e := range l.es {
+				slots[e.trig] = append(slots[e.trig], skipSlot{*l.n, i})
+				(*l.t)[i] = e.test
+			}
+		}
+	}
+	for op := range numOps {
+		count(&p.ops[op])
+	}
+	for _, fp := range p.fire {
+		count(fp)
+	}
+	for _, e := range st.entries {
+		e.stats.setSlots(slots[e.trig])
+	}
 	st.plans.Store(p)
 }
 
@@ -139,39 +192,4 @@ func (st *modelState[M, C, B]) clearCache() {
 	st.loadMu.Lock()
 	st.cache = nil
 	st.loadMu.Unlock()
-}
-
-// holds reports whether all of e's conditions hold for c. A panicking
-// condition is the trigger's failure: holds recovers it and returns it as err.
-func holds[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], c C) (ok bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ok, err = false, fmt.Errorf("condition panicked: %v", r)
-		}
-	}()
-	if !st.eng.debug.Load() {
-		for _, test := range e.tests {
-			if !test(ctx, c) {
-				return false, nil
-			}
-		}
-		return true, nil
-	}
-	for i, test := range e.tests {
-		ok := test(ctx, c)
-		st.eng.log.LogAttrs(ctx, slog.LevelDebug, "trigger condition",
-			slog.String("trigger", e.name), slog.String("condition", e.conds[i]), slog.Bool("result", ok))
-		if !ok {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
-// conditionFailed records a run whose condition panicked and returns the
-// trigger's error.
-func conditionFailed[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
-	record(st, ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
-	e.stats.record(OutcomePanic, 0)
-	return &TriggerError{Trigger: e.name, Err: err}
 }

@@ -24,8 +24,9 @@ type Stats struct {
 }
 
 // statsRecorder collects the figures behind a Stats. Its zero value is ready
-// to use, it is safe for concurrent use, record and skip never allocate, and
-// its memory is bounded (a fixed ring of the last statsRingSize durations).
+// to use, it is safe for concurrent use, record and count never allocate,
+// and its memory is bounded (a fixed ring of the last statsRingSize
+// durations).
 //
 // A statsRecorder must not be copied after first use (it holds atomics);
 // embed it by value in a struct that is itself used through a pointer.
@@ -33,20 +34,67 @@ type Stats struct {
 // The counters are updated independently, so a snapshot taken while runs
 // are being recorded may see one counter already incremented and another
 // not yet; every figure is exact once recording is quiescent.
+//
+// Skips are counted where they are cheapest: an operation counts itself
+// once per list of triggers it considers (planCounts.runs), and each
+// trigger of the list it did not skip (planCounts.used), so that a
+// trigger's skips in a list are runs - used and a skipped trigger costs
+// nothing. skipped holds the skips counted one by one (bulk operations)
+// and those of the lists the trigger was in before its plans were last
+// rebuilt.
 type statsRecorder struct {
-	executions atomic.Int64
-	successes  atomic.Int64
+	untimed    atomic.Int64 // runs counted without a duration
 	failures   atomic.Int64
 	skipped    atomic.Int64
-	totalNanos atomic.Int64
+	totalNanos atomic.Int64 // the sum of the durations written to ring
 	maxNanos   atomic.Int64
 
-	// pos counts the durations ever written to ring; slot pos%statsRingSize
-	// is the next to be written.
+	// pos counts the durations ever written to ring, one per timed run, so
+	// that a timed success costs three atomic additions and a store;
+	// slot pos%statsRingSize is the next to be written.
 	pos atomic.Uint64
 	// ring holds duration+1 in nanoseconds so that 0 marks a slot that has
 	// been claimed but not yet written (or was cleared by reset).
 	ring [statsRingSize]atomic.Int64
+
+	// slots are the trigger's places in the plans in force.
+	slots atomic.Pointer[[]skipSlot]
+}
+
+// planCounts counts, for one list of triggers of a dispatch plan, the
+// operations that considered the list and, per trigger, those that did not
+// skip it.
+type planCounts struct {
+	runs atomic.Int64
+	used []atomic.Int64 // one per trigger of the list
+}
+
+// newPlanCounts returns the counts of a list of n triggers.
+func newPlanCounts(n int) *planCounts { return &planCounts{used: make([]atomic.Int64, n)} }
+
+// skipSlot is a trigger's place in a list of a plan.
+type skipSlot struct {
+	c *planCounts
+	i int
+}
+
+// skips returns how many operations skipped the slot's trigger.
+func (s skipSlot) skips() int64 { return s.c.runs.Load() - s.c.used[s.i].Load() }
+
+// setSlots replaces the trigger's places in the plans, when the plans are
+// rebuilt, and keeps the skips counted in the old ones. An operation that
+// still runs on the old plans after this counts nothing more for the
+// trigger there.
+func (s *statsRecorder) setSlots(slots []skipSlot) {
+	old := s.slots.Swap(&slots)
+	if old == nil {
+		return
+	}
+	var n int64
+	for _, sl := range *old {
+		n += sl.skips()
+	}
+	s.skipped.Add(n)
 }
 
 // record counts one finished run with the given outcome (one of the Outcome
@@ -55,21 +103,31 @@ type statsRecorder struct {
 // unknown) counts as a failure, so Successes+Failures always equals
 // Executions. A negative duration is recorded as 0.
 func (s *statsRecorder) record(outcome string, d time.Duration) {
-	if d < 0 {
-		d = 0
-	}
-	n := int64(d)
-	s.executions.Add(1)
-	if outcome == OutcomeSuccess {
-		s.successes.Add(1)
-	} else {
+	if outcome != OutcomeSuccess {
 		s.failures.Add(1)
 	}
+	s.time(d)
+}
+
+// count counts one finished run with the given outcome whose duration was
+// not measured.
+func (s *statsRecorder) count(outcome string) {
+	if outcome != OutcomeSuccess {
+		s.failures.Add(1)
+	}
+	s.untimed.Add(1)
+}
+
+// time records the duration of one run, counting it.
+func (s *statsRecorder) time(d time.Duration) {
+	n := max(int64(d), 0)
 	s.totalNanos.Add(n)
-	for {
-		cur := s.maxNanos.Load()
-		if n <= cur || s.maxNanos.CompareAndSwap(cur, n) {
-			break
+	if n > s.maxNanos.Load() {
+		for {
+			cur := s.maxNanos.Load()
+			if n <= cur || s.maxNanos.CompareAndSwap(cur, n) {
+				break
+			}
 		}
 	}
 	i := (s.pos.Add(1) - 1) % statsRingSize
@@ -85,10 +143,9 @@ func (s *statsRecorder) skip() { s.skipped.Add(1) }
 
 // reset clears every counter and the duration ring.
 func (s *statsRecorder) reset() {
-	s.executions.Store(0)
-	s.successes.Store(0)
+	s.untimed.Store(0)
 	s.failures.Store(0)
-	s.skipped.Store(0)
+	s.skipped.Store(-s.listSkips())
 	s.totalNanos.Store(0)
 	s.maxNanos.Store(0)
 	s.pos.Store(0)
@@ -97,24 +154,37 @@ func (s *statsRecorder) reset() {
 	}
 }
 
+// listSkips returns the skips counted by the lists the trigger is in.
+func (s *statsRecorder) listSkips() int64 {
+	var n int64
+	if p := s.slots.Load(); p != nil {
+		for _, sl := range *p {
+			n += sl.skips()
+		}
+	}
+	return n
+}
+
 // snapshot returns the current figures. It allocates a copy of the ring to
-// compute the percentiles.
+// compute the percentiles. Mean and Max cover the runs whose duration was
+// measured (every run with the full observation).
 func (s *statsRecorder) snapshot() Stats {
+	timed := s.pos.Load()
 	st := Stats{
-		Executions: s.executions.Load(),
-		Successes:  s.successes.Load(),
+		Executions: int64(timed) + s.untimed.Load(),
 		Failures:   s.failures.Load(),
-		Skipped:    s.skipped.Load(),
+		Skipped:    max(s.skipped.Load()+s.listSkips(), 0),
 		Max:        time.Duration(s.maxNanos.Load()),
 	}
+	st.Failures = min(st.Failures, st.Executions) // a failure counted before its run
+	st.Successes = st.Executions - st.Failures
 	if st.Executions > 0 {
 		st.SuccessRate = float64(st.Successes) / float64(st.Executions) * 100
-		st.Mean = time.Duration(s.totalNanos.Load() / st.Executions)
 	}
-	n := s.pos.Load()
-	if n > statsRingSize {
-		n = statsRingSize
+	if timed > 0 {
+		st.Mean = time.Duration(s.totalNanos.Load() / int64(timed))
 	}
+	n := min(timed, statsRingSize)
 	if n == 0 {
 		return st
 	}
