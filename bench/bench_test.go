@@ -71,6 +71,20 @@ var impls = []impl{
 	{"handwritten-counted", func(tb testing.TB, _ int) runner { return countedRunner(tb, scenario.After(), true) }},
 	{"triggergen", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.After(), true) }},
 	{"triggergen_no_match", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.Before(), false) }},
+	// The observations other than the default, and a context carrying
+	// eight values (the actor, the request ID and six others).
+	{"triggergen_sampled", func(tb testing.TB, _ int) runner {
+		return triggergenRunnerCfg(tb, runtime.Config{Observation: runtime.ObserveSampled}, ctx, scenario.After(), true)
+	}},
+	{"triggergen_counts", func(tb testing.TB, _ int) runner {
+		return triggergenRunnerCfg(tb, runtime.Config{Observation: runtime.ObserveCounts}, ctx, scenario.After(), true)
+	}},
+	{"triggergen_ctx8", func(tb testing.TB, _ int) runner {
+		return triggergenRunnerCfg(tb, runtime.Config{}, ctx8(), scenario.After(), true)
+	}},
+	{"handwritten-observed_ctx8", func(tb testing.TB, _ int) runner {
+		return observedRunnerCtx(tb, ctx8(), scenario.After(), true)
+	}},
 	{"reflect", func(tb testing.TB, _ int) runner {
 		old, cur := scenario.Before(), scenario.After()
 		n := new(scenario.Counters)
@@ -128,6 +142,11 @@ func handRunner(cur models.SimCard, fires bool) runner {
 // of HandWrittenObserved, and checks, with what the actions did, that every
 // run was counted, timed and audited.
 func observedRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
+	return observedRunnerCtx(tb, ctx, cur, fires)
+}
+
+// observedRunnerCtx is observedRunner with the updates run with ctx.
+func observedRunnerCtx(tb testing.TB, ctx context.Context, cur models.SimCard, fires bool) runner {
 	old := scenario.Before()
 	n := new(scenario.Counters)
 	o := bench.NewObservation()
@@ -211,7 +230,28 @@ func countedRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
 // triggergenRunner updates through the generated models.UpdateSimCard with
 // the ten annotated triggers of package triggers registered.
 func triggergenRunner(tb testing.TB, cur models.SimCard, fires bool) runner {
-	eng := runtime.New(runtime.Config{})
+	return triggergenRunnerCfg(tb, runtime.Config{}, ctx, cur, fires)
+}
+
+// ctx8 returns a context carrying eight values, as a request's context
+// might: the actor and the request ID (for triggergen and for the
+// observed hand-written code alike) and six others.
+func ctx8() context.Context {
+	c := runtime.WithActor(context.Background(), runtime.Actor{ID: "ann", Roles: []string{"clerk"}})
+	c = runtime.WithRequestID(c, "req-1")
+	c = bench.WithActor(c, "ann")
+	c = bench.WithRequestID(c, "req-1")
+	type key int
+	for i := range 4 {
+		c = context.WithValue(c, key(i), i)
+	}
+	return c
+}
+
+// triggergenRunnerCfg is triggergenRunner with an engine configured by cfg
+// and the updates run with ctx.
+func triggergenRunnerCfg(tb testing.TB, cfg runtime.Config, ctx context.Context, cur models.SimCard, fires bool) runner {
+	eng := runtime.New(cfg)
 	tb.Cleanup(func() { _ = eng.Close(ctx) })
 	if err := triggers.Register(eng); err != nil {
 		tb.Fatal(err)

@@ -22,9 +22,10 @@ type ExecutionRecord struct {
 	// and the key of the instance it ran for; Event is the event's name,
 	// ActorID the acting user and RequestID the request it ran in.
 	Trigger, Model, Key, Event, ActorID, RequestID string
-	// Start is when the attempt began.
+	// Start is when the attempt began; for an attempt that was not timed
+	// (see Config.Observation), when its failure was seen.
 	Start time.Time
-	// Duration is how long the attempt took.
+	// Duration is how long the attempt took; 0 when it was not timed.
 	Duration time.Duration
 	// Outcome is one of the Outcome constants.
 	Outcome string // "success", "failure", "timeout", "panic"

@@ -210,33 +210,31 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 }
 
 // runList runs, in order, the triggers of es (whose tests are ts) whose
-// conditions hold for the operation's change. n counts the list's skips (nil: each skip is counted
-// on its trigger). With stop, the first error ends the list and is
-// returned alone; otherwise the triggers' errors are appended to errs.
+// conditions hold for the operation's change. n counts the list's skips
+// (nil: each skip is counted on its trigger). With stop, the first error
+// ends the list and is returned alone; otherwise the triggers' errors are
+// appended to errs.
 func runList[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, stop bool, errs []error) ([]error, error) {
 	if n != nil {
 		n.runs.Add(1)
 	}
-	for i := 0; i < len(es); i++ {
-		j, perr := next(o, es, ts, i, n)
+	slow := o.debug || o.vals.skip != nil
+	for i := 0; i < len(es); {
+		var j int
+		var perr, err error
+		if slow {
+			if j, perr = nextSlow(o, es, i, n); j < len(es) && perr == nil {
+				err = tryOne(o, es[j], j, n)
+			}
+		} else {
+			j, perr, err = scan(o, es, ts, n, i, stop, &errs)
+		}
 		if j == len(es) {
 			break
 		}
-		i = j
-		e := es[j]
-		var err error
-		switch {
-		case perr != nil:
+		if perr != nil {
 			used(n, j)
-			err = conditionFailed(o.st, o.ctx, e, o.f.instanceKey(), o.ev, perr)
-		case o.up != nil && reentry(o.up, e.trig, o.st.core.name, o.f):
-			if n == nil {
-				e.stats.skip()
-			}
-			continue
-		default:
-			used(n, j)
-			err = runOne(o, e)
+			err = conditionFailed(o.st, o.ctx, es[j], o.f.instanceKey(), o.ev, perr)
 		}
 		if err != nil {
 			if stop {
@@ -247,8 +245,57 @@ func runList[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(c
 			}
 			errs = append(errs, err)
 		}
+		i = j + 1
 	}
 	return errs, nil
+}
+
+// scan runs, from i on, the triggers of es whose tests ts hold, with one
+// recover for the whole scan. It returns len(es) when it reached the end;
+// otherwise the index of the trigger whose condition panicked, with the
+// panic as perr, or, with stop, of the trigger that failed, with its error.
+// Without stop, the triggers' errors are appended to errs.
+func scan[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, i int, stop bool, errs *[]error) (j int, perr, err error) {
+	inTest := false
+	defer func() {
+		if inTest { // a panic elsewhere is not a condition's, and goes on
+			if r := recover(); r != nil {
+				perr = fmt.Errorf("condition panicked: %v", r)
+			}
+		}
+	}()
+	ctx, c := o.ctx, o.f.change
+	for j = i; j < len(ts); j++ {
+		inTest = true
+		ok := ts[j](ctx, c)
+		inTest = false
+		if !ok {
+			if n == nil {
+				es[j].stats.skip()
+			}
+			continue
+		}
+		if err = tryOne(o, es[j], j, n); err != nil {
+			if stop {
+				return j, nil, err
+			}
+			*errs = append(*errs, err)
+		}
+	}
+	return len(es), nil, nil
+}
+
+// tryOne runs e, trigger j of its list, whose conditions hold, unless it
+// is already running for the same instance further up (a skip).
+func tryOne[M, C, B any](o *opState[M, C, B], e *entry[M, C, B], j int, n *planCounts) error {
+	if o.up != nil && reentry(o.up, e.trig, o.st.core.name, o.f) {
+		if n == nil {
+			e.stats.skip()
+		}
+		return nil
+	}
+	used(n, j)
+	return runOne(o, e)
 }
 
 // used counts trigger j of a list as not skipped.
@@ -355,7 +402,11 @@ func holds[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M
 // trigger's error.
 func conditionFailed[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], key string, ev Event, err error) error {
 	record(st, ctx, e.trig, key, ev, time.Now(), 0, OutcomePanic, err, 1)
-	e.stats.record(OutcomePanic, 0)
+	if st.eng.cfg.Observation == ObserveFull {
+		e.stats.record(OutcomePanic, 0)
+	} else {
+		e.stats.count(OutcomePanic)
+	}
 	return &TriggerError{Trigger: e.name, Err: err}
 }
 

@@ -50,7 +50,58 @@ type Config struct {
 	// Health holds the thresholds of Engine.Health (a zero field takes its
 	// default; see HealthThresholds).
 	Health HealthThresholds
+	// Observation is how much of each run the engine records (default
+	// ObserveFull: every run timed, counted and audited).
+	Observation Observation
+	// SampleEvery is N of ObserveSampled: one run in N is timed and audited
+	// (default 64).
+	SampleEvery int
 }
+
+// Observation is how much of each trigger run an engine records: its
+// statistics (Stats), audit records (Config.Audit) and clock readings.
+type Observation uint8
+
+const (
+	// ObserveFull times every run (two monotonic clock readings), counts it
+	// and audits every attempt: Stats' durations cover every run.
+	ObserveFull Observation = iota
+	// ObserveSampled counts every run, and times and audits one run in
+	// Config.SampleEvery per trigger, plus every failure: the runs between
+	// samples read no clock, and their successes leave no record. Stats'
+	// durations cover the sampled runs; a failure outside a sample is
+	// audited with its end as Start and no Duration.
+	ObserveSampled
+	// ObserveCounts counts every run and audits and logs every failed
+	// attempt (with its end as Start and no Duration), and reads no clock
+	// for a success: Stats have counts but no durations.
+	ObserveCounts
+)
+
+// observationNames are the names ParseObservation reads and String writes.
+var observationNames = [...]string{ObserveFull: "full", ObserveSampled: "sampled", ObserveCounts: "counts"}
+
+// String returns "full", "sampled" or "counts".
+func (o Observation) String() string {
+	if int(o) < len(observationNames) {
+		return observationNames[o]
+	}
+	return "observation(" + strconv.Itoa(int(o)) + ")"
+}
+
+// ParseObservation returns the observation named "full", "sampled" or
+// "counts".
+func ParseObservation(name string) (Observation, bool) {
+	for i, n := range observationNames {
+		if n == name {
+			return Observation(i), true
+		}
+	}
+	return 0, false
+}
+
+// defaultSampleEvery is Config.SampleEvery's default.
+const defaultSampleEvery = 64
 
 // Environment variables read by ConfigFromEnv.
 const (
@@ -63,14 +114,20 @@ const (
 	EnvHealthMinExecutions  = "TRIGGER_HEALTH_MIN_EXECUTIONS"
 	EnvHealthMinSuccessRate = "TRIGGER_HEALTH_MIN_SUCCESS_RATE"
 	EnvHealthMaxMeanTime    = "TRIGGER_HEALTH_MAX_MEAN_TIME"
+	// The observation (Config.Observation: full, sampled or counts) and
+	// the sampling interval (Config.SampleEvery).
+	EnvObservation = "TRIGGER_OBSERVATION"
+	EnvSampleEvery = "TRIGGER_SAMPLE_EVERY"
 )
 
 // ConfigFromEnv returns a Config read from TRIGGER_DEBUG (a bool),
 // TRIGGER_MAX_WORKERS (an int, default 10), TRIGGER_DEFAULT_TIMEOUT (default
 // 30s), TRIGGER_CACHE_TIMEOUT (default 0: off), TRIGGER_CACHE_SIZE (an int,
 // default 1000) and the health thresholds TRIGGER_HEALTH_MIN_EXECUTIONS (an
-// int, default 10), TRIGGER_HEALTH_MIN_SUCCESS_RATE (percent, default 95)
-// and TRIGGER_HEALTH_MAX_MEAN_TIME (default 1s).
+// int, default 10), TRIGGER_HEALTH_MIN_SUCCESS_RATE (percent, default 95),
+// TRIGGER_HEALTH_MAX_MEAN_TIME (default 1s), TRIGGER_OBSERVATION (full,
+// sampled or counts; default full) and TRIGGER_SAMPLE_EVERY (an int,
+// default 0: New makes it 64).
 //
 // A time is a whole number of seconds, as the original framework's
 // settings write it ("30"), or a Go duration ("30s", "1m30s", "500ms").
@@ -90,7 +147,7 @@ func ConfigFromEnv() (Config, error) {
 	for _, d := range []struct {
 		name string
 		dst  *int
-	}{{EnvMaxWorkers, &cfg.MaxWorkers}, {EnvCacheSize, &cfg.CacheSize}} {
+	}{{EnvMaxWorkers, &cfg.MaxWorkers}, {EnvCacheSize, &cfg.CacheSize}, {EnvSampleEvery, &cfg.SampleEvery}} {
 		if v, ok := os.LookupEnv(d.name); ok && v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
@@ -99,6 +156,13 @@ func ConfigFromEnv() (Config, error) {
 				*d.dst = n
 			}
 		}
+	}
+	if v, ok := os.LookupEnv(EnvObservation); ok && v != "" {
+		o, ok := ParseObservation(v)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s=%q: want full, sampled or counts", EnvObservation, v))
+		}
+		cfg.Observation = o
 	}
 	if v, ok := os.LookupEnv(EnvHealthMinExecutions); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -198,6 +262,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = defaultCacheSize
+	}
+	if cfg.SampleEvery <= 0 {
+		cfg.SampleEvery = defaultSampleEvery
 	}
 	cfg.Health = cfg.Health.withDefaults()
 	if cfg.Clock == nil {

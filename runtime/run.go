@@ -13,8 +13,11 @@ import (
 const MaxBackoff = 30 * time.Second
 
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
-// the frame f: timeouts per attempt, panics recovered, one audit record per
-// attempt and one stats entry per run.
+// the frame f: timeouts per attempt, panics recovered, and the run observed
+// as Config.Observation says: with ObserveFull (and for the samples of
+// ObserveSampled) each attempt timed and audited and the run's duration in
+// the statistics; otherwise the run counted and each failed attempt
+// audited, without a clock reading for a success.
 func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) (err error) {
 	t, eng := e.trig, st.eng
 	// The frame tells CurrentRun and nested operations what runs on it; the
@@ -24,30 +27,50 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 	if f.event.Load() != uint32(ev) {
 		f.event.Store(uint32(ev))
 	}
-	start := eng.mono()
-	at := start
+	timed := true
+	switch eng.cfg.Observation {
+	case ObserveSampled:
+		timed = t.stats.sample(eng.cfg.SampleEvery)
+	case ObserveCounts:
+		timed = false
+	}
+	var start, at, d time.Duration
+	if timed {
+		start = eng.mono()
+		at = start
+	}
 	for attempt := 1; ; attempt++ {
 		if f.attempt.Load() != uint32(attempt) {
 			f.attempt.Store(uint32(attempt))
 		}
 		var outcome string
 		err, outcome = runAttempt(st, f, e, c, b)
-		end := eng.mono()
-		d := end - at
-		recordRun(st, f, f.pvals, t, key, ev, eng.wallAt(at), d, outcome, err, attempt)
-		if attempt > 1 {
-			d = end - start
+		if timed {
+			end := eng.mono()
+			d = end - at
+			recordRun(st, f, f.pvals, t, key, ev, eng.wallAt(at), d, outcome, err, attempt)
+			if attempt > 1 {
+				d = end - start
+			}
+		} else if err != nil {
+			recordRun(st, f, f.pvals, t, key, ev, time.Now(), 0, outcome, err, attempt)
 		}
-		if err == nil {
-			t.stats.record(OutcomeSuccess, d)
+		done := err == nil || attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
+			IsPermanent(err) || errors.Is(err, ErrMaxDepth)
+		if !done && !sleep(f, RetryDelay(t.backoff, attempt)) {
+			done = true
+		}
+		if done {
+			if timed {
+				t.stats.record(outcome, d)
+			} else {
+				t.stats.count(outcome)
+			}
 			break
 		}
-		if attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
-			IsPermanent(err) || errors.Is(err, ErrMaxDepth) || !sleep(f, RetryDelay(t.backoff, attempt)) {
-			t.stats.record(outcome, d)
-			break
+		if timed {
+			at = eng.mono()
 		}
-		at = eng.mono()
 	}
 	if prev != nil && f.attempt.Load() != prevAttempt {
 		f.attempt.Store(prevAttempt)

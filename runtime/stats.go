@@ -14,9 +14,10 @@ const statsRingSize = 1024
 //
 // Executions counts finished runs (Successes + Failures); Skipped counts
 // runs that were not attempted (for example because a condition was false)
-// and is not part of Executions. Mean and Max cover every execution since
-// the last reset; P50 and P95 are nearest-rank percentiles over the most
-// recent 1024 executions.
+// and is not part of Executions. Mean and Max cover every timed execution
+// since the last reset (every execution with ObserveFull, the samples with
+// ObserveSampled, none with ObserveCounts); P50 and P95 are nearest-rank
+// percentiles over the most recent 1024 timed executions.
 type Stats struct {
 	Executions, Successes, Failures, Skipped int64
 	SuccessRate                              float64 // percent, 0..100 (0 when no executions)
@@ -59,6 +60,14 @@ type statsRecorder struct {
 
 	// slots are the trigger's places in the plans in force.
 	slots atomic.Pointer[[]skipSlot]
+	// ticks counts the runs ObserveSampled chose from.
+	ticks atomic.Uint64
+}
+
+// sample reports whether the next run is one of the one in every that
+// ObserveSampled times: the first, the every+1-th, and so on.
+func (s *statsRecorder) sample(every int) bool {
+	return (s.ticks.Add(1)-1)%uint64(every) == 0
 }
 
 // planCounts counts, for one list of triggers of a dispatch plan, the
