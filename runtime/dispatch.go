@@ -96,6 +96,23 @@ func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], e
 	if fp == nil || (v.skip != nil && v.skip.all) {
 		return nil
 	}
+	if obs := eng.cfg.Observer; obs != nil {
+		inst := new
+		if ev.IsDelete() || model.isNil(new) {
+			inst = old
+		}
+		info := OperationInfo{Model: model.name, Operation: "fire", Event: coreEventName(model, ev), Items: 1, Depth: depth}
+		if !model.isNil(inst) {
+			info.Key = model.key(inst)
+		}
+		return observeOp(ctx, obs, info, func(ctx context.Context) error { return fireRun(ctx, st, v, up, depth, ev, old, new, fp) })
+	}
+	return fireRun(ctx, st, v, up, depth, ev, old, new, fp)
+}
+
+// fireRun runs the triggers of fp, the plan of event ev, for fire.
+func fireRun[M, C, B any](ctx context.Context, st *modelState[M, C, B], v *ctxVals, up *opFrame, depth int, ev Event, old, new M, fp *phasePlan[M, C, B]) error {
+	eng := st.eng
 	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: ev}
 	o.f = newScratch(st, ev, old, new)
 	defer release(&o)
@@ -181,6 +198,19 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 		}
 		return persist(ctx, target)
 	}
+	if obs := eng.cfg.Observer; obs != nil {
+		info := OperationInfo{Model: model.name, Operation: opNames[op], Key: model.key(target), Items: 1, Depth: depth}
+		return observeOp(ctx, obs, info, func(ctx context.Context) error {
+			return singleRun(ctx, st, v, up, depth, op, old, m, target, pp, persist)
+		})
+	}
+	return singleRun(ctx, st, v, up, depth, op, old, m, target, pp, persist)
+}
+
+// singleRun runs the triggers of pp, the plan of op, around persist for
+// single.
+func singleRun[M, C, B any](ctx context.Context, st *modelState[M, C, B], v *ctxVals, up *opFrame, depth int, op opKind, old, m, target M, pp *phasePlan[M, C, B], persist func(context.Context, M) error) error {
+	eng := st.eng
 	oe := &opEvents[op]
 	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: oe.before}
 	o.f = newScratch(st, oe.before, old, m)
@@ -434,13 +464,25 @@ func bulk[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], o
 		}
 		return persist(ctx, ms)
 	}
-	item, bp, oe := &p.ops[op], &p.bulk[op], opEvents[op]
+	item, bp := &p.ops[op], &p.bulk[op]
 	if bulkQuiet(st, ctx, skip, op, old, ms, item, bp) {
 		if persist == nil {
 			return nil
 		}
 		return persist(ctx, ms)
 	}
+	if obs := eng.cfg.Observer; obs != nil {
+		info := OperationInfo{Model: model.name, Operation: opNames[op] + "_many", Key: batchKey(model.key, ms), Items: len(ms), Depth: depth}
+		return observeOp(ctx, obs, info, func(ctx context.Context) error {
+			return bulkRun(ctx, st, v, up, depth, op, old, ms, item, bp, persist)
+		})
+	}
+	return bulkRun(ctx, st, v, up, depth, op, old, ms, item, bp, persist)
+}
+
+// bulkRun runs the triggers of a bulk operation around persist for bulk.
+func bulkRun[M, C, B any](ctx context.Context, st *modelState[M, C, B], v *ctxVals, up *opFrame, depth int, op opKind, old []M, ms []M, item, bp *phasePlan[M, C, B], persist func(context.Context, []M) error) error {
+	eng, model, skip, oe := st.eng, st.core, v.skip, opEvents[op]
 	var none M
 	debug := eng.debug.Load()
 	ist := make([]opState[M, C, B], len(ms))

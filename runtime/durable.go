@@ -36,6 +36,9 @@ func (e *Engine) RunDurable(ctx context.Context, job Job, attempt int, last bool
 
 // runDurable is RunDurable for a trigger of a known model.
 func runDurable[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], job Job, attempt int, last bool) error {
+	if obs := st.eng.cfg.Observer; obs != nil && job.Trace != nil {
+		ctx = obs.Extract(ctx, job.Trace)
+	}
 	ctx = WithActor(ctx, job.Actor)
 	if job.RequestID != "" {
 		ctx = WithRequestID(ctx, job.RequestID)
@@ -65,17 +68,15 @@ func runDurable[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *en
 	defer f.running.Store(prev)
 	f.event.Store(uint32(ev))
 	f.attempt.Store(uint32(max(attempt, 1)))
-	start := time.Now()
-	err, outcome := runAttempt(st, f, e, c, b)
-	d := time.Since(start)
-	record(st, f, e.trig, key, ev, start, d, outcome, err, attempt)
+	timed := timed(st.eng, e.trig)
+	err, outcome, at, end := observeAttempt(st, f, e, c, b, ev, key, attempt, timed)
 	if err == nil {
-		e.stats.record(OutcomeSuccess, d)
+		countRun(e.trig, timed, OutcomeSuccess, end-at)
 		return nil
 	}
 	final := outcome == OutcomePanic || IsPermanent(err) || errors.Is(err, ErrMaxDepth)
 	if last || final {
-		e.stats.record(outcome, d)
+		countRun(e.trig, timed, outcome, end-at)
 	}
 	if final && !IsPermanent(err) {
 		err = Permanent(err)

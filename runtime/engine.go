@@ -56,6 +56,9 @@ type Config struct {
 	// SampleEvery is N of ObserveSampled: one run in N is timed and audited
 	// (default 64).
 	SampleEvery int
+	// Observer, when set, is told about every operation, run and deferred
+	// work, for tracing (see runtime/otel); nil costs nothing but a check.
+	Observer Observer
 }
 
 // Observation is how much of each trigger run an engine records: its
@@ -126,8 +129,8 @@ const (
 // default 1000) and the health thresholds TRIGGER_HEALTH_MIN_EXECUTIONS (an
 // int, default 10), TRIGGER_HEALTH_MIN_SUCCESS_RATE (percent, default 95),
 // TRIGGER_HEALTH_MAX_MEAN_TIME (default 1s), TRIGGER_OBSERVATION (full,
-// sampled or counts; default full) and TRIGGER_SAMPLE_EVERY (an int,
-// default 0: New makes it 64).
+// sampled or counts; default full) and TRIGGER_SAMPLE_EVERY (an int; left
+// 0 when unset, which New makes 64).
 //
 // A time is a whole number of seconds, as the original framework's
 // settings write it ("30"), or a Go duration ("30s", "1m30s", "500ms").

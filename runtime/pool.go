@@ -46,6 +46,10 @@ type Job struct {
 	Old, New []byte
 	// Items holds the changes of a bulk trigger, one per item.
 	Items []JobItem
+	// Trace is the trace context of the work that queued the job, written
+	// by Config.Observer (nil without one): a DurableQueue stores it with
+	// the job and hands it back, so that the run continues the trace.
+	Trace map[string]string
 }
 
 // JobItem is one item of a bulk trigger's durable job.

@@ -19,7 +19,7 @@ const MaxBackoff = 30 * time.Second
 // the statistics; otherwise the run counted and each failed attempt
 // audited, without a clock reading for a success.
 func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) (err error) {
-	t, eng := e.trig, st.eng
+	t := e.trig
 	// The frame tells CurrentRun and nested operations what runs on it; the
 	// stores are skipped when they would not change anything.
 	prev, prevAttempt := f.running.Load(), f.attempt.Load()
@@ -27,49 +27,23 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 	if f.event.Load() != uint32(ev) {
 		f.event.Store(uint32(ev))
 	}
-	timed := true
-	switch eng.cfg.Observation {
-	case ObserveSampled:
-		timed = t.stats.sample(eng.cfg.SampleEvery)
-	case ObserveCounts:
-		timed = false
-	}
-	var start, at, d time.Duration
-	if timed {
-		start = eng.mono()
-		at = start
-	}
+	timed := timed(st.eng, t)
+	var start time.Duration
 	for attempt := 1; ; attempt++ {
 		if f.attempt.Load() != uint32(attempt) {
 			f.attempt.Store(uint32(attempt))
 		}
 		var outcome string
-		err, outcome = runAttempt(st, f, e, c, b)
-		if timed {
-			end := eng.mono()
-			d = end - at
-			recordRun(st, f, f.pvals, t, key, ev, eng.wallAt(at), d, outcome, err, attempt)
-			if attempt > 1 {
-				d = end - start
-			}
-		} else if err != nil {
-			recordRun(st, f, f.pvals, t, key, ev, time.Now(), 0, outcome, err, attempt)
+		var at, end time.Duration
+		err, outcome, at, end = observeAttempt(st, f, e, c, b, ev, key, attempt, timed)
+		if attempt == 1 {
+			start = at
 		}
 		done := err == nil || attempt > t.retries || outcome == OutcomePanic || f.Err() != nil ||
 			IsPermanent(err) || errors.Is(err, ErrMaxDepth)
-		if !done && !sleep(f, RetryDelay(t.backoff, attempt)) {
-			done = true
-		}
-		if done {
-			if timed {
-				t.stats.record(outcome, d)
-			} else {
-				t.stats.count(outcome)
-			}
+		if done || !sleep(f, RetryDelay(t.backoff, attempt)) {
+			countRun(t, timed, outcome, end-start)
 			break
-		}
-		if timed {
-			at = eng.mono()
 		}
 	}
 	if prev != nil && f.attempt.Load() != prevAttempt {
@@ -77,6 +51,52 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 	}
 	f.running.Store(prev)
 	return err
+}
+
+// timed reports whether the next run of t is timed and audited in full.
+func timed(eng *Engine, t *trig) bool {
+	switch eng.cfg.Observation {
+	case ObserveSampled:
+		return t.stats.sample(eng.cfg.SampleEvery)
+	case ObserveCounts:
+		return false
+	}
+	return true
+}
+
+// countRun counts a finished run of t in its statistics, with its duration
+// d when it was timed.
+func countRun(t *trig, timed bool, outcome string, d time.Duration) {
+	if timed {
+		t.stats.record(outcome, d)
+	} else {
+		t.stats.count(outcome)
+	}
+}
+
+// observeAttempt runs attempt number attempt of e on c or b under f, and
+// records it: timed, it reads the monotonic clock before and after (at and
+// end) and audits the attempt; otherwise it audits a failure only. The
+// observer, if any, sees the attempt.
+func observeAttempt[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string, attempt int, timed bool) (err error, outcome string, at, end time.Duration) {
+	eng, t := st.eng, e.trig
+	if timed {
+		at = eng.mono()
+	}
+	if obs := eng.cfg.Observer; obs != nil {
+		actx, endRun := obs.StartRun(f, RunInfo{Trigger: t.name, Model: t.model, Key: key, Event: coreEventName(st.core, ev), Depth: f.depth, Attempt: attempt})
+		err, outcome = runAttempt(st, actx, e, c, b)
+		endRun(outcome, err)
+	} else {
+		err, outcome = runAttempt(st, f, e, c, b)
+	}
+	if timed {
+		end = eng.mono()
+		recordRun(st, f, f.pvals, t, key, ev, eng.wallAt(at), end-at, outcome, err, attempt)
+	} else if err != nil {
+		recordRun(st, f, f.pvals, t, key, ev, time.Now(), 0, outcome, err, attempt)
+	}
+	return err, outcome, at, end
 }
 
 // mono returns the time since the engine was created, read from the
@@ -334,6 +354,7 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, depth
 // trigger's job at once when it can write to the scope's transaction.
 func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entry[M, C, B], ev Event, key string, depth int, work func(context.Context) error, encode func(*Job) error) error {
 	eng := st.eng
+	obs := eng.cfg.Observer
 	run := work
 	deferToScope := e.onCommit
 	if e.async {
@@ -344,6 +365,7 @@ func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entr
 			Retries: e.retries, Backoff: e.backoff, Timeout: e.timeout, Depth: depth,
 		}
 		var enqueue func(context.Context, Job) error
+		durable := false
 		if dq, ok := eng.queue.(DurableQueue); ok {
 			if st.core.encode == nil {
 				return &TriggerError{Trigger: e.name, Err: fmt.Errorf("cannot store the job: model %s has no codec: %s", st.core.name, st.core.noCodec)}
@@ -351,27 +373,41 @@ func schedule[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *entr
 			if err := encode(&job); err != nil {
 				return &TriggerError{Trigger: e.name, Err: fmt.Errorf("encode the change of %s %q: %w", st.core.name, key, err)}
 			}
-			enqueue = dq.EnqueueDurable
+			enqueue, durable = dq.EnqueueDurable, true
 			if dq.InTx(ctx) {
 				deferToScope = false // stored in the transaction: it commits or rolls back with it
 			}
 		} else {
-			job.Run = func(qctx context.Context) error {
-				rctx, cancel := detach(ctx, qctx, eng.cfg.DefaultTimeout)
-				defer cancel()
-				return work(rctx)
-			}
 			enqueue = eng.queue.Enqueue
 		}
 		run = func(ectx context.Context) error {
 			if eng.closed.Load() {
 				return &TriggerError{Trigger: e.name, Err: ErrClosed}
 			}
-			if err := enqueue(ectx, job); err != nil {
+			// The job continues from ectx: the operation's context, or the
+			// scope's commit of its on_commit work, with the operation's
+			// values either way.
+			j := job
+			if durable {
+				if obs != nil {
+					j.Trace = map[string]string{}
+					obs.Inject(ectx, j.Trace)
+				}
+			} else {
+				j.Run = func(qctx context.Context) error {
+					rctx, cancel := detach(ectx, qctx, eng.cfg.DefaultTimeout)
+					defer cancel()
+					return work(rctx)
+				}
+			}
+			if err := enqueue(ectx, j); err != nil {
 				return &TriggerError{Trigger: e.name, Err: err}
 			}
 			return nil
 		}
+	}
+	if deferToScope && obs != nil {
+		run = observeDeferred(obs, RunInfo{Trigger: e.name, Model: e.model, Key: key, Event: coreEventName(st.core, ev), Depth: depth}, run)
 	}
 	if deferToScope {
 		if s := ScopeFrom(ctx); s != nil {

@@ -148,6 +148,9 @@ type Args struct {
 	Old        json.RawMessage `json:"old,omitempty"`
 	New        json.RawMessage `json:"new,omitempty"`
 	Items      []Item          `json:"items,omitempty"`
+	// Trace is the trace context of the operation that queued the job
+	// (runtime.Job.Trace), so that its run continues the operation's trace.
+	Trace map[string]string `json:"trace,omitempty"`
 }
 
 // Item is one item of a bulk trigger's job.
@@ -341,7 +344,7 @@ func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error 
 		Trigger: job.Trigger, Model: job.Model, Event: job.EventName, Key: job.Key,
 		ActorID: job.Actor.ID, ActorRoles: job.Actor.Roles, RequestID: job.RequestID,
 		Depth: job.Depth, Retries: job.Retries, Backoff: job.Backoff, Timeout: job.Timeout,
-		Old: job.Old, New: job.New,
+		Old: job.Old, New: job.New, Trace: job.Trace,
 	}
 	for _, it := range job.Items {
 		args.Items = append(args.Items, Item{Event: it.Event, Old: it.Old, New: it.New})
@@ -646,7 +649,7 @@ func (w *worker[TTx]) Work(ctx context.Context, job *river.Job[Args]) error {
 		Trigger: a.Trigger, Model: a.Model, Key: a.Key, Queue: job.Queue, EventName: a.Event,
 		Actor: runtime.Actor{ID: a.ActorID, Roles: a.ActorRoles}, RequestID: a.RequestID,
 		Retries: a.Retries, Backoff: a.Backoff, Timeout: a.Timeout, Depth: a.Depth,
-		Old: a.Old, New: a.New,
+		Old: a.Old, New: a.New, Trace: a.Trace,
 	}
 	for _, it := range a.Items {
 		rj.Items = append(rj.Items, runtime.JobItem{Event: it.Event, Old: it.Old, New: it.New})

@@ -11,9 +11,13 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/triggergen/triggergen/example/store"
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/otel"
 	"github.com/triggergen/triggergen/runtime/riverqueue"
 )
 
@@ -42,6 +46,13 @@ func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err erro
 
 	// The engine closes (draining async work) before the store.
 	cfg := runtime.Config{Debug: opts.verbose, Logger: logger}
+	var spans *tracetest.SpanRecorder
+	if opts.trace {
+		spans = tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+		defer func() { err = errors.Join(err, tp.Shutdown(context.Background())) }()
+		cfg.Observer = otel.NewObserver(otel.Options{TracerProvider: tp})
+	}
 	var eng *runtime.Engine
 	var durable *riverqueue.Queue[*sql.Tx]
 	async := "in-process pool"
@@ -86,6 +97,9 @@ func demo(ctx context.Context, opts options, stdout, stderr io.Writer) (err erro
 		if err := printJobs(ctx, st.DB(), stdout); err != nil {
 			return err
 		}
+	}
+	if spans != nil {
+		printTrace(stdout, spans.Ended(), "trigger sim_card_fraud_alert")
 	}
 	if opts.serve == "" {
 		return nil

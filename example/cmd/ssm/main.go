@@ -7,12 +7,15 @@
 //
 // Usage:
 //
-//	go run ./example/cmd/ssm [-db PATH] [-keep] [-durable] [-serve ADDR] [-v]
+//	go run ./example/cmd/ssm [-db PATH] [-keep] [-durable] [-trace] [-serve ADDR] [-v]
 //
 // The database is recreated on each run unless -keep is given. With
 // -durable the async trigger (sim_card_fraud_alert) runs as a durable River
 // job stored in the same SQLite database, inserted in the transaction that
-// flags the card, instead of on the in-process pool. With -serve the command
+// flags the card, instead of on the in-process pool. With -trace the engine
+// records OpenTelemetry spans (runtime/otel) and the command prints the
+// trace of the fraud alert: the update that flagged the card, the commit
+// that queued the async trigger and its run. With -serve the command
 // keeps running after the scenario and serves the management API on ADDR
 // until interrupted.
 package main
@@ -42,6 +45,7 @@ type options struct {
 	db      string
 	keep    bool
 	durable bool
+	trace   bool
 	serve   string
 	verbose bool
 }
@@ -70,10 +74,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&opts.db, "db", "", "SQLite database `file` (default: <user cache dir>/triggergen/ssm.db)")
 	fs.BoolVar(&opts.keep, "keep", false, "keep the database's existing data instead of recreating it")
 	fs.BoolVar(&opts.durable, "durable", false, "run async triggers as durable River jobs in the SQLite database instead of the in-process pool")
+	fs.BoolVar(&opts.trace, "trace", false, "record OpenTelemetry spans and print the trace of the fraud alert")
 	fs.StringVar(&opts.serve, "serve", "", "after the scenario, serve the management API on `addr` until interrupted")
 	fs.BoolVar(&opts.verbose, "v", false, "log debug details (conditions, trigger runs) to stderr")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: ssm [-db PATH] [-keep] [-durable] [-serve ADDR] [-v]\n\n")
+		fmt.Fprintf(fs.Output(), "usage: ssm [-db PATH] [-keep] [-durable] [-trace] [-serve ADDR] [-v]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -115,6 +115,23 @@ func TestDemoDurable(t *testing.T) {
 	assert.Contains(t, out, "durable jobs (river_job): 2 completed\n")
 }
 
+// TestDemoTrace checks that -trace prints the fraud alert as one trace:
+// the update that flagged the card, the commit that queued the async
+// trigger, and its run; with -durable, the update and the run of the River
+// job, which carried the trace context.
+func TestDemoTrace(t *testing.T) {
+	out := runDemo(t, "-trace", "-db", filepath.Join(t.TempDir(), "ssm.db"))
+	assert.Regexp(t, `(?m)^Trace [0-9a-f]{32} \(3 spans, OpenTelemetry, runtime/otel\)\n`+
+		`  update SimCard  \S+  key=r1-sim2\n`+
+		`    on_commit sim_card_fraud_alert  \S+  key=r1-sim2 event=after_update\n`+
+		`      trigger sim_card_fraud_alert  \S+  key=r1-sim2 event=after_update attempt=1 outcome=success\n`, out)
+
+	out = runDemo(t, "-trace", "-durable", "-db", filepath.Join(t.TempDir(), "ssm.db"))
+	assert.Regexp(t, `(?m)^Trace [0-9a-f]{32} \(2 spans, OpenTelemetry, runtime/otel\)\n`+
+		`  update SimCard  \S+  key=r1-sim2\n`+
+		`    trigger sim_card_fraud_alert  \S+  key=r1-sim2 event=after_update attempt=1 outcome=success\n`, out)
+}
+
 func TestDemoRecreatesOrKeepsTheDatabase(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "ssm.db")
 	runDemo(t, "-db", db)
