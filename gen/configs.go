@@ -6,6 +6,7 @@ import (
 	"go/build/constraint"
 	"maps"
 	"os"
+	"path/filepath"
 	goruntime "runtime"
 	"slices"
 	"strconv"
@@ -203,10 +204,47 @@ func configEnv(cfg Config, cur, c buildConfig) []string {
 	return env
 }
 
+// generateOtherConfigs generates the files of the groups this build
+// configuration leaves out, in configurations that include them; their
+// errors join this run's.
+func (g *generation) generateOtherConfigs() error {
+	if g.cfg.single {
+		return nil
+	}
+	want := map[string]constraint.Expr{}
+	pkgsOf := map[string][]string{}
+	for _, path := range g.order {
+		p := g.pkgs[path]
+		if p.readOnly() {
+			continue
+		}
+		for _, gr := range g.layouts[path][1:] {
+			if !gr.loaded {
+				file := filepath.Join(p.dir, gr.file)
+				want[file], pkgsOf[file] = gr.expr, []string{path}
+			}
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	files, targets, err := otherConfigs(g.cfg, want, pkgsOf)
+	var list ErrorList
+	switch {
+	case errors.As(err, &list):
+		g.d.list = append(g.d.list, list...)
+	case err != nil:
+		return err
+	}
+	g.otherFiles, g.otherTargets = files, targets
+	return nil
+}
+
 // otherConfigs generates the files of the groups that the run's build
 // configuration leaves out, each in a configuration that includes it. It
-// returns the files and the errors found there.
-func otherConfigs(cfg Config, want map[string]constraint.Expr, pkgsOf map[string][]string) ([]File, error) {
+// returns the files, the files those runs write (for Prepare), and the
+// errors found there.
+func otherConfigs(cfg Config, want map[string]constraint.Expr, pkgsOf map[string][]string) ([]File, []string, error) {
 	cur := currentConfig(cfg)
 	type job struct {
 		c     buildConfig
@@ -232,6 +270,7 @@ func otherConfigs(cfg Config, want map[string]constraint.Expr, pkgsOf map[string
 		}
 	}
 	var out []File
+	var targets []string
 	var errs ErrorList
 	for _, key := range slices.Sorted(maps.Keys(jobs)) {
 		j := jobs[key]
@@ -244,10 +283,13 @@ func otherConfigs(cfg Config, want map[string]constraint.Expr, pkgsOf map[string
 			fmt.Fprintf(cfg.Log, "generating %s with %s\n", strings.Join(j.pkgs, " "), j.c)
 		}
 		res, err := Generate(sub)
+		if res != nil {
+			targets = append(targets, res.targets...)
+		}
 		if err != nil {
 			var list ErrorList
 			if !errors.As(err, &list) {
-				return nil, fmt.Errorf("with %s: %w", j.c, err)
+				return nil, nil, fmt.Errorf("with %s: %w", j.c, err)
 			}
 			errs = append(errs, list...)
 			continue
@@ -259,7 +301,7 @@ func otherConfigs(cfg Config, want map[string]constraint.Expr, pkgsOf map[string
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, targets, errs
 	}
-	return out, nil
+	return out, targets, nil
 }

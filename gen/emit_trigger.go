@@ -1,5 +1,9 @@
 package gen
 
+// The emission of registration: Register and the register functions of
+// constrained groups, one runtime.On or runtime.OnBatch call per analysed
+// trigger.
+
 import (
 	"github.com/dave/jennifer/jen"
 	"github.com/triggergen/triggergen/runtime"
@@ -7,10 +11,10 @@ import (
 
 // emitRegister writes Register for a trigger package: it registers ts and
 // calls fns, the register functions of the package's constrained groups.
-func (e *emitter) emitRegister(p *pkgInfo, ts []*trigger, fns []string) {
+func (e *emitter) emitRegister(ts []*trigger, fns []string) {
 	var calls []jen.Code
 	for _, t := range ts {
-		calls = append(calls, e.registration(p, t))
+		calls = append(calls, e.registration(t))
 	}
 	for _, fn := range fns {
 		calls = append(calls, jen.Id(fn).Call(jen.Id("eng")))
@@ -21,10 +25,10 @@ func (e *emitter) emitRegister(p *pkgInfo, ts []*trigger, fns []string) {
 }
 
 // emitGroupRegister writes the register function of a constrained group.
-func (e *emitter) emitGroupRegister(p *pkgInfo, g *group, ts []*trigger) {
+func (e *emitter) emitGroupRegister(g *group, ts []*trigger) {
 	var calls []jen.Code
 	for _, t := range ts {
-		calls = append(calls, e.registration(p, t))
+		calls = append(calls, e.registration(t))
 	}
 	e.file.Commentf("%s registers the triggers of this package whose files have the", g.fn)
 	e.file.Commentf("build constraint %s; Register calls it.", g.key)
@@ -54,7 +58,7 @@ func joinCalls(calls []jen.Code) *jen.Statement {
 }
 
 // registration returns runtime.On(eng, M Model, runtime.Trigger[...]{...}) for t.
-func (e *emitter) registration(p *pkgInfo, t *trigger) jen.Code {
+func (e *emitter) registration(t *trigger) jen.Code {
 	m := t.Model
 	mp := t.modelPkg()
 	change := e.qual(mp, m.Name+"Change")
@@ -74,16 +78,14 @@ func (e *emitter) registration(p *pkgInfo, t *trigger) jen.Code {
 	if len(t.Conds) > 0 {
 		var cs []jen.Code
 		for _, c := range t.Conds {
-			cc := &condCompiler{p: p, file: t.file, t: t, c: c, e: e, ok: true, d: &diags{fset: p.fset}}
-			cc.check(c.expr)
 			ctxName, cName := "_", "_"
-			if cc.usesX {
+			if c.usesX {
 				ctxName = "ctx"
 			}
-			if cc.usesC {
+			if c.usesC {
 				cName = "c"
 			}
-			body := cc.code(c.expr)
+			body := e.testCode(c.test)
 			cs = append(cs, literal([]jen.Code{
 				kv("Description", jen.Lit(c.Src)),
 				kv("Test", jen.Func().Params(jen.Id(ctxName).Qual("context", "Context"), jen.Id(cName).Op("*").Add(change.Clone())).Bool().Block(

@@ -50,23 +50,18 @@ type diags struct {
 }
 
 func (d *diags) errorf(pos token.Pos, format string, args ...any) {
+	d.list = append(d.list, Error{Pos: d.position(pos), Msg: fmt.Sprintf(format, args...)})
+}
+
+// position returns pos with its file named relative to the run's folder.
+func (d *diags) position(pos token.Pos) token.Position {
 	p := d.fset.Position(pos)
 	if d.dir != "" && p.Filename != "" {
 		if rel, err := filepath.Rel(d.dir, p.Filename); err == nil && !strings.HasPrefix(rel, "..") {
 			p.Filename = filepath.ToSlash(rel)
 		}
 	}
-	d.list = append(d.list, Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
-}
-
-// fileError reports an error about a whole file, at its first line.
-func (d *diags) fileError(path string, err error) {
-	name := path
-	if rel, rerr := filepath.Rel(d.dir, path); rerr == nil && !strings.HasPrefix(rel, "..") {
-		name = filepath.ToSlash(rel)
-	}
-	msg := strings.TrimPrefix(err.Error(), path+" ")
-	d.list = append(d.list, Error{Pos: token.Position{Filename: name, Line: 1, Column: 1}, Msg: msg})
+	return p
 }
 
 // err returns the sorted, de-duplicated list, or nil.
@@ -74,12 +69,17 @@ func (d *diags) err() error {
 	if len(d.list) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(d.list, func(a, b Error) int {
+	d.list = sortErrors(d.list)
+	return d.list
+}
+
+// sortErrors sorts a list by position and message and drops duplicates.
+func sortErrors(list ErrorList) ErrorList {
+	slices.SortStableFunc(list, func(a, b Error) int {
 		return cmp.Or(cmp.Compare(a.Pos.Filename, b.Pos.Filename), cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Column, b.Pos.Column), cmp.Compare(a.Msg, b.Msg))
 	})
-	d.list = slices.CompactFunc(d.list, func(a, b Error) bool { return a == b })
-	return d.list
+	return slices.CompactFunc(list, func(a, b Error) bool { return a == b })
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

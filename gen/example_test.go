@@ -7,11 +7,15 @@ import (
 	"github.com/triggergen/triggergen/gen"
 )
 
-// Generate returns the files without writing them; Commit writes them and
-// removes the stale ones, all or nothing. This is what `triggergen ./...`
-// does.
+// Generate returns the files without reading or writing the disk; Prepare
+// checks what they would replace and finds the stale ones; Commit writes
+// them and removes the stale ones, all or nothing. This is what
+// `triggergen ./...` does.
 func ExampleGenerate() {
 	res, err := gen.Generate(gen.Config{Dir: ".", Patterns: []string{"./..."}})
+	if err == nil {
+		err = gen.Prepare(res)
+	}
 	if err != nil {
 		// An ErrorList prints one file:line:col: message per line.
 		fmt.Fprintln(os.Stderr, err)

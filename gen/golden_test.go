@@ -158,6 +158,7 @@ func runGolden(t *testing.T, path, root string) {
 	dir := writeModule(t, c, root)
 
 	res, genErr := Generate(c.config(dir))
+	genErr = prepare(res, genErr)
 	if genErr != nil {
 		got := scrub(genErr.Error(), dir) + "\n"
 		var list ErrorList

@@ -1,8 +1,10 @@
 package gen
 
+// The load stage: the named packages, the model packages their triggers
+// name (scanned once each as they are loaded), and later the trigger
+// packages again, type-checked against the model code this run generates.
+
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -10,18 +12,88 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/tools/go/packages"
 )
+
+// load loads the named packages and the model packages their triggers
+// name, when not named (and the ones that those packages' own triggers
+// name), scanning each package once as it is loaded.
+//
+// Packages are loaded up to three times: the named ones; the model
+// packages their triggers use; and the trigger packages again, against the
+// newly generated model code (loadTriggers), because before generation
+// their change types do not exist yet. That is what lets one run bootstrap
+// a tree with no generated files.
+func (g *generation) load() error {
+	roots, err := g.l.load(nil, g.cfg.Patterns...)
+	if err != nil {
+		return err
+	}
+	g.roots = roots
+	for _, p := range roots {
+		g.pkgs[p.path] = p
+		g.scans[p.path] = scan(p, true, g.d)
+	}
+	for queue := roots; len(queue) > 0; {
+		var extra []string
+		for _, p := range queue {
+			for _, r := range modelRefs(p, g.scans[p.path]) {
+				if _, ok := g.refs[r.path]; !ok {
+					g.refs[r.path] = r.pos
+				}
+				if _, ok := g.pkgs[r.path]; !ok && !slices.Contains(extra, r.path) {
+					extra = append(extra, r.path)
+				}
+			}
+		}
+		if len(extra) == 0 {
+			break
+		}
+		slices.Sort(extra)
+		g.logf("loading model packages %s", strings.Join(extra, " "))
+		more, err := g.l.load(nil, extra...)
+		if err != nil {
+			return err
+		}
+		for _, p := range more {
+			g.pkgs[p.path] = p
+			g.scans[p.path] = scan(p, false, g.d)
+		}
+		queue = more
+	}
+	g.order = slices.Sorted(maps.Keys(g.pkgs))
+	return nil
+}
+
+// loadTriggers type-checks the trigger packages against the model code
+// emitModels rendered: in this process when it can (checkFromSource),
+// otherwise by loading them again through the go command with the code as
+// an overlay.
+func (g *generation) loadTriggers() error {
+	if len(g.triggerPkgs) == 0 {
+		return nil
+	}
+	modelPaths := slices.Sorted(maps.Keys(g.models))
+	tpkgs, ok := g.l.checkFromSource(g.pkgs, g.overlay, g.genFiles, modelPaths, g.triggerPkgs)
+	if ok {
+		g.logf("type-checked trigger packages %s against the generated model code", strings.Join(g.triggerPkgs, " "))
+	} else {
+		g.logf("loading trigger packages %s", strings.Join(g.triggerPkgs, " "))
+		var err error
+		if tpkgs, err = g.l.load(g.overlay, g.triggerPkgs...); err != nil {
+			return err
+		}
+	}
+	g.tpkgs = tpkgs
+	return nil
+}
 
 // OutputName is the file triggergen writes in every package it generates for.
 const OutputName = "triggers_gen.go"
@@ -281,32 +353,6 @@ func (l *loader) relative(pos string) string {
 		return file
 	}
 	return file + ":" + rest
-}
-
-// checkOwned reports an error when path exists and lacks the generated
-// header: triggergen never overwrites a file it did not write.
-func checkOwned(path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return nil // nothing to overwrite (writing may fail still)
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("%s cannot be read: %w", path, err)
-	}
-	if !isGenerated(data) {
-		return fmt.Errorf("%s exists and was not written by triggergen (its first line is not %q): rename or remove it", path, Header)
-	}
-	return nil
-}
-
-func isGenerated(data []byte) bool {
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	line := string(bytes.TrimRight(first, "\r"))
-	return line == Header || line == "<!-- "+Header[3:]+" -->"
 }
 
 // checkFromSource type-checks the trigger packages against the generated

@@ -1,5 +1,10 @@
 package gen
 
+// The plan of the output files: which generated files each package gets in
+// this build configuration (triggers_gen.go and one file per build
+// constraint, see constraint.go), and which of them a declaration's code
+// goes to.
+
 import (
 	"go/ast"
 	"go/build/constraint"
@@ -26,9 +31,41 @@ type group struct {
 	triggers bool // some file of the group declares triggers
 }
 
+// planFiles decides the files each package generates in this build
+// configuration, and reports the register functions it would generate
+// that collide with declared names.
+func (g *generation) planFiles() {
+	for _, path := range g.order {
+		p, gs := g.pkgs[path], g.layouts[path]
+		g.produce[path] = outputs(p, gs)
+		if !hasTriggers(gs) {
+			continue
+		}
+		if pos, ok := p.declared("Register"); ok {
+			g.d.errorf(pos, "Register collides with the function triggergen generates for the triggers of package %s; rename it", p.name)
+		}
+		for _, gr := range gs[1:] {
+			if pos, ok := p.declared(gr.fn); ok && gr.triggers {
+				g.d.errorf(pos, "%s collides with the function triggergen generates for the triggers of package %s with the build constraint %s; rename it", gr.fn, p.name, gr.key)
+			}
+		}
+	}
+}
+
+// groupAt returns the group of p that the declaration at pos belongs to.
+func (g *generation) groupAt(p *pkgInfo, pos token.Pos) *group {
+	key := p.groupOf(pos)
+	for _, gr := range g.layouts[p.path] {
+		if gr.key == key {
+			return gr
+		}
+	}
+	return g.layouts[p.path][0]
+}
+
 // layout returns the groups of a package with directives, the group ""
 // first and the others by key.
-func (p *pkgInfo) layout() []*group {
+func (p *pkgInfo) layout(sc *scanned) []*group {
 	byKey := map[string]*group{"": {key: "", expr: p.base, file: OutputName}}
 	add := func(x constraint.Expr, loaded, models, triggers bool) {
 		key := exprKey(x)
@@ -45,13 +82,13 @@ func (p *pkgInfo) layout() []*group {
 		g.triggers = g.triggers || triggers
 	}
 	for _, f := range p.userFiles() {
-		models, triggers := fileDirectives(f)
+		fd := sc.files[f]
 		name := p.fset.Position(f.Package).Filename
 		x := p.groups[name]
 		if x == nil {
 			x = p.base
 		}
-		add(x, true, models, triggers)
+		add(x, true, fd.models, fd.triggers)
 	}
 	for _, ig := range p.ignored {
 		if ig.models || ig.triggers {
@@ -83,30 +120,9 @@ func (p *pkgInfo) layout() []*group {
 // fileDirectives reports whether a file declares models and whether it
 // declares triggers.
 func fileDirectives(f *ast.File) (models, triggers bool) {
-	for _, decl := range f.Decls {
-		switch decl := decl.(type) {
-		case *ast.FuncDecl:
-			if len(directives(decl.Doc)) > 0 {
-				triggers = true
-			}
-		case *ast.GenDecl:
-			if decl.Tok != token.TYPE {
-				continue
-			}
-			for _, spec := range decl.Specs {
-				doc := spec.(*ast.TypeSpec).Doc
-				if doc == nil && len(decl.Specs) == 1 {
-					doc = decl.Doc
-				}
-				for _, d := range directives(doc) {
-					if d.Name == "model" {
-						models = true
-					}
-				}
-			}
-		}
-	}
-	return models, triggers
+	sc := &scanned{files: map[*ast.File]fileDecls{}}
+	fileScan(f, sc)
+	return sc.files[f].models, sc.files[f].triggers
 }
 
 // hasTriggers reports whether any group of the package, in any build,

@@ -28,9 +28,9 @@ type RunResult struct {
 	Wrote []string
 }
 
-// Run is the triggergen command: Generate, then write the files (or
-// compare them under Check), the catalog listing and the Markdown catalog.
-// Nothing is written when any error is found.
+// Run is the triggergen command: Generate, Prepare, then write the files
+// (or compare them under Check), the catalog listing and the Markdown
+// catalog. Nothing is written when any error is found.
 func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 	var rr RunResult
 	if cfg.Dir == "" {
@@ -42,7 +42,7 @@ func Run(cfg Config, opts RunOptions, stdout io.Writer) (RunResult, error) {
 	}
 	cfg.Dir = abs
 	res, err := Generate(cfg)
-	if err != nil {
+	if err := prepare(res, err); err != nil {
 		return rr, err
 	}
 	files := res.Files

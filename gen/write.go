@@ -1,14 +1,164 @@
 package gen
 
+// The write stage: everything that reads or writes the generated files on
+// disk. Prepare checks what a run may replace and finds stale files, Check
+// compares, Commit writes all or nothing.
+
 import (
 	"bytes"
 	"errors"
 	"fmt"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 )
+
+// dependency is a model package of another module, which triggergen
+// reads and never writes, and the files this run generates for it: they
+// must be on disk as they are.
+type dependency struct {
+	pos    token.Position // where a trigger first names the package
+	path   string         // the package's import path
+	where  string         // its module, as errors name it
+	modDir string         // the module's folder
+	files  []File
+}
+
+// Prepare reads the disk for res, the first step of the write stage. It
+// reports the files res would write that exist without the generated
+// header (triggergen never replaces those), then the model packages of
+// other modules whose generated files are missing or not what this run
+// generates, and fills res.Remove with the generated files in the named
+// packages' folders that nothing generates any more. Run calls it between
+// Generate and Check or Commit.
+func Prepare(res *Result) error { return prepare(res, nil) }
+
+// prepare is Prepare reporting, with the files it may not replace, the
+// errors Generate found in the input (genErr, an ErrorList), in one sorted
+// list. Another error of Generate is returned as it is.
+func prepare(res *Result, genErr error) error {
+	var list ErrorList
+	if genErr != nil && (!errors.As(genErr, &list) || res == nil) {
+		return genErr
+	}
+	list = slices.Clone(list)
+	for _, path := range res.targets {
+		if err := checkOwned(path); err != nil {
+			list = append(list, fileErr(res.dir, path, err))
+		}
+	}
+	if len(list) > 0 {
+		return sortErrors(list)
+	}
+	for _, dep := range res.deps {
+		if e, ok := dep.check(res.dir); !ok {
+			list = append(list, e)
+		}
+	}
+	if len(list) > 0 {
+		return sortErrors(list)
+	}
+	res.Remove = nil
+	for _, root := range res.roots {
+		for _, file := range generatedOnDisk(root.dir) {
+			if !slices.Contains(root.keep, file) {
+				res.Remove = append(res.Remove, file)
+			}
+		}
+	}
+	return nil
+}
+
+// check reports, when the dependency's files on disk are not what this
+// run generates, the error that says to regenerate them in their module.
+func (dep dependency) check(dir string) (Error, bool) {
+	var names []string
+	missing := true
+	for _, f := range dep.files {
+		old, err := os.ReadFile(f.Path)
+		if err == nil && bytes.Equal(old, f.Content) {
+			continue
+		}
+		name := f.Path
+		if rel, err := filepath.Rel(dep.modDir, f.Path); err == nil && !strings.HasPrefix(rel, "..") {
+			name = filepath.ToSlash(rel)
+		}
+		names = append(names, name)
+		if exists(f.Path) {
+			missing = false
+		}
+	}
+	if len(names) == 0 {
+		return Error{}, true
+	}
+	what := "is missing"
+	if len(names) > 1 {
+		what = "are missing"
+	}
+	if !missing {
+		what = "differs from what this triggergen generates (another triggergen version wrote it, or it was edited)"
+		if len(names) > 1 {
+			what = "differ from what this triggergen generates (another triggergen version wrote them, or they were edited)"
+		}
+	}
+	return Error{Pos: dep.pos, Msg: fmt.Sprintf("model package %s belongs to %s, which triggergen reads but never writes: its generated %s %s; regenerate it in that module with the triggergen version this module uses (go generate ./... there), then use that version of it",
+		dep.path, dep.where, strings.Join(names, ", "), what)}, false
+}
+
+// checkOwned reports an error when path exists and lacks the generated
+// header: triggergen never overwrites a file it did not write.
+func checkOwned(path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil // nothing to overwrite (writing may fail still)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("%s cannot be read: %w", path, err)
+	}
+	if !isGenerated(data) {
+		return fmt.Errorf("%s exists and was not written by triggergen (its first line is not %q): rename or remove it", path, Header)
+	}
+	return nil
+}
+
+func isGenerated(data []byte) bool {
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	line := string(bytes.TrimRight(first, "\r"))
+	return line == Header || line == "<!-- "+Header[3:]+" -->"
+}
+
+// generatedOnDisk returns the files triggergen wrote in dir: the output
+// names headed by the generated-code line.
+func generatedOnDisk(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isOutputName(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if data, err := os.ReadFile(path); err == nil && isGenerated(data) {
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
 
 // Commit writes the files that differ from what is on disk and removes the
 // files in remove, all or nothing: it refuses, before touching anything,

@@ -1,11 +1,15 @@
 package gen
 
+// The analysis of triggers: the directives the scan found on a function,
+// read once (parseTrigger), resolved against the model and the function's
+// types, with every condition resolved and type-checked once into the
+// trigger the emit stage prints.
+
 import (
 	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,13 +48,6 @@ type eventRef struct {
 	Name    string
 	Builtin runtime.Event // 0 for a custom event
 	Custom  customEvent
-}
-
-// condition is one //trigger:when line.
-type condition struct {
-	Src  string
-	Pos  token.Pos
-	expr cond.Expr
 }
 
 // rawTrigger is what the directives of one function say, before anything
@@ -257,97 +254,13 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 	return r
 }
 
-// triggerFuncs returns the functions of a package that carry directives.
-func triggerFuncs(p *pkgInfo) []struct {
-	file *ast.File
-	fn   *ast.FuncDecl
-} {
-	var out []struct {
-		file *ast.File
-		fn   *ast.FuncDecl
-	}
-	for _, f := range p.userFiles() {
-		for _, decl := range f.Decls {
-			if fd, ok := decl.(*ast.FuncDecl); ok && len(directives(fd.Doc)) > 0 {
-				out = append(out, struct {
-					file *ast.File
-					fn   *ast.FuncDecl
-				}{f, fd})
-			}
-		}
-	}
-	return out
-}
-
-// modelRef is a model package a trigger names, and where.
-type modelRef struct {
-	path string
-	pos  token.Pos
-}
-
-// modelRefs returns the model packages a package's triggers name, from
-// `on pkg.Model` or the change parameter's type, read from the syntax alone
-// (the types may not resolve before generation), each with its first use.
-func modelRefs(p *pkgInfo) []modelRef {
-	var refs []modelRef
-	add := func(f *ast.File, qual string, pos token.Pos) {
-		if path, ok := importPath(p, f, qual); ok && !slices.ContainsFunc(refs, func(r modelRef) bool { return r.path == path }) {
-			refs = append(refs, modelRef{path, pos})
-		}
-	}
-	for _, tf := range triggerFuncs(p) {
-		for _, dir := range directives(tf.fn.Doc) {
-			if dir.Name == "on" && len(dir.Args) > 0 {
-				if q, _, ok := strings.Cut(dir.Args[0].Text, "."); ok {
-					add(tf.file, q, dir.Args[0].Pos)
-				}
-			}
-		}
-		if ps := tf.fn.Type.Params; ps != nil && len(ps.List) == 2 {
-			if star, ok := ps.List[1].Type.(*ast.StarExpr); ok {
-				if se, ok := star.X.(*ast.SelectorExpr); ok {
-					if id, ok := se.X.(*ast.Ident); ok {
-						add(tf.file, id.Name, id.Pos())
-					}
-				}
-			}
-		}
-	}
-	return refs
-}
-
-// importPath resolves a package name used in file to its import path.
-func importPath(p *pkgInfo, f *ast.File, name string) (string, bool) {
-	for _, spec := range f.Imports {
-		path, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
-			continue
-		}
-		if spec.Name != nil && spec.Name.Name != "_" {
-			// A named import; a blank one (import _ "path") names the
-			// package by its own name, for conditions that use it alone.
-			if spec.Name.Name == name {
-				return path, true
-			}
-			continue
-		}
-		if imp, ok := p.pkg.Imports[path]; ok && imp.Name != "" {
-			if imp.Name == name {
-				return path, true
-			}
-		} else if filepath.Base(path) == name {
-			return path, true
-		}
-	}
-	return "", false
-}
-
-// findTriggers analyses the trigger functions of a package loaded with the
-// new model code in place.
-func findTriggers(p *pkgInfo, models map[string]*model, failed map[string]bool, d *diags) []*trigger {
+// findTriggers analyses the trigger functions the scan found in a
+// package; p is the package loaded with the new model code in place.
+func findTriggers(p *pkgInfo, sc *scanned, models map[string]*model, failed map[string]bool, d *diags) []*trigger {
 	var ts []*trigger
-	for _, tf := range triggerFuncs(p) {
-		if t := analyseTrigger(p, tf.file, tf.fn, models, failed, d); t != nil {
+	for _, tf := range sc.funcs {
+		file, fd := p.syntaxOf(tf)
+		if t := analyseTrigger(p, file, fd, tf.dirs, models, failed, d); t != nil {
 			ts = append(ts, t)
 		}
 	}
@@ -355,9 +268,32 @@ func findTriggers(p *pkgInfo, models map[string]*model, failed map[string]bool, 
 	return ts
 }
 
-func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[string]*model, failed map[string]bool, d *diags) *trigger {
+// syntaxOf returns the file and the declaration of a scanned function in
+// p's syntax, which is the scanned syntax itself unless the package was
+// loaded again since the scan.
+func (p *pkgInfo) syntaxOf(tf *funcDecl) (*ast.File, *ast.FuncDecl) {
+	name, off := p.fset.Position(tf.file.Package).Filename, p.fset.Position(tf.fn.Pos()).Offset
+	for _, f := range p.pkg.Syntax {
+		if f == tf.file {
+			return f, tf.fn
+		}
+		if p.fset.Position(f.Package).Filename != name {
+			continue
+		}
+		for _, decl := range f.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && p.fset.Position(fd.Pos()).Offset == off {
+				return f, fd
+			}
+		}
+	}
+	return tf.file, tf.fn
+}
+
+// analyseTrigger analyses one trigger function and its directives; it
+// returns nil when it reported errors.
+func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, dirs []directive, models map[string]*model, failed map[string]bool, d *diags) *trigger {
 	nerr := len(d.list)
-	r := parseTrigger(directives(fd.Doc), d)
+	r := parseTrigger(dirs, d)
 	if fd.Recv != nil {
 		d.errorf(fd.Name.Pos(), "%s: a trigger must be a function, not a method", fd.Name.Name)
 		return nil
@@ -480,16 +416,6 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, models map[str
 		return nil
 	}
 	return t
-}
-
-// sourcePath returns a file's path relative to its module, or its base name.
-func sourcePath(p *pkgInfo, filename string) string {
-	if mod := p.pkg.Module; mod != nil && mod.Dir != "" {
-		if rel, err := filepath.Rel(mod.Dir, filename); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(rel)
-		}
-	}
-	return filepath.Base(filename)
 }
 
 // resolveModel finds the model named by //trigger:on.
@@ -627,21 +553,4 @@ func checkSignature(p *pkgInfo, fd *ast.FuncDecl, id *ast.Ident, t *trigger, d *
 func isContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
-}
-
-// checkTriggerNames reports trigger names used twice in one run.
-func checkTriggerNames(ts []*trigger, d *diags) {
-	byName := map[string]*trigger{}
-	for _, t := range ts {
-		if other, ok := byName[t.Name]; ok {
-			op := d.fset.Position(other.Pos)
-			where := op.Filename
-			if rel, err := filepath.Rel(d.dir, where); err == nil && !strings.HasPrefix(rel, "..") {
-				where = filepath.ToSlash(rel)
-			}
-			d.errorf(t.Pos, "trigger name %q is already used by %s at %s:%d", t.Name, other.Func, where, op.Line)
-			continue
-		}
-		byName[t.Name] = t
-	}
 }

@@ -1,8 +1,14 @@
 package gen
 
+// The scan stage: it reads the //trigger: directives of a package once,
+// declaration by declaration, and reports directives that are misplaced
+// or misspelt. The analysis stage reads the directives from what the scan
+// found, never from the comments again.
+
 import (
 	"go/ast"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +17,191 @@ import (
 
 	"github.com/triggergen/triggergen/gen/cond"
 )
+
+// scanned is what the scan stage found in one package: its annotated type
+// and function declarations, each with its directives, in file order.
+type scanned struct {
+	types []*typeDecl
+	funcs []*funcDecl
+	// files says, for each user file, whether it declares models and
+	// whether it declares triggers (the layout of the generated files).
+	files map[*ast.File]fileDecls
+}
+
+// fileDecls says what a file declares.
+type fileDecls struct{ models, triggers bool }
+
+// typeDecl is a type declaration with directives in its doc comment.
+type typeDecl struct {
+	file *ast.File
+	spec *ast.TypeSpec
+	doc  *ast.CommentGroup
+	dirs []directive
+}
+
+// funcDecl is a function declaration with directives in its doc comment.
+type funcDecl struct {
+	file *ast.File
+	fn   *ast.FuncDecl
+	dirs []directive
+}
+
+// filename returns the name of the file declaring fd.
+func (fd *funcDecl) filename(fset *token.FileSet) string {
+	return fset.Position(fd.file.Package).Filename
+}
+
+// scan reads the directives of every declaration of p's user files once.
+// With report, it also reports the directives that are not in the doc
+// comment of a type or function (where they do nothing) and the comments
+// that look like directives but are not.
+func scan(p *pkgInfo, report bool, d *diags) *scanned {
+	sc := &scanned{files: map[*ast.File]fileDecls{}}
+	for _, f := range p.userFiles() {
+		placed := fileScan(f, sc)
+		if report {
+			strayDirectives(f, placed, d)
+		}
+	}
+	return sc
+}
+
+// fileScan adds the annotated declarations of one file to sc, and returns
+// the comments of the doc comments of its types and functions, where
+// directives belong.
+func fileScan(f *ast.File, sc *scanned) (placed map[token.Pos]bool) {
+	placed = map[token.Pos]bool{}
+	mark := func(doc *ast.CommentGroup) {
+		if doc != nil {
+			for _, c := range doc.List {
+				placed[c.Slash] = true
+			}
+		}
+	}
+	var fd fileDecls
+	for _, decl := range f.Decls {
+		switch decl := decl.(type) {
+		case *ast.FuncDecl:
+			mark(decl.Doc)
+			if ds := directives(decl.Doc); len(ds) > 0 {
+				sc.funcs = append(sc.funcs, &funcDecl{file: f, fn: decl, dirs: ds})
+				fd.triggers = true
+			}
+		case *ast.GenDecl:
+			if decl.Tok != token.TYPE {
+				continue
+			}
+			if len(decl.Specs) == 1 {
+				mark(decl.Doc)
+			}
+			for _, spec := range decl.Specs {
+				ts := spec.(*ast.TypeSpec)
+				mark(ts.Doc)
+				doc := ts.Doc
+				if doc == nil && len(decl.Specs) == 1 {
+					doc = decl.Doc
+				}
+				ds := directives(doc)
+				if len(ds) == 0 {
+					continue
+				}
+				sc.types = append(sc.types, &typeDecl{file: f, spec: ts, doc: doc, dirs: ds})
+				if slices.ContainsFunc(ds, func(d directive) bool { return d.Name == "model" }) {
+					fd.models = true
+				}
+			}
+		}
+	}
+	sc.files[f] = fd
+	return placed
+}
+
+// declaresTriggers reports whether any user file declares triggers.
+func (sc *scanned) declaresTriggers() bool { return len(sc.funcs) > 0 }
+
+// strayDirectives reports the directives of f outside the doc comments
+// fileScan read (placed), where they would do nothing, and the near misses
+// that would be ignored (nearMiss).
+func strayDirectives(f *ast.File, placed map[token.Pos]bool, d *diags) {
+	for _, cg := range f.Comments {
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, directivePrefix) {
+				if !placed[c.Slash] {
+					dir, _ := parseDirective(c.Text, c.Slash)
+					d.errorf(dir.NamePos, "//trigger:%s does nothing here: directives go in the doc comment of a struct type (//trigger:model) or of a function (the others)", dir.Name)
+				}
+				continue
+			}
+			if m, ok := nearMiss(c.Text); ok {
+				d.errorf(c.Slash+token.Pos(m.off), "%q is not a directive (%s), so it would be ignored; did you mean //trigger:%s?", c.Text[:m.end], m.why, m.name)
+			}
+		}
+	}
+}
+
+// modelRef is a model package a trigger names, and where.
+type modelRef struct {
+	path string
+	pos  token.Pos
+}
+
+// modelRefs returns the model packages the triggers of a package name,
+// from `on pkg.Model` or the change parameter's type, read from the syntax
+// alone (the types may not resolve before generation), each with its
+// first use.
+func modelRefs(p *pkgInfo, sc *scanned) []modelRef {
+	var refs []modelRef
+	add := func(f *ast.File, qual string, pos token.Pos) {
+		if path, ok := importPath(p, f, qual); ok && !slices.ContainsFunc(refs, func(r modelRef) bool { return r.path == path }) {
+			refs = append(refs, modelRef{path, pos})
+		}
+	}
+	for _, tf := range sc.funcs {
+		for _, dir := range tf.dirs {
+			if dir.Name == "on" && len(dir.Args) > 0 {
+				if q, _, ok := strings.Cut(dir.Args[0].Text, "."); ok {
+					add(tf.file, q, dir.Args[0].Pos)
+				}
+			}
+		}
+		if ps := tf.fn.Type.Params; ps != nil && len(ps.List) == 2 {
+			if star, ok := ps.List[1].Type.(*ast.StarExpr); ok {
+				if se, ok := star.X.(*ast.SelectorExpr); ok {
+					if id, ok := se.X.(*ast.Ident); ok {
+						add(tf.file, id.Name, id.Pos())
+					}
+				}
+			}
+		}
+	}
+	return refs
+}
+
+// importPath resolves a package name used in file to its import path.
+func importPath(p *pkgInfo, f *ast.File, name string) (string, bool) {
+	for _, spec := range f.Imports {
+		path, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			continue
+		}
+		if spec.Name != nil && spec.Name.Name != "_" {
+			// A named import; a blank one (import _ "path") names the
+			// package by its own name, for conditions that use it alone.
+			if spec.Name.Name == name {
+				return path, true
+			}
+			continue
+		}
+		if imp, ok := p.pkg.Imports[path]; ok && imp.Name != "" {
+			if imp.Name == name {
+				return path, true
+			}
+		} else if filepath.Base(path) == name {
+			return path, true
+		}
+	}
+	return "", false
+}
 
 // directivePrefix starts every triggergen directive, with no space after
 // "//", like //go:generate.

@@ -1,5 +1,9 @@
 package gen
 
+// The analysis of models: a //trigger:model struct becomes a model, the
+// typed description of its tracked fields, key and custom events that the
+// emit stage prints.
+
 import (
 	"fmt"
 	"go/ast"
@@ -45,45 +49,32 @@ type customEvent struct {
 // Event returns the constant name of a custom event: M + CamelCase(name).
 func (m *model) eventConst(e customEvent) string { return m.Name + camelCase(e.Name) }
 
-// findModels returns the //trigger:model structs of a package, and the
-// names of those with errors.
-func findModels(p *pkgInfo, d *diags) (ms []*model, failed []string) {
-	for _, file := range p.userFiles() {
-		for _, decl := range file.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.TYPE {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				ts := spec.(*ast.TypeSpec)
-				doc := ts.Doc
-				if doc == nil && len(gd.Specs) == 1 {
-					doc = gd.Doc
+// findModels analyses the //trigger:model structs the scan found in a
+// package, and returns them and the names of those with errors.
+func findModels(p *pkgInfo, sc *scanned, d *diags) (ms []*model, failed []string) {
+	for _, td := range sc.types {
+		var md *directive
+		for _, dir := range td.dirs {
+			if dir.Name == "model" {
+				if md != nil {
+					d.errorf(dir.NamePos, "duplicate //trigger:model directive")
 				}
-				var md *directive
-				for _, dir := range directives(doc) {
-					if dir.Name == "model" {
-						if md != nil {
-							d.errorf(dir.NamePos, "duplicate //trigger:model directive")
-						}
-						md = &dir
-					} else {
-						if name, ok := spacedName(dir); ok {
-							d.errorf(dir.NamePos, "no space goes after the colon of //trigger:; did you mean //trigger:%s?", name)
-							continue
-						}
-						d.errorf(dir.NamePos, "//trigger:%s is not a model directive (models take only //trigger:model [events=a,b])", dir.Name)
-					}
-				}
-				if md == nil {
+				md = &dir
+			} else {
+				if name, ok := spacedName(dir); ok {
+					d.errorf(dir.NamePos, "no space goes after the colon of //trigger:; did you mean //trigger:%s?", name)
 					continue
 				}
-				if m := analyseModel(p, ts, doc, *md, d); m != nil {
-					ms = append(ms, m)
-				} else {
-					failed = append(failed, ts.Name.Name)
-				}
+				d.errorf(dir.NamePos, "//trigger:%s is not a model directive (models take only //trigger:model [events=a,b])", dir.Name)
 			}
+		}
+		if md == nil {
+			continue
+		}
+		if m := analyseModel(p, td.spec, td.doc, *md, d); m != nil {
+			ms = append(ms, m)
+		} else {
+			failed = append(failed, td.spec.Name.Name)
 		}
 	}
 	slices.SortFunc(ms, func(a, b *model) int { return strings.Compare(a.Name, b.Name) })

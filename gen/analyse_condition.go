@@ -1,5 +1,10 @@
 package gen
 
+// The analysis of conditions: a //trigger:when line, parsed by package
+// cond, is resolved against the model's fields and the constants in scope
+// and type-checked, once, into a test: the typed tree the emit stage
+// prints as Go (emit_condition.go).
+
 import (
 	"fmt"
 	"go/ast"
@@ -12,18 +17,81 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dave/jennifer/jen"
 	"github.com/triggergen/triggergen/gen/cond"
 )
 
-// condCompiler type-checks one condition and turns it into Go code.
+// condition is one //trigger:when line, resolved.
+type condition struct {
+	Src  string
+	Pos  token.Pos
+	expr cond.Expr
+	// test is the resolved condition; usesC and usesX report whether it
+	// reads the change and the context.
+	test         test
+	usesC, usesX bool
+}
+
+// test is a resolved condition expression: one of the types below.
+type test interface{ isTest() }
+
+type (
+	// testLogic is `x and y` or `x or y`.
+	testLogic struct {
+		or   bool
+		x, y test
+	}
+	// testNot is `not x`.
+	testNot struct{ x test }
+	// testParen is `(x)`.
+	testParen struct{ x test }
+	// testChanged is `F changed [from v] [to w]`: typ is F's type, from and
+	// to the resolved values (nil when absent).
+	testChanged struct {
+		field    string
+		typ      types.Type
+		from, to *operand
+	}
+	// testCompare is `x op y`.
+	testCompare struct {
+		op   string
+		x, y operand
+	}
+	// testIn is `x in (v, ...)`.
+	testIn struct {
+		x      operand
+		values []operand
+	}
+	// testBool is a bool operand alone.
+	testBool struct{ x operand }
+	// testRole is `role name`.
+	testRole struct{ name string }
+	// testTime is `time HH:MM-HH:MM`, in minutes after midnight.
+	testTime struct{ start, end int }
+	// testWeekday is `weekday from[-to]`.
+	testWeekday struct{ from, to time.Weekday }
+	// testFunc is `func Name`.
+	testFunc struct{ name string }
+)
+
+func (testLogic) isTest()   {}
+func (testNot) isTest()     {}
+func (testParen) isTest()   {}
+func (testChanged) isTest() {}
+func (testCompare) isTest() {}
+func (testIn) isTest()      {}
+func (testBool) isTest()    {}
+func (testRole) isTest()    {}
+func (testTime) isTest()    {}
+func (testWeekday) isTest() {}
+func (testFunc) isTest()    {}
+
+// condCompiler resolves and type-checks one condition.
 type condCompiler struct {
 	p     *pkgInfo
 	file  *ast.File
 	t     *trigger
 	c     *condition
 	d     *diags
-	e     *emitter // set when emitting
 	ok    bool
 	usesC bool // the condition reads the change
 	usesX bool // the condition reads the context
@@ -70,11 +138,13 @@ func (cc *condCompiler) errorf(pos cond.Pos, format string, args ...any) {
 	cc.d.errorf(cc.c.Pos+token.Pos(pos), "condition: "+format, args...)
 }
 
-// compileCondition checks a condition against the model's fields and the
-// constants in scope; errors point into the comment.
+// compileCondition resolves and checks a condition against the model's
+// fields and the constants in scope, and sets its test; errors point into
+// the comment.
 func compileCondition(p *pkgInfo, file *ast.File, t *trigger, c *condition, d *diags) {
 	cc := &condCompiler{p: p, file: file, t: t, c: c, d: d, ok: true}
-	cc.check(c.expr)
+	c.test = cc.check(c.expr)
+	c.usesC, c.usesX = cc.usesC, cc.usesX
 }
 
 // operand is a resolved operand.
@@ -88,38 +158,47 @@ type operand struct {
 	lit   cond.Value
 }
 
-func (cc *condCompiler) check(x cond.Expr) {
+func (cc *condCompiler) check(x cond.Expr) test {
 	switch x := x.(type) {
 	case *cond.Binary:
-		cc.check(x.X)
-		cc.check(x.Y)
+		return testLogic{or: x.Op == "or", x: cc.check(x.X), y: cc.check(x.Y)}
 	case *cond.Not:
-		cc.check(x.X)
+		return testNot{x: cc.check(x.X)}
 	case *cond.Paren:
-		cc.check(x.X)
+		return testParen{x: cc.check(x.X)}
 	case *cond.Changed:
 		cc.usesC = true
 		ft, ok := cc.t.fieldType(x.Field.Name)
 		if !ok {
 			cc.unknownField(x.Field.NamePos, x.Field.Name)
-			return
+			return nil
 		}
+		tc := testChanged{field: x.Field.Name, typ: ft}
 		fo := operand{kind: "field", typ: ft, field: x.Field.Name, name: x.Field.Name}
 		var vals []operand
-		for _, v := range []*cond.Value{x.From, x.To} {
-			if v != nil {
-				if vo, ok := cc.value(*v); ok {
-					before := cc.ok
-					cc.compare(fo, "==", vo, v.Pos())
-					if before && cc.ok {
-						vals = append(vals, vo)
-					}
-				}
+		for i, v := range []*cond.Value{x.From, x.To} {
+			if v == nil {
+				continue
+			}
+			vo, ok := cc.value(*v)
+			if !ok {
+				continue
+			}
+			if i == 0 {
+				tc.from = &vo
+			} else {
+				tc.to = &vo
+			}
+			before := cc.ok
+			cc.compare(fo, "==", vo, v.Pos())
+			if before && cc.ok {
+				vals = append(vals, vo)
 			}
 		}
 		if len(vals) == 2 && sameValue(vals[0], vals[1]) {
 			cc.errorf(x.To.Pos(), "%s changed from %s to %s can never hold: a field that changed has different old and new values", x.Field.Name, x.From.Text, x.To.Text)
 		}
+		return tc
 	case *cond.Compare:
 		a, ok1 := cc.operand(x.X)
 		b, ok2 := cc.operand(x.Y)
@@ -129,49 +208,58 @@ func (cc *condCompiler) check(x cond.Expr) {
 			}
 			cc.compare(a, x.Op, b, x.OpPos)
 		}
+		return testCompare{op: x.Op, x: a, y: b}
 	case *cond.In:
 		a, ok := cc.operand(x.X)
 		if a.kind != "lit" {
 			cc.usesC = true
 		}
+		ti := testIn{x: a}
 		for _, v := range x.Values {
-			if vo, vok := cc.value(v); ok && vok {
+			vo, vok := cc.value(v)
+			if ok && vok {
 				cc.compare(a, "==", vo, v.Pos())
 			}
+			ti.values = append(ti.values, vo)
 		}
+		return ti
 	case *cond.BoolTest:
 		a, ok := cc.operand(x.X)
 		if !ok {
-			return
+			return nil
 		}
 		cc.usesC = cc.usesC || a.kind == "field" || a.kind == "old" || a.kind == "new"
 		if b, isBasic := a.typ.Underlying().(*types.Basic); !isBasic || b.Info()&types.IsBoolean == 0 {
 			cc.errorf(x.Pos(), "%s is %s, not a bool: compare it (%s == ...) or test a bool field", x.X.String(), cc.typeString(a.typ), x.X.String())
 		}
+		return testBool{x: a}
 	case *cond.Role:
 		cc.usesX = true
+		return testRole{name: x.Name}
 	case *cond.TimeWindow:
 		if x.StartMin == x.EndMin {
 			cc.errorf(x.EndPos, "%s can never hold: a window includes its start and not its end, so one that ends where it starts is empty", x.String())
 		}
+		return testTime{start: x.StartMin, end: x.EndMin}
 	case *cond.Weekday:
+		return testWeekday{from: x.From, to: x.To}
 	case *cond.Func:
 		cc.usesX, cc.usesC = true, true
 		if generatedLocal(x.Name) {
 			cc.errorf(x.NamePos, "func %s: the generated code uses the name %s itself; rename the function", x.Name, x.Name)
-			return
+			return nil
 		}
 		obj := cc.p.types.Scope().Lookup(x.Name)
 		fn, ok := obj.(*types.Func)
 		want := fmt.Sprintf("func(ctx context.Context, c *%s) bool", cc.changeTypeName())
 		if !ok {
 			cc.errorf(x.NamePos, "func %s: no function %s in package %s (want %s)", x.Name, x.Name, cc.p.name, want)
-			return
+			return nil
 		}
 		sig := fn.Type().(*types.Signature)
 		if sig.TypeParams() != nil {
 			cc.errorf(x.NamePos, "func %s is generic: a condition's function cannot have type parameters, as nothing would instantiate them; want %s", x.Name, want)
-			return
+			return nil
 		}
 		cc.placed(fn, x.NamePos, "func "+x.Name)
 		pt := cc.t.paramTypeFor(false)
@@ -179,7 +267,9 @@ func (cc *condCompiler) check(x cond.Expr) {
 			pt == nil || !types.Identical(sig.Params().At(1).Type(), pt) || !types.Identical(sig.Results().At(0).Type(), types.Typ[types.Bool]) {
 			cc.errorf(x.NamePos, "func %s must be %s", x.Name, want)
 		}
+		return testFunc{name: x.Name}
 	}
+	return nil
 }
 
 func (cc *condCompiler) changeTypeName() string {
@@ -440,163 +530,4 @@ func (t *trigger) paramTypeFor(bulk bool) types.Type {
 	t.Bulk = bulk
 	defer func() { t.Bulk = saved }()
 	return t.paramType()
-}
-
-// --- emission ---
-
-// code returns the Go expression of a checked condition.
-func (cc *condCompiler) code(x cond.Expr) *jen.Statement {
-	switch x := x.(type) {
-	case *cond.Binary:
-		op := "&&"
-		if x.Op == "or" {
-			op = "||"
-		}
-		return cc.sub(x.X, x.Op).Op(op).Add(cc.sub(x.Y, x.Op))
-	case *cond.Not:
-		inner := cc.code(x.X)
-		switch x := x.X.(type) {
-		case *cond.Binary, *cond.Compare, *cond.In:
-			inner = jen.Parens(inner)
-		case *cond.Changed:
-			if x.From != nil || x.To != nil {
-				inner = jen.Parens(inner)
-			}
-		}
-		return jen.Op("!").Add(inner)
-	case *cond.Paren:
-		return jen.Parens(cc.code(x.X))
-	case *cond.Changed:
-		s := jen.Id("c").Dot(x.Field.Name + "Changed").Call()
-		ft, _ := cc.t.fieldType(x.Field.Name)
-		if x.From != nil {
-			fo, _ := cc.value(*x.From)
-			s = s.Op("&&").Add(cc.eq(operand{kind: "old", typ: ft, field: x.Field.Name}, fo))
-		}
-		if x.To != nil {
-			to, _ := cc.value(*x.To)
-			s = s.Op("&&").Add(cc.eq(operand{kind: "new", typ: ft, field: x.Field.Name}, to))
-		}
-		return s
-	case *cond.Compare:
-		a, _ := cc.operand(x.X)
-		b, _ := cc.operand(x.Y)
-		switch x.Op {
-		case "==":
-			return cc.eq(a, b)
-		case "!=":
-			if hasEqual(a.typ) && b.kind != "nil" || hasEqual(b.typ) && a.kind != "nil" {
-				return jen.Op("!").Add(cc.eq(a, b))
-			}
-		}
-		return cc.operandCode(a).Op(x.Op).Add(cc.operandCode(b))
-	case *cond.In:
-		a, _ := cc.operand(x.X)
-		var s *jen.Statement
-		for i, v := range x.Values {
-			vo, _ := cc.value(v)
-			t := cc.eq(a, vo)
-			if i == 0 {
-				s = t
-			} else {
-				s = s.Op("||").Add(t)
-			}
-		}
-		return s
-	case *cond.BoolTest:
-		a, _ := cc.operand(x.X)
-		return cc.operandCode(a)
-	case *cond.Role:
-		return cc.e.rt("ActorHasRole").Call(jen.Id("ctx"), jen.Lit(x.Name))
-	case *cond.TimeWindow:
-		return cc.e.rt("ClockWindow").Call(jen.Id("eng").Dot("Now").Call(), clockCode(x.StartMin), clockCode(x.EndMin))
-	case *cond.Weekday:
-		return cc.e.rt("WeekdayIn").Call(jen.Id("eng").Dot("Now").Call(),
-			jen.Qual("time", x.From.String()), jen.Qual("time", x.To.String()))
-	case *cond.Func:
-		return jen.Id(x.Name).Call(jen.Id("ctx"), jen.Id("c"))
-	}
-	return jen.False()
-}
-
-// sub renders a child of an and/or, with parentheses where precedence needs them.
-func (cc *condCompiler) sub(x cond.Expr, parent string) *jen.Statement {
-	if b, ok := x.(*cond.Binary); ok && b.Op != parent {
-		return jen.Parens(cc.code(x))
-	}
-	if in, ok := x.(*cond.In); ok && len(in.Values) > 1 && parent == "and" {
-		return jen.Parens(cc.code(x))
-	}
-	return cc.code(x)
-}
-
-// eq renders a == b with the field's equality: its Equal method when it
-// has one, a bare bool for comparisons with true and false.
-func (cc *condCompiler) eq(a, b operand) *jen.Statement {
-	switch {
-	case hasEqual(a.typ) && b.kind != "nil":
-		return cc.operandCode(a).Dot("Equal").Call(cc.operandCode(b))
-	case hasEqual(b.typ) && a.kind != "nil":
-		return cc.operandCode(b).Dot("Equal").Call(cc.operandCode(a))
-	case b.kind == "lit" && b.lit.Kind == cond.Bool:
-		if b.lit.Text == "true" {
-			return cc.operandCode(a)
-		}
-		return jen.Op("!").Add(cc.operandCode(a))
-	}
-	return cc.operandCode(a).Op("==").Add(cc.operandCode(b))
-}
-
-func (cc *condCompiler) operandCode(o operand) *jen.Statement {
-	switch o.kind {
-	case "field":
-		return jen.Id("c").Dot("Instance").Call().Dot(o.field)
-	case "old":
-		return jen.Id("c").Dot("Old").Dot(o.field)
-	case "new":
-		return jen.Id("c").Dot("New").Dot(o.field)
-	case "const":
-		return cc.e.qual(o.pkg, o.obj.Name())
-	case "nil":
-		return jen.Nil()
-	}
-	switch o.lit.Kind {
-	case cond.String:
-		return jen.Lit(o.lit.Str)
-	case cond.Bool:
-		return jen.Id(o.lit.Text)
-	}
-	// Numbers: the literal as written, validated by the parser.
-	return jen.Op(o.lit.Text)
-}
-
-// clockCode renders minutes after midnight as a duration expression.
-func clockCode(min int) *jen.Statement {
-	h, m := min/60, min%60
-	switch {
-	case min == 0:
-		return jen.Lit(0)
-	case m == 0:
-		return jen.Lit(h).Op("*").Qual("time", "Hour")
-	case h == 0:
-		return jen.Lit(m).Op("*").Qual("time", "Minute")
-	}
-	return jen.Lit(h).Op("*").Qual("time", "Hour").Op("+").Lit(m).Op("*").Qual("time", "Minute")
-}
-
-// durationCode renders a duration in its largest whole unit: 200 * time.Millisecond.
-func durationCode(d time.Duration) *jen.Statement {
-	units := []struct {
-		d    time.Duration
-		name string
-	}{{time.Hour, "Hour"}, {time.Minute, "Minute"}, {time.Second, "Second"}, {time.Millisecond, "Millisecond"}, {time.Microsecond, "Microsecond"}}
-	for _, u := range units {
-		if d%u.d == 0 {
-			if d == u.d {
-				return jen.Qual("time", u.name)
-			}
-			return jen.Lit(int(d/u.d)).Op("*").Qual("time", u.name)
-		}
-	}
-	return jen.Lit(int(d)).Op("*").Qual("time", "Nanosecond")
 }
