@@ -6,7 +6,9 @@
 # every implementation once, so the implementations are interleaved
 # (go test -count N would run each sub-benchmark N times back to back),
 # then the generator scale measurement. Progress goes to stderr; the
-# Markdown report goes to OUT, replaced only when the whole run succeeded.
+# Markdown report goes to OUT, replaced only when the whole run succeeded;
+# a complete run into RESULTS.md also copies its summary tables into
+# README.md and ../README.md.
 #
 # Environment: COUNT (rounds, default 10), BENCHTIME (per benchmark and
 # round, default 0.3s), SCALE_RUNS (timed runs per tool and size, default 3),
@@ -47,6 +49,15 @@ fi
 if [[ "${SKIP_GORM:-}" != 1 ]]; then
 	rounds BenchmarkGORMUpdate | tee "$gormraw" >&2
 fi
+# The generated change tracking alone (example/models in the main module).
+trackraw=$tmp/tracking.txt
+if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
+	(cd .. && go test -c -o "$tmp/models.test" ./example/models)
+	for ((round = 1; round <= COUNT; round++)); do
+		echo "== example/models, round $round of $COUNT (-benchtime $BENCHTIME)" >&2
+		"$tmp/models.test" -test.run '^$' -test.bench . -test.count 1 -test.benchtime "$BENCHTIME" -test.benchmem
+	done | tee "$trackraw" >&2
+fi
 
 {
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
@@ -69,6 +80,15 @@ if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
 		echo "(benchstat could not be run)"
 	fi
 	echo '```'
+fi
+
+if [[ "${SKIP_UPDATE:-}" != 1 ]]; then
+	echo
+	echo "### Change tracking and the update in example/models (median of $COUNT rounds)"
+	echo
+	echo 'The generated DiffM, SnapshotM and UpdateM of the example models, from the main module (`go test ./example/models -bench .`).'
+	echo
+	go run ./cmd/benchtable -plain <"$trackraw"
 fi
 
 if [[ "${SKIP_GORM:-}" != 1 ]]; then
@@ -94,4 +114,12 @@ if [[ "$OUT" == - ]]; then
 else
 	cp "$report" "$OUT"
 	echo "== wrote $OUT" >&2
+fi
+# A complete run into RESULTS.md refreshes the copies of its summary in the
+# READMEs (between the bench summary markers).
+if [[ "$OUT" == RESULTS.md && -z "${SKIP_UPDATE:-}${SKIP_GORM:-}${SKIP_SCALE:-}" ]]; then
+	for readme in README.md ../README.md; do
+		go run ./cmd/benchtable -readme "$readme" <RESULTS.md
+		echo "== copied the summary into $readme" >&2
+	done
 fi

@@ -42,7 +42,12 @@ func resultLine(name string) *regexp.Regexp {
 // parse reads the results of Benchmark<name>'s sub-benchmarks, in the
 // order they first appear; the k-th result of each is round k's.
 func parse(r io.Reader, name string) (map[string][]sample, []string, error) {
-	line := resultLine(name)
+	return parseLines(r, resultLine(name))
+}
+
+// parseLines reads the result lines that line matches: the benchmark's
+// name, ns/op, B/op and allocs/op.
+func parseLines(r io.Reader, line *regexp.Regexp) (map[string][]sample, []string, error) {
 	res := map[string][]sample{}
 	var order []string
 	sc := bufio.NewScanner(r)
@@ -197,10 +202,31 @@ func ratioRange(p perRound) string {
 func main() {
 	base := flag.String("base", "hand", "the baseline implementation (BenchmarkUpdate)")
 	gorm := flag.Bool("gorm", false, "read BenchmarkGORMUpdate and print the GORM plugin's cost")
+	plain := flag.Bool("plain", false, "read any benchmarks and print each one's median")
+	readme := flag.String("readme", "", "read a report (RESULTS.md) on stdin and copy its summary tables into the marked block of this `file`")
 	flag.Parse()
+	if *readme != "" {
+		if err := copySummary(os.Stdin, *readme); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	name := "Update"
 	if *gorm {
 		name = "GORMUpdate"
+	}
+	if *plain {
+		res, order, err := parseLines(os.Stdin, regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`))
+		if err == nil && len(res) == 0 {
+			err = fmt.Errorf("no benchmark results on stdin")
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(2)
+		}
+		plainReport(os.Stdout, res, order)
+		return
 	}
 	res, order, err := parse(os.Stdin, name)
 	if err != nil {
@@ -263,14 +289,12 @@ func updateReport(w io.Writer, res map[string][]sample, order []string, base str
 		}
 	}
 
-	fmt.Fprintf(w, "### Summary (the README's tables)\n\n")
-	fmt.Fprintf(w, "Medians of %d rounds; each ratio is the median of the ratios within a round.\n\n", n)
+	fmt.Fprintf(w, "### Summary (copied into the READMEs)\n\n")
+	fmt.Fprintf(w, "Medians of %d rounds; each ratio is the median, over the rounds, of the ratio within a round (the targets show its min–max over the rounds in brackets).\n\n", n)
 	summary(w, res)
 	fmt.Fprintln(w)
 	peerSummary(w, res)
-
-	fmt.Fprintf(w, "\n### Targets\n\n")
-	fmt.Fprintf(w, "Each ratio is the median, over the %d rounds, of the ratio within a round (min–max over the rounds in brackets).\n\n", n)
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | measured | allocs/op | met |")
 	fmt.Fprintln(w, "|---|---:|---:|---|")
 	for _, g := range goals {
@@ -385,6 +409,7 @@ var summaryRows = []struct{ impl, what string }{
 	{"triggergen_counts", "triggergen, counts-only observation"},
 	{"triggergen_no_match", "triggergen, no trigger matches"},
 	{"triggergen_ctx8", "triggergen, full observation, context with eight values"},
+	{"handwritten-observed_ctx8", "the observed `if`s, context with eight values"},
 }
 
 // Summary writes the README's table: the headline rows with their ratios
@@ -403,8 +428,12 @@ func summary(w io.Writer, res map[string][]sample) {
 			base = "hand_no_match"
 		}
 		obs := "—"
-		if base == "hand" && (r.impl == "handwritten-observed" || strings.HasPrefix(r.impl, "triggergen")) {
-			obs = ratio(ratioOf(res, r.impl, "handwritten-observed").med)
+		if base == "hand" && (strings.HasPrefix(r.impl, "handwritten-observed") || strings.HasPrefix(r.impl, "triggergen")) {
+			observed := "handwritten-observed"
+			if strings.HasSuffix(r.impl, "_ctx8") {
+				observed += "_ctx8"
+			}
+			obs = ratio(ratioOf(res, r.impl, observed).med)
 		}
 		fmt.Fprintf(w, "| %s (`%s`) | %s | %.0f | %s | %s |\n", r.what, r.impl, ns(s.ns), s.allocs,
 			ratio(ratioOf(res, r.impl, base).med), obs)
@@ -441,5 +470,63 @@ func peerSummary(w io.Writer, res map[string][]sample) {
 			row += " " + cell + " |"
 		}
 		fmt.Fprintln(w, row)
+	}
+}
+
+// The markers of the block of a README that holds a copy of a report's
+// summary tables.
+const (
+	summaryBegin = "<!-- bench summary: copied from bench/RESULTS.md by bench/run.sh -->"
+	summaryEnd   = "<!-- end of bench summary -->"
+)
+
+// summaryOf returns the summary tables of a report: the lines of its
+// "### Summary" section from the first table row to the last.
+func summaryOf(report string) (string, error) {
+	_, sec, ok := strings.Cut(report, "### Summary")
+	if !ok {
+		return "", fmt.Errorf("the report has no summary section")
+	}
+	if i := strings.Index(sec, "\n### "); i >= 0 {
+		sec = sec[:i]
+	}
+	first, last := strings.Index(sec, "\n|"), strings.LastIndex(sec, "|\n")
+	if first < 0 || last < first {
+		return "", fmt.Errorf("the report's summary has no table")
+	}
+	return sec[first+1 : last+2], nil
+}
+
+// copySummary replaces the marked block of the file at path with the
+// summary tables of the report read from r.
+func copySummary(r io.Reader, path string) error {
+	report, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	sum, err := summaryOf(string(report))
+	if err != nil {
+		return err
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	before, rest, ok1 := strings.Cut(string(doc), summaryBegin)
+	_, after, ok2 := strings.Cut(rest, summaryEnd)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("%s has no block between %q and %q", path, summaryBegin, summaryEnd)
+	}
+	out := before + summaryBegin + "\n\n" + sum + "\n" + summaryEnd + after
+	return os.WriteFile(path, []byte(out), 0o644)
+}
+
+// plainReport prints each benchmark's median.
+func plainReport(w io.Writer, res map[string][]sample, order []string) {
+	fmt.Fprintf(w, "| benchmark | ns/op (median) | min–max ns/op | B/op | allocs/op |\n")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, k := range order {
+		s := summarize(res[k])
+		fmt.Fprintf(w, "| `%s` | %s | %s–%s | %.0f | %.0f |\n", k, ns(s.ns), ns(s.min), ns(s.max), s.bytes, s.allocs)
 	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -139,5 +141,46 @@ func TestGORMReport(t *testing.T) {
 	delete(res, "hooks")
 	if err := gormReport(&b, res, order); err == nil {
 		t.Error("a report without hooks succeeded")
+	}
+}
+
+func TestCopySummary(t *testing.T) {
+	res, order, err := parse(strings.NewReader(roundsOut), "Update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report bytes.Buffer
+	report.WriteString("## Results\n\nsome text\n\n")
+	if err := updateReport(&report, res, order, "hand"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "README.md")
+	doc := "# Title\n\nbefore\n\n" + summaryBegin + "\nold table\n" + summaryEnd + "\n\nafter\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a second copy changes nothing
+		if err := copySummary(bytes.NewReader(report.Bytes()), path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := summaryOf(report.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# Title\n\nbefore\n\n" + summaryBegin + "\n\n" + sum + "\n" + summaryEnd + "\n\nafter\n"
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if !strings.HasPrefix(sum, "| implementation, 10 triggers, 2 match |") || !strings.Contains(sum, "| overhead of the ten triggers |") ||
+		!strings.Contains(sum, "| target | measured |") || strings.Contains(sum, "###") {
+		t.Fatalf("summary %q", sum)
+	}
+	if err := copySummary(strings.NewReader("no summary"), path); err == nil {
+		t.Error("a report without a summary was copied")
 	}
 }
