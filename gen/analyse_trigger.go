@@ -21,26 +21,20 @@ import (
 
 // trigger is an analysed trigger function.
 type trigger struct {
-	pkg      *pkgInfo
-	file     *ast.File
-	Func     string
-	Pos      token.Pos
-	Name     string
-	Doc      string
-	Model    *model
-	Events   []eventRef
-	Bulk     bool
-	Conds    []*condition
-	Priority int
-	Async    bool
-	Queue    string
-	OnCommit bool
-	Retries  int
-	Backoff  time.Duration
-	Timeout  time.Duration
-	Then     []string
-	Disabled bool
-	Source   string
+	pkg    *pkgInfo
+	file   *ast.File
+	Func   string
+	Pos    token.Pos
+	Name   string
+	Doc    string
+	Model  *model
+	Events []eventRef
+	Bulk   bool
+	Conds  []*condition
+	Then   []string
+	// Options are the trigger's execution options, as registration takes
+	// them: Source is set, the others as the directives say.
+	runtime.Options
 }
 
 // eventRef is one event of //trigger:on.
@@ -58,17 +52,10 @@ type rawTrigger struct {
 	onPos       token.Pos
 	name        *word
 	conds       []*condition
-	priority    int
-	async       bool
+	opts        runtime.Options
 	asyncPos    token.Pos
-	queue       string
-	onCommit    bool
 	onCommitPos token.Pos
-	retries     int
-	backoff     time.Duration
-	timeout     time.Duration
 	then        []word
-	disabled    bool
 	hasOn       bool
 	directives  int
 }
@@ -78,7 +65,7 @@ var triggerDirectives = []string{"on", "name", "when", "priority", "async", "on_
 // parseTrigger reads the directives of one function. It reports every
 // problem to d and never panics, whatever the text.
 func parseTrigger(ds []directive, d *diags) *rawTrigger {
-	r := &rawTrigger{priority: runtime.PriorityNormal, directives: len(ds)}
+	r := &rawTrigger{opts: runtime.Options{Priority: runtime.PriorityNormal}, directives: len(ds)}
 	seen := map[string]bool{}
 	once := func(dir directive) bool {
 		if seen[dir.Name] {
@@ -140,13 +127,13 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 			a := dir.Args[0]
 			switch a.Text {
 			case "critical":
-				r.priority = runtime.PriorityCritical
+				r.opts.Priority = runtime.PriorityCritical
 			case "high":
-				r.priority = runtime.PriorityHigh
+				r.opts.Priority = runtime.PriorityHigh
 			case "normal":
-				r.priority = runtime.PriorityNormal
+				r.opts.Priority = runtime.PriorityNormal
 			case "low":
-				r.priority = runtime.PriorityLow
+				r.opts.Priority = runtime.PriorityLow
 			default:
 				n, err := strconv.Atoi(a.Text)
 				if err != nil || n == 0 || n < -1000000 || n > 1000000 {
@@ -157,30 +144,30 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 					d.errorf(a.Pos, "%s", msg)
 					continue
 				}
-				r.priority = n
+				r.opts.Priority = n
 			}
 		case "async":
 			if !once(dir) {
 				continue
 			}
-			r.async, r.asyncPos = true, dir.NamePos
+			r.opts.Async, r.asyncPos = true, dir.NamePos
 			for _, a := range dir.Args {
 				q, ok := strings.CutPrefix(a.Text, "queue=")
-				if !ok || q == "" || r.queue != "" {
+				if !ok || q == "" || r.opts.Queue != "" {
 					d.errorf(a.Pos, "unknown async option %q: want queue=<name>", a.Text)
 					continue
 				}
-				r.queue = q
+				r.opts.Queue = q
 			}
 		case "on_commit":
 			if once(dir) {
 				noArgs(dir)
-				r.onCommit, r.onCommitPos = true, dir.NamePos
+				r.opts.OnCommit, r.onCommitPos = true, dir.NamePos
 			}
 		case "disabled":
 			if once(dir) {
 				noArgs(dir)
-				r.disabled = true
+				r.opts.Disabled = true
 			}
 		case "retry":
 			if !once(dir) {
@@ -194,7 +181,7 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 			if err != nil || n < 0 || n > 100 {
 				d.errorf(dir.Args[0].Pos, "invalid retry count %q: want an integer from 0 to 100", dir.Args[0].Text)
 			}
-			r.retries = n
+			r.opts.Retries = n
 			if len(dir.Args) == 2 {
 				a := dir.Args[1]
 				v, ok := strings.CutPrefix(a.Text, "backoff=")
@@ -207,7 +194,7 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 					d.errorf(a.Pos+token.Pos(len("backoff=")), "invalid backoff %q: want a positive duration such as 200ms", v)
 					continue
 				}
-				r.backoff = b
+				r.opts.Backoff = b
 			}
 		case "timeout":
 			if !once(dir) {
@@ -222,7 +209,7 @@ func parseTrigger(ds []directive, d *diags) *rawTrigger {
 				d.errorf(dir.Args[0].Pos, "invalid timeout %q: want a positive duration such as 5s", dir.Args[0].Text)
 				continue
 			}
-			r.timeout = t
+			r.opts.Timeout = t
 		case "then":
 			if len(dir.Args) == 0 {
 				d.errorf(dir.End, "//trigger:then needs one or more function names")
@@ -305,10 +292,9 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, dirs []directi
 	pos := p.fset.Position(fd.Name.Pos())
 	t := &trigger{
 		pkg: p, file: file, Func: fd.Name.Name, Pos: fd.Name.Pos(), Name: snakeCase(fd.Name.Name),
-		Doc: docText(fd.Doc), Conds: r.conds, Priority: r.priority, Async: r.async, Queue: r.queue,
-		OnCommit: r.onCommit, Retries: r.retries, Backoff: r.backoff, Timeout: r.timeout, Disabled: r.disabled,
-		Source: sourcePath(p, pos.Filename) + ":" + strconv.Itoa(pos.Line),
+		Doc: docText(fd.Doc), Conds: r.conds, Options: r.opts,
 	}
+	t.Source = sourcePath(p, pos.Filename) + ":" + strconv.Itoa(pos.Line)
 	if r.name != nil {
 		t.Name = r.name.Text
 	}
@@ -370,7 +356,7 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, dirs []directi
 			on   bool
 			name string
 			pos  token.Pos
-		}{{r.onCommit, "on_commit", r.onCommitPos}, {r.async, "async", r.asyncPos}} {
+		}{{r.opts.OnCommit, "on_commit", r.onCommitPos}, {r.opts.Async, "async", r.asyncPos}} {
 			if opt.on {
 				d.errorf(opt.pos, "//trigger:%s cannot apply to %s: a before trigger runs before the write, to edit or stop it, and %s work runs after the operation; use the after event",
 					opt.name, ev.Name, opt.name)

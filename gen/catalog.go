@@ -12,6 +12,7 @@ import (
 	"text/template"
 
 	"github.com/triggergen/triggergen/gen/cond"
+	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/templates"
 )
 
@@ -33,13 +34,12 @@ type CatalogField struct{ Name, Type string }
 
 // CatalogTrigger describes one trigger.
 type CatalogTrigger struct {
-	Package, Name, Func, Model, Description, Source string
-	Events, Conditions, Then                        []string
-	Priority                                        int
-	Async, OnCommit, Disabled, Bulk                 bool
-	Queue                                           string
-	Retries                                         int
-	Backoff, Timeout                                string
+	Package, Name, Func, Model, Description string
+	Events, Conditions, Then                []string
+	Bulk                                    bool
+	// Options are the trigger's execution options, as registration takes
+	// them.
+	runtime.Options
 }
 
 func buildCatalog(order []string, models map[string][]*model, triggers []*trigger, d *diags) Catalog {
@@ -62,15 +62,8 @@ func buildCatalog(order []string, models map[string][]*model, triggers []*trigge
 	}
 	for _, t := range triggers {
 		ct := CatalogTrigger{
-			Package: t.pkg.path, Name: t.Name, Func: t.Func, Model: t.Model.Name, Description: t.Doc, Source: t.Source,
-			Then: t.Then, Priority: t.Priority, Async: t.Async, OnCommit: t.OnCommit, Disabled: t.Disabled,
-			Bulk: t.Bulk, Queue: t.Queue, Retries: t.Retries,
-		}
-		if t.Backoff > 0 {
-			ct.Backoff = t.Backoff.String()
-		}
-		if t.Timeout > 0 {
-			ct.Timeout = t.Timeout.String()
+			Package: t.pkg.path, Name: t.Name, Func: t.Func, Model: t.Model.Name, Description: t.Doc,
+			Then: t.Then, Bulk: t.Bulk, Options: t.Options,
 		}
 		for _, e := range t.Events {
 			ct.Events = append(ct.Events, e.Name)
@@ -116,13 +109,13 @@ func flags(t CatalogTrigger) string {
 	}
 	if t.Retries > 0 {
 		r := fmt.Sprintf("retry %d", t.Retries)
-		if t.Backoff != "" {
-			r += " backoff " + t.Backoff
+		if t.Backoff > 0 {
+			r += " backoff " + t.Backoff.String()
 		}
 		fs = append(fs, r)
 	}
-	if t.Timeout != "" {
-		fs = append(fs, "timeout "+t.Timeout)
+	if t.Timeout > 0 {
+		fs = append(fs, "timeout "+t.Timeout.String())
 	}
 	if t.Disabled {
 		fs = append(fs, "disabled")

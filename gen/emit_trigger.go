@@ -110,7 +110,15 @@ func (e *emitter) registration(t *trigger) jen.Code {
 		typeArgs = append(typeArgs, batch)
 	}
 	d = append(d, kv("Actions", jen.Index().Add(actionType).Values(actions...)))
-	switch t.Priority {
+	d = append(d, kv("Options", e.rt("Options").Add(literal(e.options(t.Options)))))
+	return e.rt(on).Call(jen.Id("eng"), e.qual(mp, m.Name+"Model"), e.rt(kind).Types(typeArgs...).Add(literal(d)))
+}
+
+// options returns the elements of a runtime.Options literal for o: the
+// options that differ from their defaults, and Source.
+func (e *emitter) options(o runtime.Options) []jen.Code {
+	var d []jen.Code
+	switch o.Priority {
 	case runtime.PriorityNormal:
 	case runtime.PriorityCritical:
 		d = append(d, kv("Priority", e.rt("PriorityCritical")))
@@ -119,29 +127,28 @@ func (e *emitter) registration(t *trigger) jen.Code {
 	case runtime.PriorityLow:
 		d = append(d, kv("Priority", e.rt("PriorityLow")))
 	default:
-		d = append(d, kv("Priority", jen.Lit(t.Priority)))
+		d = append(d, kv("Priority", jen.Lit(o.Priority)))
 	}
-	if t.Async {
+	if o.Async {
 		d = append(d, kv("Async", jen.True()))
 	}
-	if t.Queue != "" {
-		d = append(d, kv("Queue", jen.Lit(t.Queue)))
+	if o.Queue != "" {
+		d = append(d, kv("Queue", jen.Lit(o.Queue)))
 	}
-	if t.OnCommit {
+	if o.OnCommit {
 		d = append(d, kv("OnCommit", jen.True()))
 	}
-	if t.Retries > 0 {
-		d = append(d, kv("Retries", jen.Lit(t.Retries)))
+	if o.Retries > 0 {
+		d = append(d, kv("Retries", jen.Lit(o.Retries)))
 	}
-	if t.Backoff > 0 {
-		d = append(d, kv("Backoff", durationCode(t.Backoff)))
+	if o.Backoff > 0 {
+		d = append(d, kv("Backoff", durationCode(o.Backoff)))
 	}
-	if t.Timeout > 0 {
-		d = append(d, kv("Timeout", durationCode(t.Timeout)))
+	if o.Timeout > 0 {
+		d = append(d, kv("Timeout", durationCode(o.Timeout)))
 	}
-	if t.Disabled {
+	if o.Disabled {
 		d = append(d, kv("Disabled", jen.True()))
 	}
-	d = append(d, kv("Source", jen.Lit(t.Source)))
-	return e.rt(on).Call(jen.Id("eng"), e.qual(mp, m.Name+"Model"), e.rt(kind).Types(typeArgs...).Add(literal(d)))
+	return append(d, kv("Source", jen.Lit(o.Source)))
 }

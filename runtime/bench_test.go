@@ -50,7 +50,7 @@ func benchEngine(tb testing.TB, matches int) (*runtime.Engine, *int) {
 		require.NoError(tb, runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
 			Name:       fmt.Sprintf("bench_%d", i),
 			Events:     events[i%len(events)],
-			Priority:   (i%4 + 1) * 25,
+			Options:    runtime.Options{Priority: (i%4 + 1) * 25},
 			Conditions: []runtime.Condition[CardChange]{cond(fmt.Sprint("cond ", i), test)},
 			Actions:    acts(func(context.Context, *CardChange) error { *runs++; return nil }),
 		}))

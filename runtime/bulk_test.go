@@ -204,7 +204,7 @@ func TestBulkRecordKeyIsTheBatchItems(t *testing.T) {
 		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
 			eng := newEngine(t, runtime.Config{})
 			onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-				Name: "fraud_batch", Events: []runtime.Event{runtime.AfterBulkUpdate}, Async: async,
+				Name: "fraud_batch", Events: []runtime.Event{runtime.AfterBulkUpdate}, Options: runtime.Options{Async: async},
 				Conditions: []runtime.Condition[CardChange]{cond("Fraud", func(c *CardChange) bool { return c.New.Fraud })},
 				Actions:    []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error { return nil }},
 			})
@@ -241,7 +241,7 @@ func TestBulkRecordKeyLimit(t *testing.T) {
 			t.Run(fmt.Sprintf("%d async=%v", tt.n, async), func(t *testing.T) {
 				eng := newEngine(t, runtime.Config{})
 				onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-					Name: "all", Events: []runtime.Event{runtime.AfterBulkCreate}, Async: async,
+					Name: "all", Events: []runtime.Event{runtime.AfterBulkCreate}, Options: runtime.Options{Async: async},
 					Actions: []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error { return nil }},
 				})
 				require.NoError(t, runBulk(context.Background(), eng, "create", cardsN(tt.n, nil), nil))
@@ -290,7 +290,7 @@ func TestBulkBeforeErrorsAbort(t *testing.T) {
 			})
 			on(t, eng, runtime.Trigger[CardChange]{Name: "ia", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(rec.action("ia"))})
 			onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "ba", Events: []runtime.Event{runtime.AfterBulkUpdate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "ba")}})
-			onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "bc", OnCommit: true, Events: []runtime.Event{runtime.AfterBulkUpdate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "bc")}})
+			onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "bc", Options: runtime.Options{OnCommit: true}, Events: []runtime.Event{runtime.AfterBulkUpdate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "bc")}})
 			cards := newCardStore()
 			err := runBulk(context.Background(), eng, "update", cardsN(3, nil), cards.SaveAll)
 			assert.ErrorIs(t, err, errBoom)
@@ -324,7 +324,7 @@ func TestBulkAfterErrorsJoined(t *testing.T) {
 		Actions: []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error { rec.add("ba"); return errOther }},
 	})
 	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-		Name: "bc", Events: []runtime.Event{runtime.AfterBulkCreate}, OnCommit: true,
+		Name: "bc", Events: []runtime.Event{runtime.AfterBulkCreate}, Options: runtime.Options{OnCommit: true},
 		Actions: []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error { rec.add("bc"); return errBoom }},
 	})
 	cards := newCardStore()
@@ -392,7 +392,7 @@ func TestBulkEdgeCases(t *testing.T) {
 		eng := newEngine(t, runtime.Config{})
 		var rec recorder
 		onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "b", Events: []runtime.Event{runtime.AfterBulkCreate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "b")}})
-		onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "b_async", Async: true, Events: []runtime.Event{runtime.AfterBulkCreate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "b_async")}})
+		onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "b_async", Options: runtime.Options{Async: true}, Events: []runtime.Event{runtime.AfterBulkCreate}, Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "b_async")}})
 		on(t, eng, runtime.Trigger[CardChange]{Name: "i", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(itemAction(&rec, "i"))})
 		ctx := runtime.WithoutTriggers(context.Background(), "b", "b_async")
 		require.NoError(t, CreateCards(ctx, eng, cardsN(1, nil), nil))
@@ -435,7 +435,7 @@ func TestBulkEdgeCases(t *testing.T) {
 		eng := newEngine(t, runtime.Config{})
 		n := 0
 		onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-			Name: "flaky", Events: []runtime.Event{runtime.AfterBulkCreate}, Retries: 2, Backoff: time.Millisecond,
+			Name: "flaky", Events: []runtime.Event{runtime.AfterBulkCreate}, Options: runtime.Options{Retries: 2, Backoff: time.Millisecond},
 			Actions: []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error {
 				n++
 				if n < 3 {
@@ -475,7 +475,7 @@ func TestBulkAsyncDeepCopy(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
 	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-		Name: "async", Events: []runtime.Event{runtime.AfterBulkUpdate}, Async: true,
+		Name: "async", Events: []runtime.Event{runtime.AfterBulkUpdate}, Options: runtime.Options{Async: true},
 		Conditions: []runtime.Condition[CardChange]{cond("Status changed", func(c *CardChange) bool { return c.StatusChanged() })},
 		Actions: []runtime.BatchAction[CardBatch]{func(_ context.Context, b *CardBatch) error {
 			<-gate
@@ -508,10 +508,10 @@ func TestBulkOnCommitInScope(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
 	var rec recorder
 	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-		Name: "bc", Events: []runtime.Event{runtime.AfterBulkCreate}, OnCommit: true,
+		Name: "bc", Events: []runtime.Event{runtime.AfterBulkCreate}, Options: runtime.Options{OnCommit: true},
 		Actions: []runtime.BatchAction[CardBatch]{batchAction(&rec, "bc")},
 	})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "ic", Events: []runtime.Event{runtime.AfterCreate}, OnCommit: true, Actions: acts(itemAction(&rec, "ic"))})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "ic", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{OnCommit: true}, Actions: acts(itemAction(&rec, "ic"))})
 	ctx, scope := runtime.BeginScope(context.Background())
 	require.NoError(t, CreateCards(ctx, eng, cardsN(2, nil), nil))
 	assert.Nil(t, rec.get())

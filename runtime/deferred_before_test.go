@@ -24,12 +24,12 @@ func TestDeferredBeforeTriggersAreRefused(t *testing.T) {
 	}{{"async", true, false}, {"on_commit", false, true}} {
 		err := runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
 			Name: "deferred_" + tc.name, Events: []runtime.Event{runtime.AfterUpdate, runtime.BeforeSave},
-			Async: tc.async, OnCommit: tc.onCommit, Actions: act,
+			Options: runtime.Options{Async: tc.async, OnCommit: tc.onCommit}, Actions: act,
 		})
 		require.Error(t, err, tc.name)
 		assert.Contains(t, err.Error(), "before_save runs before the write")
 	}
 	require.NoError(t, runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
-		Name: "deferred_after", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, OnCommit: true, Actions: act,
+		Name: "deferred_after", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, OnCommit: true}, Actions: act,
 	}))
 }

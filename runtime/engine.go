@@ -436,19 +436,22 @@ func (e *Engine) Closed() bool { return e.closed.Load() }
 
 // TriggerInfo describes a registered trigger.
 type TriggerInfo struct {
+	// Name, Model and Description name the trigger, its model and what it
+	// does.
 	Name, Model, Description string
-	Events, Conditions       []string
-	Priority                 int
-	Enabled, Async, OnCommit bool
-	Retries                  int
-	Timeout                  time.Duration
-	Stats                    Stats
-	// Queue is the async queue's name ("" for the default).
-	Queue string
+	// Events and Conditions are the names of its events and the
+	// descriptions of its conditions.
+	Events, Conditions []string
+	// Enabled reports whether it is switched on now (Options.Disabled is
+	// how it was registered).
+	Enabled bool
+	// Stats are its run figures.
+	Stats Stats
 	// Bulk reports a trigger on bulk events.
 	Bulk bool
-	// Source is where the trigger is declared (file:line), when known.
-	Source string
+	// Options are how it runs, as registered, with the defaults filled in
+	// (Priority, Backoff).
+	Options
 }
 
 // trig is the untyped part of a registered trigger.
@@ -460,6 +463,7 @@ type trig struct {
 	async, onCommit, bulk                   bool
 	retries                                 int
 	backoff, timeout                        time.Duration
+	disabled                                bool // registered switched off
 
 	handle  any // the model's key in Engine.states
 	enabled atomic.Bool
@@ -472,9 +476,11 @@ func triggerInfo(t *trig) TriggerInfo {
 	return TriggerInfo{
 		Name: t.name, Model: t.model, Description: t.description,
 		Events: slices.Clone(t.eventNames), Conditions: slices.Clone(t.conds),
-		Priority: t.priority, Enabled: t.enabled.Load(), Async: t.async, OnCommit: t.onCommit,
-		Retries: t.retries, Timeout: t.timeout, Stats: t.stats.snapshot(),
-		Queue: t.queue, Bulk: t.bulk, Source: t.source,
+		Enabled: t.enabled.Load(), Stats: t.stats.snapshot(), Bulk: t.bulk,
+		Options: Options{
+			Priority: t.priority, Async: t.async, Queue: t.queue, OnCommit: t.onCommit,
+			Retries: t.retries, Backoff: t.backoff, Timeout: t.timeout, Disabled: t.disabled, Source: t.source,
+		},
 	}
 }
 

@@ -45,14 +45,14 @@ func TestBeforeTriggerErrorAborts(t *testing.T) {
 			var rec recorder
 			ev := map[string]runtime.Event{"create": runtime.BeforeCreate, "update": runtime.BeforeUpdate, "delete": runtime.BeforeDelete}[op]
 			after := map[string]runtime.Event{"create": runtime.AfterCreate, "update": runtime.AfterUpdate, "delete": runtime.AfterDelete}[op]
-			on(t, eng, runtime.Trigger[CardChange]{Name: "first", Events: []runtime.Event{ev}, Priority: runtime.PriorityHigh, Actions: acts(rec.action("first"))})
+			on(t, eng, runtime.Trigger[CardChange]{Name: "first", Events: []runtime.Event{ev}, Options: runtime.Options{Priority: runtime.PriorityHigh}, Actions: acts(rec.action("first"))})
 			on(t, eng, runtime.Trigger[CardChange]{
 				Name: "failing", Events: []runtime.Event{ev},
 				Actions: acts(func(context.Context, *CardChange) error { rec.add("failing"); return errBoom }),
 			})
-			on(t, eng, runtime.Trigger[CardChange]{Name: "later", Events: []runtime.Event{ev}, Priority: runtime.PriorityLow, Actions: acts(rec.action("later"))})
+			on(t, eng, runtime.Trigger[CardChange]{Name: "later", Events: []runtime.Event{ev}, Options: runtime.Options{Priority: runtime.PriorityLow}, Actions: acts(rec.action("later"))})
 			on(t, eng, runtime.Trigger[CardChange]{Name: "after", Events: []runtime.Event{after}, Actions: acts(rec.action("after"))})
-			on(t, eng, runtime.Trigger[CardChange]{Name: "commit", Events: []runtime.Event{after}, OnCommit: true, Actions: acts(rec.action("commit"))})
+			on(t, eng, runtime.Trigger[CardChange]{Name: "commit", Events: []runtime.Event{after}, Options: runtime.Options{OnCommit: true}, Actions: acts(rec.action("commit"))})
 
 			err := runOp(context.Background(), eng, op, cards, &Card{ID: "c1"})
 			require.Error(t, err)
@@ -89,7 +89,7 @@ func TestBeforeEditsAreSeenAndPersisted(t *testing.T) {
 			cards := newCardStore()
 			var rec recorder
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "raise", Events: []runtime.Event{runtime.BeforeSave}, Priority: runtime.PriorityHigh,
+				Name: "raise", Events: []runtime.Event{runtime.BeforeSave}, Options: runtime.Options{Priority: runtime.PriorityHigh},
 				Actions: acts(func(_ context.Context, c *CardChange) error {
 					c.New.Quality = 99
 					c.New.Tags = append(c.New.Tags, "raised")
@@ -102,7 +102,7 @@ func TestBeforeEditsAreSeenAndPersisted(t *testing.T) {
 				Actions:    acts(rec.action("sees_edit")),
 			})
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "before_edit_only", Events: []runtime.Event{runtime.BeforeSave}, Priority: runtime.PriorityCritical,
+				Name: "before_edit_only", Events: []runtime.Event{runtime.BeforeSave}, Options: runtime.Options{Priority: runtime.PriorityCritical},
 				Conditions: []runtime.Condition[CardChange]{cond("Quality == 99", func(c *CardChange) bool { return c.New.Quality == 99 })},
 				Actions:    acts(rec.action("before_edit_only")),
 			})
@@ -156,7 +156,7 @@ func TestMergedPlanPerOperation(t *testing.T) {
 	for _, d := range defs {
 		name := d.name
 		on(t, eng, runtime.Trigger[CardChange]{
-			Name: name, Events: d.events, Priority: d.prio,
+			Name: name, Events: d.events, Options: runtime.Options{Priority: d.prio},
 			Actions: acts(func(_ context.Context, c *CardChange) error {
 				rec.add(name + "@" + c.Event.String())
 				return nil
@@ -321,12 +321,12 @@ func TestAfterErrorsAreCollected(t *testing.T) {
 	cards := newCardStore()
 	var rec recorder
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "a_fails", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityHigh,
+		Name: "a_fails", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityHigh},
 		Actions: acts(func(context.Context, *CardChange) error { rec.add("a_fails"); return errBoom }),
 	})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "b_ok", Events: []runtime.Event{runtime.AfterSave}, Actions: acts(rec.action("b_ok"))})
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "c_fails", Events: []runtime.Event{runtime.AfterSave}, Priority: runtime.PriorityLow,
+		Name: "c_fails", Events: []runtime.Event{runtime.AfterSave}, Options: runtime.Options{Priority: runtime.PriorityLow},
 		Actions: acts(func(context.Context, *CardChange) error { rec.add("c_fails"); return errOther }),
 	})
 	err := runOp(context.Background(), eng, "update", cards, &Card{ID: "c1"})
@@ -441,7 +441,7 @@ func TestRetries(t *testing.T) {
 			n := 0
 			on(t, eng, runtime.Trigger[CardChange]{
 				Name: "flaky", Events: []runtime.Event{runtime.AfterCreate},
-				Retries: tt.retries, Backoff: time.Millisecond, Timeout: tt.timeout,
+				Options: runtime.Options{Retries: tt.retries, Backoff: time.Millisecond, Timeout: tt.timeout},
 				Actions: acts(func(ctx context.Context, _ *CardChange) error {
 					n++
 					return tt.action(n, ctx)
@@ -480,7 +480,7 @@ func TestPanicIsRecovered(t *testing.T) {
 	cards := newCardStore()
 	var rec recorder
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "panicky", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityHigh,
+		Name: "panicky", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityHigh},
 		Actions: acts(func(context.Context, *CardChange) error { panic("kaboom") }),
 	})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "next", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(rec.action("next"))})
@@ -523,7 +523,7 @@ func TestTimeout(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eng := newEngine(t, runtime.Config{})
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "slow", Events: []runtime.Event{runtime.BeforeCreate}, Timeout: 5 * time.Millisecond,
+				Name: "slow", Events: []runtime.Event{runtime.BeforeCreate}, Options: runtime.Options{Timeout: 5 * time.Millisecond},
 				Actions: acts(tt.action),
 			})
 			err := CreateCard(context.Background(), eng, &Card{ID: "c1"}, nil)
@@ -566,7 +566,7 @@ func TestSyncTriggerWithoutTimeoutRunsUnderCallerContext(t *testing.T) {
 func chain(t *testing.T, eng *runtime.Engine, cards *store[Card], shops *store[Shop], next func(shopID string) string, retries int) *atomic.Int32 {
 	var shopBefore atomic.Int32
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "card_to_shop", Events: []runtime.Event{runtime.AfterUpdate}, Retries: retries, Backoff: time.Millisecond,
+		Name: "card_to_shop", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Retries: retries, Backoff: time.Millisecond},
 		Actions: acts(func(ctx context.Context, c *CardChange) error {
 			s := Shop{ID: "s-" + c.New.ID}
 			old := s
@@ -673,7 +673,7 @@ func TestSelfReentryIsSkipped(t *testing.T) {
 			}),
 		})
 		on(t, eng, runtime.Trigger[CardChange]{
-			Name: "watch", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityLow,
+			Name: "watch", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityLow},
 			Actions: acts(func(context.Context, *CardChange) error { watches.Add(1); return nil }),
 		})
 		require.NoError(t, runOp(context.Background(), eng, "update", cards, &Card{ID: "c1", Quality: 1}))
@@ -754,7 +754,7 @@ func TestWithoutTriggers(t *testing.T) {
 			on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.BeforeUpdate}, Actions: acts(rec.action("a"))})
 			on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(rec.action("b"))})
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "to_shop", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityLow,
+				Name: "to_shop", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityLow},
 				Actions: acts(func(ctx context.Context, c *CardChange) error {
 					rec.add("to_shop")
 					return CreateShop(ctx, eng, &Shop{ID: "s1"}, shops.Save)
@@ -783,7 +783,7 @@ func TestSetEnabled(t *testing.T) {
 	cards := newCardStore()
 	var rec recorder
 	on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(rec.action("a"))})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterUpdate}, Disabled: true, Actions: acts(rec.action("b"))})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Disabled: true}, Actions: acts(rec.action("b"))})
 	update := func() []string {
 		rec.mu.Lock()
 		rec.list = nil
@@ -951,29 +951,33 @@ func TestRegistrationErrors(t *testing.T) {
 func TestTriggerInfo(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "fraud", Description: "alerts", Source: "x.go:3",
+		Name: "fraud", Description: "alerts", Options: runtime.Options{Source: "x.go:3", Retries: 3, Timeout: time.Second, Async: true, Queue: "alerts"},
 		Events: []runtime.Event{runtime.AfterUpdate, CardFraudReview},
 		Conditions: []runtime.Condition[CardChange]{
 			cond("Fraud changed to true", func(c *CardChange) bool { return c.FraudChanged() && c.New.Fraud }),
 		},
-		Retries: 3, Timeout: time.Second, Async: true, Queue: "alerts", Actions: acts(noop),
+		Actions: acts(noop),
 	})
 	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{
-		Name: "bulk", Events: []runtime.Event{runtime.AfterBulkCreate}, Priority: 7, OnCommit: true, Disabled: true,
+		Name: "bulk", Events: []runtime.Event{runtime.AfterBulkCreate}, Options: runtime.Options{Priority: 7, OnCommit: true, Disabled: true},
 		Actions: []runtime.BatchAction[CardBatch]{func(context.Context, *CardBatch) error { return nil }},
 	})
 	info, ok := eng.Trigger("fraud")
 	require.True(t, ok)
 	assert.Equal(t, runtime.TriggerInfo{
 		Name: "fraud", Model: "Card", Description: "alerts",
-		Events: []string{"after_update", "fraud_review"}, Conditions: []string{"Fraud changed to true"},
-		Priority: runtime.PriorityNormal, Enabled: true, Async: true, Retries: 3, Timeout: time.Second,
-		Queue: "alerts", Source: "x.go:3",
+		Events: []string{"after_update", "fraud_review"}, Conditions: []string{"Fraud changed to true"}, Enabled: true,
+		Options: runtime.Options{
+			Priority: runtime.PriorityNormal, Async: true, Retries: 3, Backoff: 100 * time.Millisecond, Timeout: time.Second,
+			Queue: "alerts", Source: "x.go:3",
+		},
 	}, info)
+	assert.Equal(t, runtime.PriorityNormal, info.Priority, "the options read as fields of TriggerInfo")
 	info, ok = eng.Trigger("bulk")
 	require.True(t, ok)
 	assert.Equal(t, runtime.TriggerInfo{
-		Name: "bulk", Model: "Card", Events: []string{"after_bulk_create"}, Priority: 7, OnCommit: true, Bulk: true,
+		Name: "bulk", Model: "Card", Events: []string{"after_bulk_create"}, Bulk: true,
+		Options: runtime.Options{Priority: 7, OnCommit: true, Backoff: 100 * time.Millisecond, Disabled: true},
 	}, info)
 	_, ok = eng.Trigger("nope")
 	assert.False(t, ok)
@@ -1017,13 +1021,13 @@ func TestFire(t *testing.T) {
 	t.Run("before event: first error aborts", func(t *testing.T) {
 		eng := newEngine(t, runtime.Config{})
 		var rec recorder
-		on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.BeforeUpdate}, Priority: runtime.PriorityHigh, Actions: acts(rec.action("a"))})
+		on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.BeforeUpdate}, Options: runtime.Options{Priority: runtime.PriorityHigh}, Actions: acts(rec.action("a"))})
 		on(t, eng, runtime.Trigger[CardChange]{
 			Name: "b", Events: []runtime.Event{runtime.BeforeUpdate},
 			Actions: acts(func(context.Context, *CardChange) error { rec.add("b"); return errBoom }),
 		})
 		on(t, eng, runtime.Trigger[CardChange]{
-			Name: "c", Events: []runtime.Event{runtime.BeforeUpdate}, Priority: runtime.PriorityLow,
+			Name: "c", Events: []runtime.Event{runtime.BeforeUpdate}, Options: runtime.Options{Priority: runtime.PriorityLow},
 			Actions: acts(func(context.Context, *CardChange) error { rec.add("c"); return errOther }),
 		})
 		on(t, eng, runtime.Trigger[CardChange]{Name: "save", Events: []runtime.Event{runtime.BeforeSave}, Actions: acts(rec.action("save"))})
@@ -1073,7 +1077,7 @@ func TestFire(t *testing.T) {
 		eng := newEngine(t, runtime.Config{})
 		var rec recorder
 		on(t, eng, runtime.Trigger[CardChange]{Name: "r1", Events: []runtime.Event{CardFraudReview}, Actions: acts(rec.action("r1"))})
-		on(t, eng, runtime.Trigger[CardChange]{Name: "r2", Events: []runtime.Event{CardFraudReview}, OnCommit: true, Actions: acts(rec.action("r2"))})
+		on(t, eng, runtime.Trigger[CardChange]{Name: "r2", Events: []runtime.Event{CardFraudReview}, Options: runtime.Options{OnCommit: true}, Actions: acts(rec.action("r2"))})
 		require.NoError(t, FireCard(runtime.WithoutTriggers(context.Background(), "r1"), eng, CardFraudReview, nil, &Card{ID: "c"}))
 		assert.Equal(t, []string{"r2"}, rec.get())
 		require.NoError(t, FireCard(runtime.WithoutTriggers(context.Background()), eng, CardFraudReview, nil, &Card{ID: "c"}))
@@ -1227,7 +1231,7 @@ func TestExecute(t *testing.T) {
 func TestLogs(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
 	cards, shops := newCardStore(), newShopStore()
-	on(t, eng, runtime.Trigger[CardChange]{Name: "ok", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityHigh, Actions: acts(noop)})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "ok", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityHigh}, Actions: acts(noop)})
 	on(t, eng, runtime.Trigger[CardChange]{
 		Name: "bad", Events: []runtime.Event{runtime.AfterUpdate},
 		Actions: acts(func(context.Context, *CardChange) error { return errBoom }),
@@ -1736,7 +1740,7 @@ func TestRetryBackoff(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eng := newEngine(t, runtime.Config{})
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Retries: tt.retries, Backoff: tt.backoff,
+				Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Retries: tt.retries, Backoff: tt.backoff},
 				Actions: acts(func(context.Context, *CardChange) error { return errBoom }),
 			})
 			require.Error(t, CreateCard(context.Background(), eng, &Card{ID: "c1"}, nil))
@@ -1756,7 +1760,7 @@ func TestRetryStopsWhenCallerContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Retries: 5, Backoff: time.Hour,
+		Name: "r", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Retries: 5, Backoff: time.Hour},
 		Actions: acts(func(context.Context, *CardChange) error { n++; cancel(); return errBoom }),
 	})
 	assert.ErrorIs(t, CreateCard(ctx, eng, &Card{ID: "c1"}, nil), errBoom)
@@ -1800,9 +1804,9 @@ func TestEngineFromAndNowInTriggers(t *testing.T) {
 	}
 	on(t, eng, runtime.Trigger[CardChange]{Name: "sync", Events: []runtime.Event{runtime.AfterUpdate},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("sync", ctx); return nil })})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "async", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+	on(t, eng, runtime.Trigger[CardChange]{Name: "async", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("async", ctx); return nil })})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "commit", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+	on(t, eng, runtime.Trigger[CardChange]{Name: "commit", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{OnCommit: true},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { check("commit", ctx); return nil })})
 	onBatch(t, eng, runtime.BatchTrigger[CardChange, CardBatch]{Name: "bulk", Events: []runtime.Event{runtime.AfterBulkUpdate},
 		Actions: []runtime.BatchAction[CardBatch]{func(ctx context.Context, _ *CardBatch) error { check("bulk", ctx); return nil }}})

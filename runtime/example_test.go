@@ -66,9 +66,9 @@ func ExampleBeginScope() {
 	defer eng.Close(context.Background())
 
 	err := runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
-		Name:     "welcome_owner",
-		Events:   []runtime.Event{runtime.AfterCreate},
-		OnCommit: true,
+		Name:    "welcome_owner",
+		Events:  []runtime.Event{runtime.AfterCreate},
+		Options: runtime.Options{OnCommit: true},
 		Actions: []runtime.Action[CardChange]{func(_ context.Context, c *CardChange) error {
 			fmt.Println("welcome", c.New.ID)
 			return nil

@@ -45,7 +45,7 @@ func TestCloseFromInsideATrigger(t *testing.T) {
 			closed := make(chan error, 1)
 			var took atomic.Int64
 			on(t, eng, runtime.Trigger[CardChange]{
-				Name: "shutdown", Events: []runtime.Event{runtime.AfterUpdate}, Async: tt.async,
+				Name: "shutdown", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: tt.async},
 				Actions: acts(func(ctx context.Context, _ *CardChange) error {
 					start := time.Now()
 					err := eng.Close(ctx)
@@ -81,7 +81,7 @@ func TestCloseDrainLetsTriggersOperate(t *testing.T) {
 	release := make(chan struct{})
 	nested := make(chan error, 1)
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "follow_up", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "follow_up", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: acts(func(ctx context.Context, c *CardChange) error {
 			<-release
 			// The engine is closed by now: an operation the trigger runs is
@@ -105,7 +105,7 @@ func TestFullAsyncQueueFailsAfterPersist(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "slow", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "slow", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: acts(func(context.Context, *CardChange) error { <-block; return nil }),
 	})
 	cards := newCardStore()
@@ -237,7 +237,7 @@ func TestCurrentRunAttempt(t *testing.T) {
 	var mu sync.Mutex
 	var attempts []int
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "flaky", Events: []runtime.Event{runtime.AfterUpdate}, Retries: 3, Backoff: time.Millisecond,
+		Name: "flaky", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Retries: 3, Backoff: time.Millisecond},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error {
 			ri, _ := runtime.CurrentRun(ctx)
 			mu.Lock()
@@ -297,7 +297,7 @@ func TestScopeTxWithoutScope(t *testing.T) {
 
 func TestVetoedUpdateKeepsBeforeEdits(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "normalise", Events: []runtime.Event{runtime.BeforeUpdate}, Priority: runtime.PriorityHigh,
+	on(t, eng, runtime.Trigger[CardChange]{Name: "normalise", Events: []runtime.Event{runtime.BeforeUpdate}, Options: runtime.Options{Priority: runtime.PriorityHigh},
 		Actions: acts(func(_ context.Context, c *CardChange) error { c.New.Status = "NORMALISED"; return nil })})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "veto", Events: []runtime.Event{runtime.BeforeUpdate},
 		Actions: acts(func(context.Context, *CardChange) error { return errors.New("not allowed") })})

@@ -43,7 +43,7 @@ func mwActor(r *http.Request) (runtime.Actor, bool) {
 func TestRequestMiddlewareRecords(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "sync", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(noop)})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "queued", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, Actions: acts(noop)})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "queued", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true}, Actions: acts(noop)})
 	on(t, eng, runtime.Trigger[CardChange]{
 		Name: "admins_only", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(noop),
 		Conditions: []runtime.Condition[CardChange]{runtime.HasRole[CardChange]("admin")},

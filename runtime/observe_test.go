@@ -128,7 +128,7 @@ func TestObservation(t *testing.T) {
 	t.Run("counts: retries, each failed attempt audited, one run counted", func(t *testing.T) {
 		eng := newEngine(t, runtime.Config{Observation: runtime.ObserveCounts})
 		calls := 0
-		on(t, eng, runtime.Trigger[CardChange]{Name: "flaky", Events: []runtime.Event{runtime.AfterUpdate}, Retries: 3, Backoff: time.Millisecond,
+		on(t, eng, runtime.Trigger[CardChange]{Name: "flaky", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Retries: 3, Backoff: time.Millisecond},
 			Actions: acts(func(context.Context, *CardChange) error {
 				if calls++; calls < 3 {
 					return errors.New("not yet")

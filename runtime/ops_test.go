@@ -87,7 +87,7 @@ func TestStatus(t *testing.T) {
 	assert.Zero(t, s.TotalTriggers)
 
 	on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop)})
-	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop), Disabled: true})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop), Options: runtime.Options{Disabled: true}})
 	s = eng.Status()
 	assert.True(t, s.SystemHealthy)
 	assert.True(t, s.EngineEnabled)
@@ -362,7 +362,7 @@ func TestHealthJSON(t *testing.T) {
 func TestHealthCountsRealTimeouts(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Timeout: time.Millisecond,
+		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Timeout: time.Millisecond},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { <-ctx.Done(); return ctx.Err() }),
 	})
 	opsUpdates(t, eng, 1, 0)
@@ -377,7 +377,7 @@ func TestExportImportConfigRoundTrip(t *testing.T) {
 	opsFailing(t, eng)
 	on(t, eng, runtime.Trigger[CardChange]{
 		Name: "review", Events: []runtime.Event{CardFraudReview, runtime.AfterCreate},
-		Priority: runtime.PriorityHigh, Actions: acts(noop), Disabled: true,
+		Options: runtime.Options{Priority: runtime.PriorityHigh, Disabled: true}, Actions: acts(noop),
 	})
 	eng.SetDebug(true)
 

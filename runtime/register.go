@@ -19,13 +19,14 @@ func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
+		disabled: t.Disabled,
 	}
 	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
 	for _, a := range t.Actions {
 		e.actions = append(e.actions, a)
 	}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
-	return register(eng, model.core, e, t.Disabled, errs)
+	return register(eng, model.core, e, errs)
 }
 
 // OnBatch registers a bulk trigger for model in eng; see On for the checks.
@@ -35,13 +36,14 @@ func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, 
 		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority, bulk: true,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
+		disabled: t.Disabled,
 	}
 	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
 	for _, a := range t.Actions {
 		e.batch = append(e.batch, a)
 	}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
-	return register(eng, model.core, e, t.Disabled, errs)
+	return register(eng, model.core, e, errs)
 }
 
 // tests returns the conditions' tests, and keeps their descriptions in tr.
@@ -111,7 +113,7 @@ func checkTrigger[M, C, B any](model *core[M, C, B], tr *trig, tests []func(cont
 	return errs
 }
 
-func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B], disabled bool, errs []error) error {
+func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B], errs []error) error {
 	if eng == nil {
 		return fmt.Errorf("trigger %q: %w", e.name, ErrNilEngine)
 	}
@@ -124,7 +126,7 @@ func register[M, C, B any](eng *Engine, model *core[M, C, B], e *entry[M, C, B],
 	}
 	st := stateFor(eng, model)
 	e.handle = model
-	e.enabled.Store(!disabled)
+	e.enabled.Store(!e.disabled)
 	e.exec = func(ctx context.Context, key string, ev Event) error { return executeKey(st, ctx, e, key, ev) }
 	e.durable = func(ctx context.Context, job Job, attempt int, last bool) error {
 		return runDurable(st, ctx, e, job, attempt, last)

@@ -19,7 +19,7 @@ import (
 func onCommit(t *testing.T, eng *runtime.Engine, rec *recorder, name string, err error) {
 	t.Helper()
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: name, Events: []runtime.Event{runtime.AfterSave}, OnCommit: true,
+		Name: name, Events: []runtime.Event{runtime.AfterSave}, Options: runtime.Options{OnCommit: true},
 		Actions: acts(func(_ context.Context, c *CardChange) error {
 			rec.add(name + ":" + c.New.Status)
 			return err
@@ -32,7 +32,7 @@ func TestOnCommitWithoutScopeRunsBeforeReturn(t *testing.T) {
 	cards := newCardStore()
 	var rec recorder
 	onCommit(t, eng, &rec, "commit", nil)
-	on(t, eng, runtime.Trigger[CardChange]{Name: "after", Events: []runtime.Event{runtime.AfterUpdate}, Priority: runtime.PriorityLow, Actions: acts(rec.action("after"))})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "after", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Priority: runtime.PriorityLow}, Actions: acts(rec.action("after"))})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "before", Events: []runtime.Event{runtime.BeforeUpdate}, Actions: acts(rec.action("before"))})
 	c := &Card{ID: "c1", Status: "A"}
 	require.NoError(t, runOp(context.Background(), eng, "update", cards, c))
@@ -174,7 +174,7 @@ func TestScopeThroughNestedOperations(t *testing.T) {
 		}),
 	})
 	require.NoError(t, runtime.On(eng, ShopModel, runtime.Trigger[ShopChange]{
-		Name: "shop_commit", Events: []runtime.Event{runtime.AfterCreate}, OnCommit: true,
+		Name: "shop_commit", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{OnCommit: true},
 		Actions: []runtime.Action[ShopChange]{func(ctx context.Context, c *ShopChange) error {
 			a, _ := runtime.ActorFrom(ctx)
 			rec.add(c.New.ID + " by " + a.ID)
@@ -197,7 +197,7 @@ func TestOnCommitRunsWithoutCallerDeadline(t *testing.T) {
 	cards := newCardStore()
 	var errAtRun error
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "commit", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+		Name: "commit", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{OnCommit: true},
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { errAtRun = ctx.Err(); return nil }),
 	})
 	opCtx, cancel := context.WithCancel(context.Background())
@@ -221,7 +221,7 @@ func TestAsyncRunsOnDeepCopy(t *testing.T) {
 	}
 	got := make(chan seen, 1)
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "async", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, Queue: "q",
+		Name: "async", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, Queue: "q"},
 		Conditions: []runtime.Condition[CardChange]{cond("Status changed", func(c *CardChange) bool { return c.StatusChanged() })},
 		Actions: acts(func(ctx context.Context, c *CardChange) error {
 			<-gate
@@ -273,7 +273,7 @@ func TestAsyncCloseDrainsAndRejects(t *testing.T) {
 	cards := newCardStore()
 	var done atomic.Int32
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "async", Events: []runtime.Event{runtime.AfterSave}, Async: true,
+		Name: "async", Events: []runtime.Event{runtime.AfterSave}, Options: runtime.Options{Async: true},
 		Actions: acts(func(context.Context, *CardChange) error {
 			time.Sleep(2 * time.Millisecond)
 			done.Add(1)
@@ -281,7 +281,7 @@ func TestAsyncCloseDrainsAndRejects(t *testing.T) {
 		}),
 	})
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "async_fails", Events: []runtime.Event{runtime.AfterSave}, Async: true, Retries: 1, Backoff: time.Millisecond,
+		Name: "async_fails", Events: []runtime.Event{runtime.AfterSave}, Options: runtime.Options{Async: true, Retries: 1, Backoff: time.Millisecond},
 		Actions: acts(func(context.Context, *CardChange) error { return errBoom }),
 	})
 	const n = 8
@@ -307,7 +307,7 @@ func TestAsyncOnCommit(t *testing.T) {
 	cards := newCardStore()
 	ran := make(chan string, 4)
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "async_commit", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, OnCommit: true,
+		Name: "async_commit", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, OnCommit: true},
 		Actions: acts(func(_ context.Context, c *CardChange) error { ran <- c.New.Status; return nil }),
 	})
 	ctx, scope := runtime.BeginScope(context.Background())
@@ -339,7 +339,7 @@ func TestAsyncSelfUpdateDoesNotLoop(t *testing.T) {
 	cards := newCardStore()
 	var runs atomic.Int32
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "bump", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Name: "bump", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 		Actions: acts(func(ctx context.Context, c *CardChange) error {
 			runs.Add(1)
 			cur := SnapshotCard(c.New)
@@ -411,7 +411,7 @@ func TestAsyncUsesConfiguredQueue(t *testing.T) {
 	assert.Same(t, q, eng.Queue())
 	var rec recorder
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, Queue: "alerts",
+		Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, Queue: "alerts"},
 		Actions: acts(func(ctx context.Context, c *CardChange) error {
 			a, _ := runtime.ActorFrom(ctx)
 			_, dl := ctx.Deadline()
@@ -455,7 +455,7 @@ func TestAsyncQueueFullWaitsForCallerContext(t *testing.T) {
 	gate := make(chan struct{})
 	started := make(chan struct{}, 8)
 	on(t, eng, runtime.Trigger[CardChange]{
-		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Name: "slow", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 		Actions: acts(func(context.Context, *CardChange) error { started <- struct{}{}; <-gate; return nil }),
 	})
 	cards := newCardStore()

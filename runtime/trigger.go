@@ -32,21 +32,11 @@ type Action[C any] func(ctx context.Context, c *C) error
 // BatchAction is one step of a bulk trigger.
 type BatchAction[B any] func(ctx context.Context, b *B) error
 
-// Trigger is a per-instance trigger of a model with change type C. Generated
-// Register functions build these from annotations; applications may register
-// their own with On.
-type Trigger[C any] struct {
-	// Name is unique in the engine; snake_case by convention.
-	Name string
-	// Description says what the trigger does.
-	Description string
-	// Events the trigger runs on: built-in per-item events or the model's
-	// custom events.
-	Events []Event
-	// Conditions must all hold for the trigger to run.
-	Conditions []Condition[C]
-	// Actions run in order; the chain stops at the first error.
-	Actions []Action[C]
+// Options are how a trigger runs: its place among the triggers of an
+// operation, whether it runs now or later, its retries, timeout and initial
+// state. Trigger and BatchTrigger embed them at registration, TriggerInfo
+// reports them, and the generator reads them from the directives.
+type Options struct {
 	// Priority orders triggers of one operation, higher first, ties by name.
 	// Zero means PriorityNormal.
 	Priority int
@@ -68,25 +58,41 @@ type Trigger[C any] struct {
 	Source string
 }
 
+// Trigger is a per-instance trigger of a model with change type C. Generated
+// Register functions build these from annotations; applications may register
+// their own with On.
+type Trigger[C any] struct {
+	// Name is unique in the engine; snake_case by convention.
+	Name string
+	// Description says what the trigger does.
+	Description string
+	// Events the trigger runs on: built-in per-item events or the model's
+	// custom events.
+	Events []Event
+	// Conditions must all hold for the trigger to run.
+	Conditions []Condition[C]
+	// Actions run in order; the chain stops at the first error.
+	Actions []Action[C]
+	// Options are how it runs.
+	Options
+}
+
 // BatchTrigger is a bulk trigger: it runs once per bulk operation with the
 // items whose conditions hold, and not at all when none do.
 type BatchTrigger[C, B any] struct {
-	Name        string
+	// Name is unique in the engine; snake_case by convention.
+	Name string
+	// Description says what the trigger does.
 	Description string
 	// Events must be bulk events.
 	Events []Event
 	// Conditions are tested per item.
 	Conditions []Condition[C]
-	Actions    []BatchAction[B]
-	Priority   int
-	Async      bool
-	Queue      string
-	OnCommit   bool
-	Retries    int
-	Backoff    time.Duration
-	Timeout    time.Duration
-	Disabled   bool
-	Source     string
+	// Actions run in order with the matching items; the chain stops at the
+	// first error.
+	Actions []BatchAction[B]
+	// Options are how it runs.
+	Options
 }
 
 // TriggerError is a trigger's failure as an operation returns it.

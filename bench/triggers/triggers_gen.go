@@ -27,7 +27,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{Activated},
-			Source:  "triggers/triggers.go:22",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:22",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "activated_at_changed",
@@ -42,7 +44,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{ActivatedAtChanged},
-			Source:  "triggers/triggers.go:82",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:82",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "assigned",
@@ -57,7 +61,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{Assigned},
-			Source:  "triggers/triggers.go:52",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:52",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "blocked",
@@ -72,7 +78,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{Blocked},
-			Source:  "triggers/triggers.go:70",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:70",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "fraud",
@@ -87,7 +95,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{Fraud},
-			Source:  "triggers/triggers.go:40",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:40",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "quality_changed",
@@ -102,7 +112,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{QualityChanged},
-			Source:  "triggers/triggers.go:46",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:46",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "registered_changed",
@@ -117,7 +129,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{RegisteredChanged},
-			Source:  "triggers/triggers.go:58",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:58",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "shop_changed",
@@ -132,7 +146,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{ShopChanged},
-			Source:  "triggers/triggers.go:76",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:76",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "status_changed",
@@ -147,7 +163,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{StatusChanged},
-			Source:  "triggers/triggers.go:31",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:31",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "tags_changed",
@@ -162,7 +180,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{TagsChanged},
-			Source:  "triggers/triggers.go:64",
+			Options: runtime.Options{
+				Source: "triggers/triggers.go:64",
+			},
 		}),
 	)
 }

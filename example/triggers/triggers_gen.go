@@ -28,7 +28,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SaleChange]{TrackInventorySale},
-			Source:  "example/triggers/shop.go:54",
+			Options: runtime.Options{
+				Source: "example/triggers/shop.go:54",
+			},
 		}),
 		runtime.On(eng, models.ShopModel, runtime.Trigger[models.ShopChange]{
 			Name:        "shop_sales_performance_update",
@@ -42,9 +44,11 @@ func Register(eng *runtime.Engine) error {
 					},
 				},
 			},
-			Actions:  []runtime.Action[models.ShopChange]{UpdateSalesPerformance},
-			Priority: runtime.PriorityLow,
-			Source:   "example/triggers/shop.go:40",
+			Actions: []runtime.Action[models.ShopChange]{UpdateSalesPerformance},
+			Options: runtime.Options{
+				Priority: runtime.PriorityLow,
+				Source:   "example/triggers/shop.go:40",
+			},
 		}),
 		runtime.On(eng, models.ShopModel, runtime.Trigger[models.ShopChange]{
 			Name:        "shop_status_change_handler",
@@ -59,7 +63,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.ShopChange]{HandleShopStatus},
-			Source:  "example/triggers/shop.go:18",
+			Options: runtime.Options{
+				Source: "example/triggers/shop.go:18",
+			},
 		}),
 		runtime.On(eng, models.TransferModel, runtime.Trigger[models.TransferChange]{
 			Name:        "shop_transfer_workflow",
@@ -80,7 +86,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.TransferChange]{RunTransferWorkflow},
-			Source:  "example/triggers/shop.go:81",
+			Options: runtime.Options{
+				Source: "example/triggers/shop.go:81",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_assignment_tracking",
@@ -95,7 +103,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{TrackAssignment},
-			Source:  "example/triggers/simcard.go:75",
+			Options: runtime.Options{
+				Source: "example/triggers/simcard.go:75",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_fraud_alert",
@@ -115,14 +125,16 @@ func Register(eng *runtime.Engine) error {
 					},
 				},
 			},
-			Actions:  []runtime.Action[models.SimCardChange]{HandleFraud},
-			Priority: runtime.PriorityHigh,
-			Async:    true,
-			OnCommit: true,
-			Retries:  3,
-			Backoff:  200 * time.Millisecond,
-			Timeout:  5 * time.Second,
-			Source:   "example/triggers/simcard.go:62",
+			Actions: []runtime.Action[models.SimCardChange]{HandleFraud},
+			Options: runtime.Options{
+				Priority: runtime.PriorityHigh,
+				Async:    true,
+				OnCommit: true,
+				Retries:  3,
+				Backoff:  200 * time.Millisecond,
+				Timeout:  5 * time.Second,
+				Source:   "example/triggers/simcard.go:62",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_quality_update",
@@ -136,9 +148,11 @@ func Register(eng *runtime.Engine) error {
 					},
 				},
 			},
-			Actions:  []runtime.Action[models.SimCardChange]{UpdateQuality},
-			Priority: runtime.PriorityLow,
-			Source:   "example/triggers/simcard.go:18",
+			Actions: []runtime.Action[models.SimCardChange]{UpdateQuality},
+			Options: runtime.Options{
+				Priority: runtime.PriorityLow,
+				Source:   "example/triggers/simcard.go:18",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_registration_completion",
@@ -158,9 +172,11 @@ func Register(eng *runtime.Engine) error {
 					},
 				},
 			},
-			Actions:  []runtime.Action[models.SimCardChange]{CompleteRegistration, welcomeCustomer},
-			Priority: runtime.PriorityCritical,
-			Source:   "example/triggers/simcard.go:92",
+			Actions: []runtime.Action[models.SimCardChange]{CompleteRegistration, welcomeCustomer},
+			Options: runtime.Options{
+				Priority: runtime.PriorityCritical,
+				Source:   "example/triggers/simcard.go:92",
+			},
 		}),
 		runtime.On(eng, models.SimCardModel, runtime.Trigger[models.SimCardChange]{
 			Name:        "sim_card_status_notification",
@@ -175,7 +191,9 @@ func Register(eng *runtime.Engine) error {
 				},
 			},
 			Actions: []runtime.Action[models.SimCardChange]{NotifyStatus},
-			Source:  "example/triggers/simcard.go:31",
+			Options: runtime.Options{
+				Source: "example/triggers/simcard.go:31",
+			},
 		}),
 	)
 }

@@ -435,7 +435,7 @@ func TestOnCommit(t *testing.T) {
 		var f *fixture
 		f = setup(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.On(eng, models.SimCardModel, runtime.Trigger[C]{
-				Name: "alert", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+				Name: "alert", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{OnCommit: true},
 				Conditions: []runtime.Condition[C]{{Description: "FraudFlag changed to true", Test: func(_ context.Context, c *C) bool {
 					return c.FraudFlagChanged() && c.New.FraudFlag
 				}}},
@@ -563,7 +563,7 @@ func TestOnCommitWaitsForTheCallersScope(t *testing.T) {
 		var ran []string
 		f := setup(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.On(eng, models.SimCardModel, runtime.Trigger[C]{
-				Name: "later", Events: []runtime.Event{runtime.AfterUpdate}, OnCommit: true,
+				Name: "later", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{OnCommit: true},
 				Actions: []runtime.Action[C]{func(_ context.Context, c *C) error {
 					ran = append(ran, c.New.ID)
 					return nil

@@ -36,7 +36,7 @@ func TestDurableJobsAreInsertedInGORMsTransaction(t *testing.T) {
 		t.Cleanup(func() { _ = eng.Close(context.Background()) })
 		type C = models.SimCardChange
 		require.NoError(t, runtime.On(eng, models.SimCardModel, runtime.Trigger[C]{
-			Name: "fraud_alert", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, OnCommit: true,
+			Name: "fraud_alert", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, OnCommit: true},
 			Conditions: []runtime.Condition[C]{{Description: "FraudFlag changed to true", Test: func(_ context.Context, c *C) bool {
 				return c.FraudFlagChanged() && c.New.FraudFlag
 			}}},

@@ -116,7 +116,7 @@ func newEngine(t testing.TB) (*runtime.Engine, *runs) {
 		Name: "widget_audit", Description: "Records widget changes.",
 		Events:     []runtime.Event{runtime.AfterUpdate, widgetInspect},
 		Conditions: []runtime.Condition[widgetChange]{never},
-		Priority:   runtime.PriorityHigh,
+		Options:    runtime.Options{Priority: runtime.PriorityHigh},
 		Actions: []runtime.Action[widgetChange]{func(ctx context.Context, c *widgetChange) error {
 			a, _ := runtime.ActorFrom(ctx)
 			rs.add(fmt.Sprintf("%s %s %s %s", c.New.ID, widgetModel.EventName(c.Event), a.ID, runtime.RequestIDFrom(ctx)))
@@ -132,11 +132,11 @@ func newEngine(t testing.TB) (*runtime.Engine, *runs) {
 		Actions: []runtime.Action[widgetChange]{func(context.Context, *widgetChange) error { panic("kaput") }},
 	}))
 	must(runtime.On(eng, widgetModel, runtime.Trigger[widgetChange]{
-		Name: "widget_slow", Events: []runtime.Event{runtime.AfterUpdate}, Timeout: time.Millisecond,
+		Name: "widget_slow", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Timeout: time.Millisecond},
 		Actions: []runtime.Action[widgetChange]{func(ctx context.Context, _ *widgetChange) error { <-ctx.Done(); return ctx.Err() }},
 	}))
 	must(runtime.On(eng, widgetModel, runtime.Trigger[widgetChange]{
-		Name: "widget_off", Events: []runtime.Event{runtime.AfterDelete}, Disabled: true,
+		Name: "widget_off", Events: []runtime.Event{runtime.AfterDelete}, Options: runtime.Options{Disabled: true},
 		Actions: []runtime.Action[widgetChange]{func(context.Context, *widgetChange) error { return nil }},
 	}))
 	must(runtime.On(eng, gadgetModel, runtime.Trigger[gadgetChange]{

@@ -124,7 +124,7 @@ func childOf(t *testing.T, child, parent sdktrace.ReadOnlySpan) {
 func TestOperationAndRunSpans(t *testing.T) {
 	eng, rec := traced(t, runtime.Config{})
 	on(t, eng, runtime.Trigger[itemChange]{Name: "ok", Events: []runtime.Event{runtime.AfterUpdate}, Actions: []runtime.Action[itemChange]{ok}})
-	on(t, eng, runtime.Trigger[itemChange]{Name: "fails", Events: []runtime.Event{runtime.AfterUpdate}, Retries: 1, Backoff: time.Millisecond,
+	on(t, eng, runtime.Trigger[itemChange]{Name: "fails", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Retries: 1, Backoff: time.Millisecond},
 		Actions: []runtime.Action[itemChange]{func(context.Context, *itemChange) error { return errBoom }}})
 	on(t, eng, runtime.Trigger[itemChange]{Name: "never", Events: []runtime.Event{runtime.AfterUpdate},
 		Conditions: []runtime.Condition[itemChange]{{Description: "false", Test: func(context.Context, *itemChange) bool { return false }}},
@@ -182,7 +182,7 @@ func TestNoSpanWithoutTriggers(t *testing.T) {
 func TestAsyncOnCommitIsOneTrace(t *testing.T) {
 	eng, rec := traced(t, runtime.Config{})
 	done := make(chan struct{})
-	on(t, eng, runtime.Trigger[itemChange]{Name: "alert", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, OnCommit: true,
+	on(t, eng, runtime.Trigger[itemChange]{Name: "alert", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, OnCommit: true},
 		Actions: []runtime.Action[itemChange]{func(context.Context, *itemChange) error { close(done); return nil }}})
 	ctx, scope := runtime.BeginScope(context.Background())
 	require.NoError(t, update(ctx, eng, 7))
@@ -230,8 +230,8 @@ func (q *durableQueue) EnqueueDurable(_ context.Context, j runtime.Job) error {
 func TestDurableRunContinuesTheTrace(t *testing.T) {
 	q := &durableQueue{}
 	eng, rec := traced(t, runtime.Config{Queue: q})
-	on(t, eng, runtime.Trigger[itemChange]{Name: "later", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, Actions: []runtime.Action[itemChange]{ok}})
-	on(t, eng, runtime.Trigger[itemChange]{Name: "later_commit", Events: []runtime.Event{runtime.AfterUpdate}, Async: true, OnCommit: true, Actions: []runtime.Action[itemChange]{ok}})
+	on(t, eng, runtime.Trigger[itemChange]{Name: "later", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true}, Actions: []runtime.Action[itemChange]{ok}})
+	on(t, eng, runtime.Trigger[itemChange]{Name: "later_commit", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, OnCommit: true}, Actions: []runtime.Action[itemChange]{ok}})
 	ctx, scope := runtime.BeginScope(context.Background())
 	require.NoError(t, update(ctx, eng, 3))
 	require.NoError(t, scope.Commit(context.Background()))

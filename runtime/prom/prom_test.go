@@ -65,7 +65,7 @@ func newEngine(t *testing.T, audit runtime.AuditSink) *runtime.Engine {
 	for _, tr := range []runtime.Trigger[itemChange]{
 		{Name: "item_ok", Events: []runtime.Event{runtime.AfterCreate}, Actions: []runtime.Action[itemChange]{ok}},
 		{
-			Name: "item_fail", Events: []runtime.Event{runtime.AfterCreate}, Retries: 1, Backoff: time.Millisecond,
+			Name: "item_fail", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Retries: 1, Backoff: time.Millisecond},
 			Actions: []runtime.Action[itemChange]{func(context.Context, *itemChange) error { return errBoom }},
 		},
 		{
@@ -73,7 +73,7 @@ func newEngine(t *testing.T, audit runtime.AuditSink) *runtime.Engine {
 			Actions: []runtime.Action[itemChange]{func(context.Context, *itemChange) error { panic("kaput") }},
 		},
 		{
-			Name: "item_slow", Events: []runtime.Event{runtime.AfterUpdate}, Timeout: time.Millisecond,
+			Name: "item_slow", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Timeout: time.Millisecond},
 			Actions: []runtime.Action[itemChange]{func(ctx context.Context, _ *itemChange) error { <-ctx.Done(); return ctx.Err() }},
 		},
 		{
@@ -81,7 +81,7 @@ func newEngine(t *testing.T, audit runtime.AuditSink) *runtime.Engine {
 			Conditions: []runtime.Condition[itemChange]{{Description: "never", Test: func(context.Context, *itemChange) bool { return false }}},
 			Actions:    []runtime.Action[itemChange]{ok},
 		},
-		{Name: "item_async", Events: []runtime.Event{runtime.AfterDelete}, Async: true, Actions: []runtime.Action[itemChange]{ok}},
+		{Name: "item_async", Events: []runtime.Event{runtime.AfterDelete}, Options: runtime.Options{Async: true}, Actions: []runtime.Action[itemChange]{ok}},
 	} {
 		require.NoError(t, runtime.On(eng, itemModel, tr))
 	}

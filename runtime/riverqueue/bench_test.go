@@ -51,7 +51,7 @@ func BenchmarkEnqueue(b *testing.B) {
 			q, _ := benchQueue(b, name)
 			eng := runtime.New(runtime.Config{Queue: q})
 			require.NoError(b, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-				Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+				Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 				Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 			}))
 			ctx := context.Background()
@@ -77,7 +77,7 @@ func BenchmarkLatency(b *testing.B) {
 			eng := runtime.New(runtime.Config{Queue: q})
 			got := make(chan time.Time, 1)
 			require.NoError(b, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-				Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+				Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 				Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error {
 					got <- time.Now()
 					return nil

@@ -21,7 +21,7 @@ func TestGeneratedCodecThroughRiver(t *testing.T) {
 		got := make(chan models.TransferChange, 1)
 		f := newFixture(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.On(eng, models.TransferModel, runtime.Trigger[models.TransferChange]{
-				Name: "transfer_shipped", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+				Name: "transfer_shipped", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 				Conditions: []runtime.Condition[models.TransferChange]{{Description: "Stage changed", Test: func(_ context.Context, c *models.TransferChange) bool {
 					return c.StageChanged()
 				}}},

@@ -116,7 +116,7 @@ func (p *procDB) startedElsewhere(ctx context.Context, key string) (bool, error)
 // order whose ID starts with "crash" (the test kills that process).
 func registerWork(eng *runtime.Engine, p *procDB) error {
 	return runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-		Name: "work", Events: []runtime.Event{runtime.AfterCreate}, Async: true, Retries: 3, Backoff: 10 * time.Millisecond,
+		Name: "work", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true, Retries: 3, Backoff: 10 * time.Millisecond},
 		Actions: []runtime.Action[OrderChange]{func(ctx context.Context, c *OrderChange) error {
 			key := c.New.ID
 			if strings.HasPrefix(key, "crash") {

@@ -170,7 +170,7 @@ func TestAsyncTriggerRunsAsDurableJob(t *testing.T) {
 		var requestID string
 		f := newFixture(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-				Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+				Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 				Actions: []runtime.Action[OrderChange]{func(ctx context.Context, c *OrderChange) error {
 					actor, _ = runtime.ActorFrom(ctx)
 					requestID = runtime.RequestIDFrom(ctx)
@@ -216,8 +216,8 @@ func TestRetriesFailuresAndDiscards(t *testing.T) {
 		f := newFixture(t, b, func(eng *runtime.Engine) {
 			trig := func(name string, retries int, acts []runtime.Action[OrderChange]) runtime.Trigger[OrderChange] {
 				return runtime.Trigger[OrderChange]{
-					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Async: true,
-					Retries: retries, Backoff: 10 * time.Millisecond, Actions: acts,
+					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true, Retries: retries, Backoff: 10 * time.Millisecond},
+					Actions: acts,
 				}
 			}
 			for _, tr := range []runtime.Trigger[OrderChange]{
@@ -268,7 +268,7 @@ func TestOutbox(t *testing.T) {
 			for _, onCommit := range []bool{false, true} {
 				name := map[bool]string{false: "async", true: "async_on_commit"}[onCommit]
 				require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Async: true, OnCommit: onCommit,
+					Name: name, Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true, OnCommit: onCommit},
 					Actions: []runtime.Action[OrderChange]{func(_ context.Context, c *OrderChange) error {
 						mu.Lock()
 						defer mu.Unlock()
@@ -303,7 +303,7 @@ func TestBulkTriggerRunsAsDurableJob(t *testing.T) {
 		got := make(chan OrderBatch, 1)
 		f := newFixture(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.OnBatch(eng, OrderModel, runtime.BatchTrigger[OrderChange, OrderBatch]{
-				Name: "bulk_paid", Events: []runtime.Event{runtime.AfterBulkUpdate}, Async: true,
+				Name: "bulk_paid", Events: []runtime.Event{runtime.AfterBulkUpdate}, Options: runtime.Options{Async: true},
 				Conditions: []runtime.Condition[OrderChange]{{Description: "status paid", Test: func(_ context.Context, c *OrderChange) bool {
 					return c.New.Status == "paid"
 				}}},
@@ -338,7 +338,7 @@ func TestCloseWaitsForRunningJobs(t *testing.T) {
 		var finished atomic.Bool
 		f := newFixture(t, b, func(eng *runtime.Engine) {
 			require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-				Name: "slow", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+				Name: "slow", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 				Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error {
 					close(started)
 					<-release
@@ -371,7 +371,7 @@ func TestModelWithoutCodec(t *testing.T) {
 	q := b.open(t, riverqueue.Config{})
 	eng := runtime.New(runtime.Config{Queue: q})
 	err := runtime.On(eng, NoteModel, runtime.Trigger[NoteChange]{
-		Name: "ping", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "ping", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: []runtime.Action[NoteChange]{func(context.Context, *NoteChange) error { return nil }},
 	})
 	require.Error(t, err)
@@ -389,7 +389,7 @@ func TestUnknownTriggerIsRetriedNotLost(t *testing.T) {
 	// The writer knows the trigger; the worker's engine does not.
 	writer := runtime.New(runtime.Config{Queue: b.open(t, riverqueue.Config{})})
 	require.NoError(t, runtime.On(writer, OrderModel, runtime.Trigger[OrderChange]{
-		Name: "newer", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "newer", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 	}))
 	require.NoError(t, CreateOrder(context.Background(), writer, &Order{ID: "n"}, noPersist))
@@ -425,7 +425,7 @@ func TestSQLScopeOnPgxQueueIsAnError(t *testing.T) {
 	for _, onCommit := range []bool{false, true} {
 		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
 			Name: map[bool]string{false: "ship", true: "ship_after_commit"}[onCommit], Events: []runtime.Event{runtime.AfterCreate},
-			Async: true, OnCommit: onCommit, Disabled: onCommit,
+			Options: runtime.Options{Async: true, OnCommit: onCommit, Disabled: onCommit},
 			Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 		}))
 	}
@@ -464,7 +464,7 @@ func TestInPgxTx(t *testing.T) {
 	var ran atomic.Int32
 	f := newFixture(t, b, func(eng *runtime.Engine) {
 		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-			Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+			Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 			Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { ran.Add(1); return nil }},
 		}))
 	})
@@ -512,7 +512,7 @@ func TestSQLiteInsertWithoutAFreeConnectionFails(t *testing.T) {
 	require.NoError(t, err)
 	eng := runtime.New(runtime.Config{Queue: q})
 	require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-		Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "ship", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 	}))
 	tx, err := db.BeginTx(ctx, nil) // takes the only connection
@@ -547,7 +547,7 @@ func TestDurableRunsKnowTheirAttempt(t *testing.T) {
 	var attempts []int
 	f := newFixture(t, b, func(eng *runtime.Engine) {
 		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-			Name: "flaky", Events: []runtime.Event{runtime.AfterCreate}, Async: true, Retries: 2, Backoff: 10 * time.Millisecond,
+			Name: "flaky", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true, Retries: 2, Backoff: 10 * time.Millisecond},
 			Actions: []runtime.Action[OrderChange]{func(ctx context.Context, _ *OrderChange) error {
 				ri, _ := runtime.CurrentRun(ctx)
 				mu.Lock()
@@ -578,7 +578,7 @@ func TestCloseFromInsideADurableTrigger(t *testing.T) {
 		f := newFixture(t, b, func(e *runtime.Engine) {
 			eng = e
 			require.NoError(t, runtime.On(e, OrderModel, runtime.Trigger[OrderChange]{
-				Name: "shutdown", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+				Name: "shutdown", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 				Actions: []runtime.Action[OrderChange]{func(ctx context.Context, _ *OrderChange) error {
 					start := time.Now()
 					err := eng.Close(ctx)
@@ -608,7 +608,7 @@ func TestCloseFromInsideADurableTrigger(t *testing.T) {
 func TestRunDurableRejectsBadJobs(t *testing.T) {
 	eng := runtime.New(runtime.Config{})
 	require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-		Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+		Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 		Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 	}))
 	good := runtime.Job{Trigger: "ship", Model: "Order", Key: "o", EventName: "after_update", Old: []byte(`{"ID":"o"}`), New: []byte(`{"ID":"o"}`)}

@@ -69,7 +69,7 @@ func TestTraceContextTravelsInTheJob(t *testing.T) {
 		q := b.open(t, riverqueue.Config{PollInterval: 20 * time.Millisecond})
 		eng := runtime.New(runtime.Config{Queue: q, DefaultTimeout: 5 * time.Second, Observer: tr})
 		require.NoError(t, runtime.On(eng, OrderModel, runtime.Trigger[OrderChange]{
-			Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+			Name: "ship", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 			Actions: []runtime.Action[OrderChange]{func(context.Context, *OrderChange) error { return nil }},
 		}))
 		b.start(t, q, eng)

@@ -439,11 +439,11 @@ func TestEngineEndToEnd(t *testing.T) {
 			Actions: []runtime.Action[noteChange]{func(context.Context, *noteChange) error { return nil }},
 		}))
 		require.NoError(t, runtime.On(eng, noteModel, runtime.Trigger[noteChange]{
-			Name: "note_fail", Events: []runtime.Event{runtime.AfterCreate}, Retries: 1, Backoff: time.Millisecond,
+			Name: "note_fail", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Retries: 1, Backoff: time.Millisecond},
 			Actions: []runtime.Action[noteChange]{func(context.Context, *noteChange) error { return errBoom }},
 		}))
 		require.NoError(t, runtime.On(eng, noteModel, runtime.Trigger[noteChange]{
-			Name: "note_async", Events: []runtime.Event{runtime.AfterUpdate}, Async: true,
+			Name: "note_async", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true},
 			Actions: []runtime.Action[noteChange]{func(context.Context, *noteChange) error { return nil }},
 		}))
 

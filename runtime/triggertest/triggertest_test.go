@@ -48,7 +48,7 @@ func TestHelpers(t *testing.T) {
 		Conditions: []runtime.Condition[LampChange]{
 			runtime.TimeBetween[LampChange](eng, 22*time.Hour, 6*time.Hour),
 		},
-		Retries: 1, Backoff: time.Millisecond,
+		Options: runtime.Options{Retries: 1, Backoff: time.Millisecond},
 		Actions: []runtime.Action[LampChange]{func(context.Context, *LampChange) error {
 			if fails > 0 {
 				fails--
@@ -93,7 +93,7 @@ func TestAssertions(t *testing.T) {
 func TestWaitAsync(t *testing.T) {
 	eng := triggertest.New(t, runtime.Config{})
 	require.NoError(t, runtime.On(eng, LampModel, runtime.Trigger[LampChange]{
-		Name: "later", Events: []runtime.Event{runtime.AfterCreate}, Async: true,
+		Name: "later", Events: []runtime.Event{runtime.AfterCreate}, Options: runtime.Options{Async: true},
 		Actions: []runtime.Action[LampChange]{func(context.Context, *LampChange) error {
 			time.Sleep(20 * time.Millisecond)
 			return nil
