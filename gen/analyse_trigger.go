@@ -307,7 +307,7 @@ func analyseTrigger(p *pkgInfo, file *ast.File, fd *ast.FuncDecl, dirs []directi
 	}
 	m := t.Model
 	var names []string
-	for _, e := range runtime.BuiltinEvents() {
+	for e := runtime.BeforeCreate; e <= runtime.AfterBulkDelete; e++ {
 		names = append(names, e.String())
 	}
 	for _, e := range m.Events {

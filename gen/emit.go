@@ -244,7 +244,10 @@ func groupImports(src []byte) []byte {
 	return b.Bytes()
 }
 
-const runtimePath = "github.com/triggergen/triggergen/runtime"
+const (
+	runtimePath = "github.com/triggergen/triggergen/runtime"
+	codecPath   = runtimePath + "/codec"
+)
 
 // emitter writes Go code for one package with jennifer, qualifying names
 // from other packages and fixing their import names.
@@ -261,7 +264,7 @@ func newEmitter(p *pkgInfo, build constraint.Expr) *emitter {
 	f.HeaderComment(Header[3:])
 	e := &emitter{path: p.path, file: f, pkg: p, build: build}
 	// The packages generated code may use; the others are imported by qual.
-	for _, path := range []string{runtimePath, "context", "errors", "maps", "slices", "strconv", "time"} {
+	for _, path := range []string{runtimePath, codecPath, "context", "errors", "maps", "slices", "strconv", "time"} {
 		e.importAs(path, filepath.Base(path))
 	}
 	return e
@@ -295,6 +298,9 @@ func (e *emitter) qual(pkg *types.Package, name string) *jen.Statement {
 
 // rt returns a reference to a name of the runtime package.
 func (e *emitter) rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
+
+// codec returns a reference to a name of the codec package.
+func (e *emitter) codec(name string) *jen.Statement { return jen.Qual(codecPath, name) }
 
 // typ returns the Go code of a type.
 func (e *emitter) typ(t types.Type) *jen.Statement {

@@ -9,8 +9,8 @@ import (
 )
 
 // The JSON codec of a model: EncodeM and DecodeM, which write and read the
-// tracked fields as one JSON object through runtime.JSONWriter and
-// runtime.JSONReader. Each type is coded by the first rule that fits:
+// tracked fields as one JSON object through the Writer and Reader of
+// package runtime/codec. Each type is coded by the first rule that fits:
 //
 //   - a MarshalText/UnmarshalText pair: a string (time.Time, netip.Addr);
 //   - a MarshalJSON/UnmarshalJSON pair: what those methods write;
@@ -300,7 +300,7 @@ func floatBits(b *types.Basic) int {
 func (e *emitter) emitCodec(m *model) {
 	f := e.file
 	n := m.Name
-	enc := []jen.Code{jen.Id("w").Op(":=").Add(e.rt("NewJSONWriter")).Call(jen.Id("dst")), wr("BeginObject")}
+	enc := []jen.Code{jen.Id("w").Op(":=").Add(e.codec("NewWriter")).Call(jen.Id("dst")), wr("BeginObject")}
 	var cases []jen.Code
 	for _, fd := range m.Fields {
 		x := sel("m", fd.Name)
@@ -325,16 +325,16 @@ func (e *emitter) emitCodec(m *model) {
 	f.Comment("skipped; a value of the wrong type is an error that names the field,")
 	f.Comment("after which m may be partly set.")
 	f.Func().Id("Decode"+n).Params(jen.Id("data").Index().Byte(), jen.Id("m").Op("*").Id(n)).Error().Block(
-		jen.Id("r").Op(":=").Add(e.rt("NewJSONReader")).Call(jen.Id("data")),
+		jen.Id("r").Op(":=").Add(e.codec("NewReader")).Call(jen.Id("data")),
 		loop,
 		jen.Return(rd("End")),
 	)
 }
 
-// wr returns w.method(args...), a call of the JSONWriter.
+// wr returns w.method(args...), a call of the codec.Writer.
 func wr(method string, args ...jen.Code) *jen.Statement { return jen.Id("w").Dot(method).Call(args...) }
 
-// rd returns r.method(args...), a call of the JSONReader.
+// rd returns r.method(args...), a call of the codec.Reader.
 func rd(method string, args ...jen.Code) *jen.Statement { return jen.Id("r").Dot(method).Call(args...) }
 
 // addr returns &x.

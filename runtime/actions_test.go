@@ -14,17 +14,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 func TestWebhookPostsSlackCompatibleJSON(t *testing.T) {
 	var mu sync.Mutex
-	var got []runtime.WebhookPayload
+	var got []triggerhttp.WebhookPayload
 	status := http.StatusOK
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, http.MethodPost, r.Method)
 		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 		assert.Equal(t, "Bearer s3cret", r.Header.Get("Authorization"))
-		var p runtime.WebhookPayload
+		var p triggerhttp.WebhookPayload
 		assert.NoError(t, json.NewDecoder(r.Body).Decode(&p))
 		mu.Lock()
 		got = append(got, p)
@@ -35,9 +36,9 @@ func TestWebhookPostsSlackCompatibleJSON(t *testing.T) {
 	defer srv.Close()
 
 	eng := runtime.New(runtime.Config{})
-	hook := runtime.Webhook(srv.URL, func(_ context.Context, c *CardChange) string {
+	hook := triggerhttp.Webhook(srv.URL, func(_ context.Context, c *CardChange) string {
 		return "card " + c.New.ID + " flagged"
-	}, runtime.WebhookOptions{Header: http.Header{"Authorization": {"Bearer s3cret"}}})
+	}, triggerhttp.WebhookOptions{Header: http.Header{"Authorization": {"Bearer s3cret"}}})
 	require.NoError(t, runtime.On(eng, CardModel, runtime.Trigger[CardChange]{
 		Name: "fraud_hook", Events: []runtime.Event{runtime.AfterUpdate},
 		Actions: []runtime.Action[CardChange]{hook},
@@ -46,7 +47,7 @@ func TestWebhookPostsSlackCompatibleJSON(t *testing.T) {
 	old := &Card{ID: "c9"}
 	require.NoError(t, UpdateCard(ctx, eng, old, &Card{ID: "c9", Fraud: true}, nil))
 	require.Len(t, got, 1)
-	assert.Equal(t, runtime.WebhookPayload{Text: "card c9 flagged", Trigger: "fraud_hook", Model: "Card",
+	assert.Equal(t, triggerhttp.WebhookPayload{Text: "card c9 flagged", Trigger: "fraud_hook", Model: "Card",
 		Event: "after_update", Key: "c9", ActorID: "u7", RequestID: "req-1"}, got[0])
 
 	mu.Lock()

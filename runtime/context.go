@@ -102,7 +102,7 @@ func ActorHasRole(ctx context.Context, role string) bool {
 }
 
 // WithRequestID returns a context that carries a request ID for audit
-// records. RequestMiddleware sets it for HTTP requests.
+// records. triggerhttp.RequestMiddleware sets it for HTTP requests.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return withVals(ctx, func(v *ctxVals) { v.requestID = id })
 }

@@ -47,9 +47,6 @@ type Config struct {
 	Audit AuditSink
 	// Queue runs async triggers (default: an in-process pool of MaxWorkers).
 	Queue Queue
-	// Health holds the thresholds of Engine.Health (a zero field takes its
-	// default; see HealthThresholds).
-	Health HealthThresholds
 	// Observation is how much of each run the engine records (default
 	// ObserveFull: every run timed, counted and audited).
 	Observation Observation
@@ -113,10 +110,6 @@ const (
 	EnvDefaultTimeout = "TRIGGER_DEFAULT_TIMEOUT"
 	EnvCacheTimeout   = "TRIGGER_CACHE_TIMEOUT"
 	EnvCacheSize      = "TRIGGER_CACHE_SIZE"
-	// The health thresholds (Config.Health).
-	EnvHealthMinExecutions  = "TRIGGER_HEALTH_MIN_EXECUTIONS"
-	EnvHealthMinSuccessRate = "TRIGGER_HEALTH_MIN_SUCCESS_RATE"
-	EnvHealthMaxMeanTime    = "TRIGGER_HEALTH_MAX_MEAN_TIME"
 	// The observation (Config.Observation: full, sampled or counts) and
 	// the sampling interval (Config.SampleEvery).
 	EnvObservation = "TRIGGER_OBSERVATION"
@@ -126,11 +119,10 @@ const (
 // ConfigFromEnv returns a Config read from TRIGGER_DEBUG (a bool),
 // TRIGGER_MAX_WORKERS (an int, default 10), TRIGGER_DEFAULT_TIMEOUT (default
 // 30s), TRIGGER_CACHE_TIMEOUT (default 0: off), TRIGGER_CACHE_SIZE (an int,
-// default 1000) and the health thresholds TRIGGER_HEALTH_MIN_EXECUTIONS (an
-// int, default 10), TRIGGER_HEALTH_MIN_SUCCESS_RATE (percent, default 95),
-// TRIGGER_HEALTH_MAX_MEAN_TIME (default 1s), TRIGGER_OBSERVATION (full,
-// sampled or counts; default full) and TRIGGER_SAMPLE_EVERY (an int; left
-// 0 when unset, which New makes 64).
+// default 1000), TRIGGER_OBSERVATION (full, sampled or counts; default
+// full) and TRIGGER_SAMPLE_EVERY (an int; left 0 when unset, which New
+// makes 64). The health thresholds of the operator reports are read by
+// report.ThresholdsFromEnv.
 //
 // A time is a whole number of seconds, as the original framework's
 // settings write it ("30"), or a Go duration ("30s", "1m30s", "500ms").
@@ -138,7 +130,6 @@ const (
 // naming it, and the defaults are returned with it.
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: defaultCacheSize}
-	cfg.Health = cfg.Health.withDefaults()
 	var errs []error
 	if v, ok := os.LookupEnv(EnvDebug); ok && v != "" {
 		b, err := strconv.ParseBool(v)
@@ -167,26 +158,10 @@ func ConfigFromEnv() (Config, error) {
 		}
 		cfg.Observation = o
 	}
-	if v, ok := os.LookupEnv(EnvHealthMinExecutions); ok && v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a positive integer", EnvHealthMinExecutions, v))
-		} else {
-			cfg.Health.MinExecutions = n
-		}
-	}
-	if v, ok := os.LookupEnv(EnvHealthMinSuccessRate); ok && v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 100 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a percentage from 0 to 100", EnvHealthMinSuccessRate, v))
-		} else {
-			cfg.Health.MinSuccessRate = f
-		}
-	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}, {EnvHealthMaxMeanTime, &cfg.Health.MaxMeanDuration}} {
+	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}} {
 		v, ok := os.LookupEnv(d.name)
 		if !ok || v == "" {
 			continue
@@ -269,7 +244,6 @@ func New(cfg Config) *Engine {
 	if cfg.SampleEvery <= 0 {
 		cfg.SampleEvery = defaultSampleEvery
 	}
-	cfg.Health = cfg.Health.withDefaults()
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -301,6 +275,9 @@ func New(cfg Config) *Engine {
 
 // Config returns the engine's configuration with its defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
+
+// Started returns when the engine was created.
+func (e *Engine) Started() time.Time { return e.started }
 
 // Now returns the engine clock's current time.
 func (e *Engine) Now() time.Time { return e.clock() }
@@ -395,6 +372,33 @@ func (e *Engine) List(f ListFilter) []TriggerInfo {
 		out = append(out, triggerInfo(t))
 	}
 	return out
+}
+
+// snapshotTriggers returns the registered triggers sorted by name.
+func (e *Engine) snapshotTriggers() []*trig {
+	e.mu.Lock()
+	ts := make([]*trig, 0, len(e.triggers))
+	for _, t := range e.triggers {
+		ts = append(ts, t)
+	}
+	e.mu.Unlock()
+	slices.SortFunc(ts, func(a, b *trig) int { return strings.Compare(a.name, b.name) })
+	return ts
+}
+
+// TriggerEvent returns the event the named trigger handles under the given
+// name: a built-in event's snake_case name or a custom event's declared
+// name. It reports false when the trigger is unknown or does not handle an
+// event of that name.
+func (e *Engine) TriggerEvent(trigger, event string) (Event, bool) {
+	t, ok := e.findTrigger(trigger)
+	if !ok {
+		return 0, false
+	}
+	if i := slices.Index(t.eventNames, event); i >= 0 && i < len(t.events) {
+		return t.events[i], true
+	}
+	return 0, false
 }
 
 // Logs returns audit records matching f, newest first, read from the

@@ -1527,9 +1527,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	health := runtime.HealthThresholds{MinExecutions: 10, MinSuccessRate: 95, MaxMeanDuration: time.Second,
-		QueueSaturation: 90, TimeoutWindow: 15 * time.Minute, TimeoutScan: 1000}
-	def := runtime.Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: 1000, Health: health}
+	def := runtime.Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: 1000}
 	with := func(edit func(c *runtime.Config)) runtime.Config {
 		c := def
 		edit(&c)
@@ -1548,18 +1546,16 @@ func TestConfigFromEnv(t *testing.T) {
 			env: map[string]string{
 				runtime.EnvDebug: "true", runtime.EnvMaxWorkers: "4",
 				runtime.EnvDefaultTimeout: "5s", runtime.EnvCacheTimeout: "1m30s", runtime.EnvCacheSize: "50",
-				runtime.EnvHealthMinExecutions: "3", runtime.EnvHealthMinSuccessRate: "99.5", runtime.EnvHealthMaxMeanTime: "250ms",
 			},
 			want: with(func(c *runtime.Config) {
 				c.Debug, c.MaxWorkers, c.DefaultTimeout, c.CacheTimeout, c.CacheSize = true, 4, 5*time.Second, 90*time.Second, 50
-				c.Health.MinExecutions, c.Health.MinSuccessRate, c.Health.MaxMeanDuration = 3, 99.5, 250*time.Millisecond
 			}),
 		},
 		{
 			name: "seconds as the original framework writes them",
-			env:  map[string]string{runtime.EnvDefaultTimeout: "30", runtime.EnvCacheTimeout: "300", runtime.EnvHealthMaxMeanTime: "2"},
+			env:  map[string]string{runtime.EnvDefaultTimeout: "30", runtime.EnvCacheTimeout: "300"},
 			want: with(func(c *runtime.Config) {
-				c.DefaultTimeout, c.CacheTimeout, c.Health.MaxMeanDuration = 30*time.Second, 300*time.Second, 2*time.Second
+				c.DefaultTimeout, c.CacheTimeout = 30*time.Second, 300*time.Second
 			}),
 		},
 		{name: "zero seconds", env: map[string]string{runtime.EnvCacheTimeout: "0"}, want: def},
@@ -1572,7 +1568,6 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "fractional seconds", env: map[string]string{runtime.EnvDefaultTimeout: "1.5"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
 		{name: "negative cache", env: map[string]string{runtime.EnvCacheTimeout: "-1s"}, want: def, wantErr: []string{runtime.EnvCacheTimeout}},
 		{name: "bad cache size", env: map[string]string{runtime.EnvCacheSize: "0"}, want: def, wantErr: []string{runtime.EnvCacheSize}},
-		{name: "success rate above 100", env: map[string]string{runtime.EnvHealthMinSuccessRate: "120"}, want: def, wantErr: []string{runtime.EnvHealthMinSuccessRate}},
 		{
 			name: "several bad",
 			env:  map[string]string{runtime.EnvMaxWorkers: "x", runtime.EnvCacheTimeout: "soon"},
@@ -1582,7 +1577,7 @@ func TestConfigFromEnv(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, k := range []string{runtime.EnvDebug, runtime.EnvMaxWorkers, runtime.EnvDefaultTimeout, runtime.EnvCacheTimeout,
-				runtime.EnvCacheSize, runtime.EnvHealthMinExecutions, runtime.EnvHealthMinSuccessRate, runtime.EnvHealthMaxMeanTime} {
+				runtime.EnvCacheSize} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := runtime.ConfigFromEnv()
@@ -1612,8 +1607,6 @@ func TestNewDefaults(t *testing.T) {
 	assert.Equal(t, 8, cfg.MaxDepth)
 	assert.Zero(t, cfg.CacheTimeout)
 	assert.Equal(t, 1000, cfg.CacheSize)
-	assert.Equal(t, 95.0, cfg.Health.MinSuccessRate, "the original framework's checklist: success rate at least 95%")
-	assert.Equal(t, time.Second, cfg.Health.MaxMeanDuration, "the original framework's checklist: mean run time at most 1s")
 	assert.NotNil(t, cfg.Clock)
 	assert.NotNil(t, eng.Logger())
 	assert.NotNil(t, eng.Queue())

@@ -71,15 +71,6 @@ func (e Event) String() string {
 	}
 }
 
-// BuiltinEvents returns every built-in event in numeric order.
-func BuiltinEvents() []Event {
-	evs := make([]Event, 0, len(eventNames)-1)
-	for e := BeforeCreate; e <= AfterBulkDelete; e++ {
-		evs = append(evs, e)
-	}
-	return evs
-}
-
 // ParseEvent returns the built-in event with the given snake_case name.
 func ParseEvent(name string) (Event, bool) {
 	for e := BeforeCreate; e <= AfterBulkDelete; e++ {
@@ -90,11 +81,11 @@ func ParseEvent(name string) (Event, bool) {
 	return 0, false
 }
 
-// IsBuiltin reports whether e is one of the built-in events.
-func (e Event) IsBuiltin() bool { return e >= BeforeCreate && e <= AfterBulkDelete }
+// isBuiltin reports whether e is one of the built-in events.
+func (e Event) isBuiltin() bool { return e >= BeforeCreate && e <= AfterBulkDelete }
 
-// IsCustom reports whether e is a custom event number.
-func (e Event) IsCustom() bool { return e >= FirstCustomEvent }
+// isCustom reports whether e is a custom event number.
+func (e Event) isCustom() bool { return e >= FirstCustomEvent }
 
 // IsBulk reports whether e is one of the bulk events.
 func (e Event) IsBulk() bool { return e >= BeforeBulkCreate && e <= AfterBulkDelete }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 var mwGeneratedID = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -48,7 +49,7 @@ func TestRequestMiddlewareRecords(t *testing.T) {
 		Name: "admins_only", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(noop),
 		Conditions: []runtime.Condition[CardChange]{runtime.HasRole[CardChange]("admin")},
 	})
-	h := runtime.RequestMiddleware(mwActor)(mwHandler(t, eng))
+	h := triggerhttp.RequestMiddleware(mwActor)(mwHandler(t, eng))
 
 	req := httptest.NewRequest(http.MethodPost, "/c1", nil)
 	req.Header.Set("X-Request-ID", "req-42")
@@ -91,7 +92,7 @@ func TestRequestMiddlewareRequestID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got string
-			h := runtime.RequestMiddleware(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := triggerhttp.RequestMiddleware(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				got = runtime.RequestIDFrom(r.Context())
 				_, hasActor := runtime.ActorFrom(r.Context())
 				assert.False(t, hasActor, "no actor function, no actor")
@@ -112,7 +113,7 @@ func TestRequestMiddlewareRequestID(t *testing.T) {
 	}
 
 	t.Run("generated IDs differ", func(t *testing.T) {
-		h := runtime.RequestMiddleware(nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		h := triggerhttp.RequestMiddleware(nil)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 		seen := map[string]bool{}
 		for range 100 {
 			rec := httptest.NewRecorder()
@@ -139,7 +140,7 @@ func TestRequestMiddlewareActor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got runtime.Actor
 			var ok bool
-			h := runtime.RequestMiddleware(tt.actor)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			h := triggerhttp.RequestMiddleware(tt.actor)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 				got, ok = runtime.ActorFrom(r.Context())
 			}))
 			req := httptest.NewRequest(http.MethodGet, "/", nil)

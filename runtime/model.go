@@ -224,7 +224,7 @@ func coreEvent[M, C, B any](c *core[M, C, B], name string) (Event, bool) {
 }
 
 func coreEventName[M, C, B any](c *core[M, C, B], e Event) string {
-	if e.IsCustom() {
+	if e.isCustom() {
 		if i := int(e - FirstCustomEvent); i < len(c.events) {
 			return c.events[i]
 		}
@@ -233,16 +233,13 @@ func coreEventName[M, C, B any](c *core[M, C, B], e Event) string {
 }
 
 func coreValidEvent[M, C, B any](c *core[M, C, B], e Event) bool {
-	return e.IsBuiltin() || (e.IsCustom() && int(e-FirstCustomEvent) < len(c.events))
+	return e.isBuiltin() || (e.isCustom() && int(e-FirstCustomEvent) < len(c.events))
 }
 
-// Loader loads the instance of a model with the given key; it returns an
-// error wrapping ErrNotFound when there is none.
-type Loader[M any] func(ctx context.Context, key string) (*M, error)
-
 // SetLoader registers the loader Engine.Execute uses for the model's
-// instances. Generated code exposes it as SetMLoader.
-func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load Loader[M]) {
+// instances. Generated code exposes it as SetMLoader. load returns an error
+// wrapping ErrNotFound when there is no instance with the key.
+func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load func(ctx context.Context, key string) (*M, error)) {
 	st := stateFor(eng, model.core)
 	st.loadMu.Lock()
 	st.loader = load

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/codec"
 )
 
 // SimCardField names a tracked field of SimCard.
@@ -285,7 +286,7 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 // object keyed by field name, which DecodeSimCard reads back. Untracked
 // fields are left out.
 func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
-	w := runtime.NewJSONWriter(dst)
+	w := codec.NewWriter(dst)
 	w.BeginObject()
 	w.Key("ID")
 	w.String(m.ID)
@@ -328,7 +329,7 @@ func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
 // skipped; a value of the wrong type is an error that names the field,
 // after which m may be partly set.
 func DecodeSimCard(data []byte, m *SimCard) error {
-	r := runtime.NewJSONReader(data)
+	r := codec.NewReader(data)
 	for k := range r.Object() {
 		switch k {
 		case "ID":

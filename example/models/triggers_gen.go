@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/codec"
 )
 
 // SaleField names a tracked field of Sale.
@@ -200,7 +201,7 @@ func DiffSale(old, new *Sale) SaleChange {
 // object keyed by field name, which DecodeSale reads back. Untracked
 // fields are left out.
 func EncodeSale(dst []byte, m *Sale) ([]byte, error) {
-	w := runtime.NewJSONWriter(dst)
+	w := codec.NewWriter(dst)
 	w.BeginObject()
 	w.Key("ID")
 	w.String(m.ID)
@@ -221,7 +222,7 @@ func EncodeSale(dst []byte, m *Sale) ([]byte, error) {
 // skipped; a value of the wrong type is an error that names the field,
 // after which m may be partly set.
 func DecodeSale(data []byte, m *Sale) error {
-	r := runtime.NewJSONReader(data)
+	r := codec.NewReader(data)
 	for k := range r.Object() {
 		switch k {
 		case "ID":
@@ -570,7 +571,7 @@ func DiffShop(old, new *Shop) ShopChange {
 // object keyed by field name, which DecodeShop reads back. Untracked
 // fields are left out.
 func EncodeShop(dst []byte, m *Shop) ([]byte, error) {
-	w := runtime.NewJSONWriter(dst)
+	w := codec.NewWriter(dst)
 	w.BeginObject()
 	w.Key("ID")
 	w.String(m.ID)
@@ -608,7 +609,7 @@ func EncodeShop(dst []byte, m *Shop) ([]byte, error) {
 // skipped; a value of the wrong type is an error that names the field,
 // after which m may be partly set.
 func DecodeShop(data []byte, m *Shop) error {
-	r := runtime.NewJSONReader(data)
+	r := codec.NewReader(data)
 	for k := range r.Object() {
 		switch k {
 		case "ID":
@@ -999,7 +1000,7 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 // object keyed by field name, which DecodeSimCard reads back. Untracked
 // fields are left out.
 func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
-	w := runtime.NewJSONWriter(dst)
+	w := codec.NewWriter(dst)
 	w.BeginObject()
 	w.Key("ID")
 	w.String(m.ID)
@@ -1042,7 +1043,7 @@ func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
 // skipped; a value of the wrong type is an error that names the field,
 // after which m may be partly set.
 func DecodeSimCard(data []byte, m *SimCard) error {
-	r := runtime.NewJSONReader(data)
+	r := codec.NewReader(data)
 	for k := range r.Object() {
 		switch k {
 		case "ID":
@@ -1436,7 +1437,7 @@ func DiffTransfer(old, new *Transfer) TransferChange {
 // object keyed by field name, which DecodeTransfer reads back. Untracked
 // fields are left out.
 func EncodeTransfer(dst []byte, m *Transfer) ([]byte, error) {
-	w := runtime.NewJSONWriter(dst)
+	w := codec.NewWriter(dst)
 	w.BeginObject()
 	w.Key("ID")
 	w.String(m.ID)
@@ -1489,7 +1490,7 @@ func EncodeTransfer(dst []byte, m *Transfer) ([]byte, error) {
 // skipped; a value of the wrong type is an error that names the field,
 // after which m may be partly set.
 func DecodeTransfer(data []byte, m *Transfer) error {
-	r := runtime.NewJSONReader(data)
+	r := codec.NewReader(data)
 	for k := range r.Object() {
 		switch k {
 		case "ID":

@@ -25,6 +25,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 // chromiumEnv names a Chromium (or Chrome) binary to use instead of the one
@@ -272,7 +273,7 @@ func (tb *tab) allowDownloads(dir string) {
 }
 
 // consoleServer serves the API of eng, with opts (Token defaults to
-// testToken unless Insecure is set), behind runtime.RequestMiddleware with
+// testToken unless Insecure is set), behind triggerhttp.RequestMiddleware with
 // the X-User actor, on a local HTTP server. It returns the console's URL.
 func consoleServer(t *testing.T, eng *runtime.Engine, opts manage.Options) string {
 	t.Helper()
@@ -280,7 +281,7 @@ func consoleServer(t *testing.T, eng *runtime.Engine, opts manage.Options) strin
 		opts.Token = testToken
 	}
 	mux := http.NewServeMux()
-	mux.Handle(manage.Prefix, runtime.RequestMiddleware(headerActor)(manage.New(eng, opts)))
+	mux.Handle(manage.Prefix, triggerhttp.RequestMiddleware(headerActor)(manage.New(eng, opts)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL + manage.ConsolePath

@@ -19,6 +19,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 const console = manage.ConsolePath
@@ -517,9 +518,9 @@ func TestConsoleConfigExportImport(t *testing.T) {
 	require.Eventually(t, func() bool { _, err := os.Stat(file); return err == nil }, 10*time.Second, 50*time.Millisecond, "the download")
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	var exported runtime.EngineSettings
+	var exported report.Settings
 	require.NoError(t, json.Unmarshal(data, &exported))
-	assert.Equal(t, eng.Settings(), exported, "the file is the configuration in force")
+	assert.Equal(t, report.SettingsOf(eng), exported, "the file is the configuration in force")
 
 	// Edit the file: switch widget_fail off, and import it.
 	for i := range exported.Triggers {
@@ -539,11 +540,11 @@ func TestConsoleConfigExportImport(t *testing.T) {
 
 	bad := filepath.Join(dir, "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"triggers": [{"name": "nope", "enabled": true}]}`), 0o600))
-	before := eng.Settings()
+	before := report.SettingsOf(eng)
 	tb.upload("#import-file", bad)
 	tb.click("#import")
 	tb.wait(`document.querySelector("#config-result").textContent.startsWith("Import refused, nothing changed: unknown_triggers")`, "an unknown trigger is refused")
-	assert.Equal(t, before, eng.Settings())
+	assert.Equal(t, before, report.SettingsOf(eng))
 
 	tb.click("#cache-clear")
 	tb.waitText("#config-result", "Caches cleared.")

@@ -10,9 +10,9 @@
 //	if err != nil {
 //		return err // a nil engine, or both Token and Insecure set
 //	}
-//	mux.Handle(manage.Prefix, runtime.RequestMiddleware(actorOf)(api))
+//	mux.Handle(manage.Prefix, triggerhttp.RequestMiddleware(actorOf)(api))
 //
-// Wrapping it in runtime.RequestMiddleware gives the records of runs
+// Wrapping it in triggerhttp.RequestMiddleware (runtime/triggerhttp) gives the records of runs
 // started through execute/ a request ID and an actor.
 //
 // # Authentication and authorization
@@ -138,13 +138,13 @@
 //
 // GET config/export/ returns the switchable configuration: engine_enabled,
 // debug and triggers (name, enabled, and for information model, events and
-// priority), the document runtime.Engine.ExportConfig writes.
+// priority), the document report.Export writes (runtime/report).
 //
 //	curl -H "$AUTH" $API/config/export/ > triggers.json
 //
 // The handler also serves three endpoints beyond the original framework's:
 //
-// POST config/import/ applies such a document (runtime.Engine.ImportConfig):
+// POST config/import/ applies such a document (report.Import):
 // the listed triggers' enabled flags and, when present, engine_enabled and
 // debug. Unknown trigger names are answered with 400 (unknown_triggers), a
 // malformed document with 400 (invalid_config); either way nothing changes.
@@ -152,8 +152,8 @@
 //
 //	curl -X POST -H "$AUTH" --data-binary @triggers.json $API/config/import/
 //
-// GET health/ runs the engine's health checks (runtime.Engine.Health, with
-// the thresholds of runtime.Config.Health: by default a trigger that
+// GET health/ runs the engine's health checks (report.HealthOf, with the
+// thresholds of Options.Health: by default a trigger that
 // succeeds in less than 95% of at least 10 runs, or takes more than 1s on
 // average, is an issue): {"healthy", "issues": [{"code", "message",
 // "trigger"}]}. It answers 200 whether or not the engine is healthy; read
@@ -162,7 +162,7 @@
 //	curl -H "$AUTH" $API/health/
 //
 // GET metrics/ returns every trigger's figures and their merge
-// (runtime.Engine.Metrics): {"overall": {...}, "triggers": [{"name",
+// (report.MetricsOf): {"overall": {...}, "triggers": [{"name",
 // "model", "executions", ...}]}.
 //
 //	curl -H "$AUTH" $API/metrics/

@@ -11,10 +11,11 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 // An application mounts the management API next to its own routes, behind
-// runtime.RequestMiddleware so that the runs it starts carry a request ID
+// triggerhttp.RequestMiddleware so that the runs it starts carry a request ID
 // and an actor, and narrows it with an authorizer: callers without the
 // admin role may only read.
 func ExampleNew() {
@@ -40,7 +41,7 @@ func ExampleNew() {
 		return runtime.Actor{ID: user, Roles: strings.Split(r.Header.Get("X-Roles"), ",")}, user != ""
 	}
 	mux := http.NewServeMux()
-	mux.Handle(manage.Prefix, runtime.RequestMiddleware(actor)(api))
+	mux.Handle(manage.Prefix, triggerhttp.RequestMiddleware(actor)(api))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

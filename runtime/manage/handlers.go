@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 // Limits of the logs/ endpoint's limit parameter.
@@ -25,23 +26,23 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // triggerDoc is a trigger in list/ and details/.
 type triggerDoc struct {
-	Name           string        `json:"name"`
-	Model          string        `json:"model"`
-	Events         []string      `json:"events"`
-	Enabled        bool          `json:"enabled"`
-	Priority       int           `json:"priority"`
-	Description    string        `json:"description"`
-	Conditions     []string      `json:"conditions"`
-	Async          bool          `json:"async"`
-	OnCommit       bool          `json:"on_commit"`
-	ExecutionStats runtime.Stats `json:"execution_stats"`
+	Name           string         `json:"name"`
+	Model          string         `json:"model"`
+	Events         []string       `json:"events"`
+	Enabled        bool           `json:"enabled"`
+	Priority       int            `json:"priority"`
+	Description    string         `json:"description"`
+	Conditions     []string       `json:"conditions"`
+	Async          bool           `json:"async"`
+	OnCommit       bool           `json:"on_commit"`
+	ExecutionStats report.Figures `json:"execution_stats"`
 }
 
 func triggerOf(t runtime.TriggerInfo) triggerDoc {
 	d := triggerDoc{
 		Name: t.Name, Model: t.Model, Events: t.Events, Enabled: t.Enabled, Priority: t.Priority,
 		Description: t.Description, Conditions: t.Conditions, Async: t.Async, OnCommit: t.OnCommit,
-		ExecutionStats: t.Stats,
+		ExecutionStats: report.FiguresOf(t.Stats),
 	}
 	if d.Events == nil {
 		d.Events = []string{}
@@ -112,15 +113,15 @@ func boolParam(r *http.Request, name string) (bool, *apiError) {
 }
 
 func (h *handler) status(w http.ResponseWriter, _ *http.Request, _ string) {
-	reply(w, http.StatusOK, h.eng.Status())
+	reply(w, http.StatusOK, report.StatusOf(h.eng, h.opts.Health))
 }
 
 func (h *handler) health(w http.ResponseWriter, _ *http.Request, _ string) {
-	reply(w, http.StatusOK, h.eng.Health())
+	reply(w, http.StatusOK, report.HealthOf(h.eng, h.opts.Health))
 }
 
 func (h *handler) metrics(w http.ResponseWriter, _ *http.Request, _ string) {
-	reply(w, http.StatusOK, h.eng.Metrics())
+	reply(w, http.StatusOK, report.MetricsOf(h.eng))
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request, _ string) {
@@ -363,7 +364,7 @@ func (h *handler) cacheClear(w http.ResponseWriter, r *http.Request, _ string) {
 }
 
 func (h *handler) configExport(w http.ResponseWriter, _ *http.Request, _ string) {
-	reply(w, http.StatusOK, h.eng.Settings())
+	reply(w, http.StatusOK, report.SettingsOf(h.eng))
 }
 
 func (h *handler) configImport(w http.ResponseWriter, r *http.Request, _ string) {
@@ -372,7 +373,7 @@ func (h *handler) configImport(w http.ResponseWriter, r *http.Request, _ string)
 		h.fail(w, r, aerr)
 		return
 	}
-	if err := h.eng.ImportConfig(data); err != nil {
+	if err := report.Import(h.eng, data); err != nil {
 		code := "invalid_config"
 		if errors.Is(err, runtime.ErrNotFound) {
 			code = "unknown_triggers"
@@ -381,5 +382,5 @@ func (h *handler) configImport(w http.ResponseWriter, r *http.Request, _ string)
 			"send a document as GET "+Prefix+"config/export/ returns it; nothing was changed", nil))
 		return
 	}
-	reply(w, http.StatusOK, h.eng.Settings())
+	reply(w, http.StatusOK, report.SettingsOf(h.eng))
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 // widget is the model the tests manage, written by hand the way triggergen
@@ -153,7 +154,7 @@ func newEngine(t testing.TB) (*runtime.Engine, *runs) {
 }
 
 // newFixture returns a fixture whose handler uses opts (Token defaults to
-// testToken unless Insecure is set) behind runtime.RequestMiddleware, which
+// testToken unless Insecure is set) behind triggerhttp.RequestMiddleware, which
 // takes the actor from the X-User and X-Roles headers.
 func newFixture(t testing.TB, opts manage.Options) *fixture {
 	t.Helper()
@@ -161,7 +162,7 @@ func newFixture(t testing.TB, opts manage.Options) *fixture {
 	if opts.Token == "" && !opts.Insecure {
 		opts.Token = testToken
 	}
-	return &fixture{eng: eng, runs: rs, h: runtime.RequestMiddleware(headerActor)(manage.New(eng, opts))}
+	return &fixture{eng: eng, runs: rs, h: triggerhttp.RequestMiddleware(headerActor)(manage.New(eng, opts))}
 }
 
 func headerActor(r *http.Request) (runtime.Actor, bool) {

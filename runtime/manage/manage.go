@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 // Prefix is the path under which the handler serves its endpoints.
@@ -44,6 +45,10 @@ type Options struct {
 	// level and of recovered panics at error level (default: the engine's
 	// logger).
 	Logger *slog.Logger
+	// Health holds the thresholds of the health checks that status/ and
+	// health/ run (a zero field takes its default; report.ThresholdsFromEnv
+	// reads them from TRIGGER_HEALTH_* variables).
+	Health report.Thresholds
 }
 
 // How a caller was admitted, as Caller.Via reports it.
@@ -59,7 +64,7 @@ type Caller struct {
 	// ViaInsecure.
 	Via string
 	// Actor is the actor in the request's context (put there, for example,
-	// by runtime.RequestMiddleware); HasActor reports whether there is one.
+	// by triggerhttp.RequestMiddleware); HasActor reports whether there is one.
 	Actor    runtime.Actor
 	HasActor bool
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 const api = manage.Prefix
@@ -598,9 +599,8 @@ func TestHealthAndMetricsEndpoints(t *testing.T) {
 	assert.Equal(t, float64(0), fail["success_rate"])
 }
 
-func TestHealthEndpointUsesTheEngineThresholds(t *testing.T) {
-	eng := runtime.New(runtime.Config{Logger: slog.New(slog.DiscardHandler),
-		Health: runtime.HealthThresholds{MaxMeanDuration: time.Millisecond, MinExecutions: 2, MinSuccessRate: 60}})
+func TestHealthEndpointUsesTheOptionsThresholds(t *testing.T) {
+	eng := runtime.New(runtime.Config{Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(func() { _ = eng.Close(context.Background()) })
 	var n int
 	require.NoError(t, runtime.On(eng, widgetModel, runtime.Trigger[widgetChange]{
@@ -617,7 +617,8 @@ func TestHealthEndpointUsesTheEngineThresholds(t *testing.T) {
 	for _, id := range []string{"w1", "w2"} {
 		_ = runtime.Create(context.Background(), eng, widgetModel, &widget{ID: id}, nil)
 	}
-	a := serve(t, manage.New(eng, manage.Options{Insecure: true}), http.MethodGet, api+"health/", "")
+	th := report.Thresholds{MaxMeanDuration: time.Millisecond, MinExecutions: 2, MinSuccessRate: 60}
+	a := serve(t, manage.New(eng, manage.Options{Insecure: true, Health: th}), http.MethodGet, api+"health/", "")
 	require.Equal(t, 200, a.code)
 	var got []string
 	for _, is := range arr(t, a.body, "issues") {

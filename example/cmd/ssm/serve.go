@@ -14,6 +14,7 @@ import (
 	"github.com/triggergen/triggergen/example/store"
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/manage"
+	"github.com/triggergen/triggergen/runtime/triggerhttp"
 )
 
 // serve serves the management API on addr until ctx ends. Each request's
@@ -62,7 +63,7 @@ func withStore(h http.Handler, st *store.Store, eng *runtime.Engine) http.Handle
 // managementAPI is runtime/manage's handler for eng, behind token, with a
 // request ID in every request's context for the audit log.
 func managementAPI(eng *runtime.Engine, token string) http.Handler {
-	return runtime.RequestMiddleware(nil)(manage.New(eng, manage.Options{Token: token}))
+	return triggerhttp.RequestMiddleware(nil)(manage.New(eng, manage.Options{Token: token}))
 }
 
 // newToken returns a random bearer token.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 // opsQueue is a Queue that reports fixed figures and runs jobs inline.
@@ -81,14 +82,14 @@ func opsJSONObject(t *testing.T, b []byte) map[string]any {
 
 func TestStatus(t *testing.T) {
 	eng := newEngine(t, runtime.Config{MaxWorkers: 3})
-	s := eng.Status()
+	s := report.StatusOf(eng, report.Thresholds{})
 	assert.False(t, s.SystemHealthy, "no triggers is an issue")
 	assert.Equal(t, []string{"no triggers are registered"}, s.Issues)
 	assert.Zero(t, s.TotalTriggers)
 
 	on(t, eng, runtime.Trigger[CardChange]{Name: "a", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop)})
 	on(t, eng, runtime.Trigger[CardChange]{Name: "b", Events: []runtime.Event{runtime.AfterCreate}, Actions: acts(noop), Options: runtime.Options{Disabled: true}})
-	s = eng.Status()
+	s = report.StatusOf(eng, report.Thresholds{})
 	assert.True(t, s.SystemHealthy)
 	assert.True(t, s.EngineEnabled)
 	assert.Equal(t, 2, s.TotalTriggers)
@@ -101,7 +102,7 @@ func TestStatus(t *testing.T) {
 
 	eng.SetDebug(true)
 	eng.SetEngineEnabled(false)
-	s = eng.Status()
+	s = report.StatusOf(eng, report.Thresholds{})
 	assert.True(t, s.Debug)
 	assert.False(t, s.EngineEnabled)
 	assert.False(t, s.SystemHealthy)
@@ -124,7 +125,7 @@ func TestStatus(t *testing.T) {
 
 func TestStatusQueueWithoutFigures(t *testing.T) {
 	eng := newEngine(t, runtime.Config{Queue: opsPlainQueue{}})
-	s := eng.Status()
+	s := report.StatusOf(eng, report.Thresholds{})
 	assert.Nil(t, s.Queue)
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
@@ -132,14 +133,14 @@ func TestStatusQueueWithoutFigures(t *testing.T) {
 	assert.NotContains(t, m, "queue")
 	assert.Equal(t, []any{"no triggers are registered"}, m["issues"])
 
-	b, err = json.Marshal(runtime.Status{})
+	b, err = json.Marshal(report.Status{})
 	require.NoError(t, err)
 	assert.Equal(t, []any{}, opsJSONObject(t, b)["issues"], "nil issues encode as []")
 }
 
 func TestMetrics(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
-	m := eng.Metrics()
+	m := report.MetricsOf(eng)
 	assert.Empty(t, m.Triggers)
 	assert.Zero(t, m.Overall)
 
@@ -150,7 +151,7 @@ func TestMetrics(t *testing.T) {
 	}))
 	opsUpdates(t, eng, 3, 1)
 
-	m = eng.Metrics()
+	m = report.MetricsOf(eng)
 	require.Len(t, m.Triggers, 3)
 	assert.Equal(t, []string{"a_shop", "flaky", "steady"}, []string{m.Triggers[0].Name, m.Triggers[1].Name, m.Triggers[2].Name})
 	assert.Equal(t, "Shop", m.Triggers[0].Model)
@@ -184,13 +185,13 @@ func TestMetrics(t *testing.T) {
 		assert.Contains(t, tr, k)
 	}
 
-	b, err = json.Marshal(runtime.Metrics{})
+	b, err = json.Marshal(report.Metrics{})
 	require.NoError(t, err)
 	assert.Equal(t, []any{}, opsJSONObject(t, b)["triggers"])
 }
 
 func TestHealth(t *testing.T) {
-	codes := func(h runtime.Health) []string {
+	codes := func(h report.Health) []string {
 		out := []string{}
 		for _, is := range h.Issues {
 			out = append(out, is.Code+":"+is.Trigger)
@@ -205,7 +206,7 @@ func TestHealth(t *testing.T) {
 		name     string
 		cfg      runtime.Config
 		setup    func(t *testing.T, eng *runtime.Engine)
-		th       runtime.HealthThresholds
+		th       report.Thresholds
 		want     []string
 		wantText string
 	}{
@@ -239,19 +240,19 @@ func TestHealth(t *testing.T) {
 		{
 			name:  "custom thresholds",
 			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 3, 1) },
-			th:    runtime.HealthThresholds{MinExecutions: 4, MinSuccessRate: 80},
+			th:    report.Thresholds{MinExecutions: 4, MinSuccessRate: 80},
 			want:  []string{"high_failure_rate:flaky"},
 		},
 		{
 			name:  "the success rate check switched off",
 			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng); opsUpdates(t, eng, 0, 10) },
-			th:    runtime.HealthThresholds{MinSuccessRate: -1},
+			th:    report.Thresholds{MinSuccessRate: -1},
 			want:  []string{},
 		},
 		{
 			name:  "mean run time above the limit",
 			setup: func(t *testing.T, eng *runtime.Engine) { opsSlow(t, eng, 2*time.Millisecond) },
-			th:    runtime.HealthThresholds{MaxMeanDuration: time.Millisecond},
+			th:    report.Thresholds{MaxMeanDuration: time.Millisecond},
 			want:  []string{"slow_trigger:slow"},
 		},
 		{
@@ -262,7 +263,7 @@ func TestHealth(t *testing.T) {
 		{
 			name:  "the mean run time check switched off",
 			setup: func(t *testing.T, eng *runtime.Engine) { opsSlow(t, eng, 2*time.Millisecond) },
-			th:    runtime.HealthThresholds{MaxMeanDuration: -1, MinSuccessRate: -1},
+			th:    report.Thresholds{MaxMeanDuration: -1, MinSuccessRate: -1},
 			want:  []string{},
 		},
 		{
@@ -282,7 +283,7 @@ func TestHealth(t *testing.T) {
 			name:  "queue saturation threshold",
 			cfg:   runtime.Config{Queue: &opsQueue{stats: runtime.QueueStats{Workers: 1, Capacity: 10, Queued: 5}}},
 			setup: func(t *testing.T, eng *runtime.Engine) { opsFailing(t, eng) },
-			th:    runtime.HealthThresholds{QueueSaturation: 50},
+			th:    report.Thresholds{QueueSaturation: 50},
 			want:  []string{"queue_saturated:"},
 		},
 		{
@@ -315,7 +316,7 @@ func TestHealth(t *testing.T) {
 				eng.Audit().Record(timeout("flaky", time.Second))
 				eng.Audit().Record(timeout("flaky", 3*time.Hour))
 			},
-			th:   runtime.HealthThresholds{MaxTimeouts: 1, TimeoutWindow: 2 * time.Hour},
+			th:   report.Thresholds{MaxTimeouts: 1, TimeoutWindow: 2 * time.Hour},
 			want: []string{"recent_timeouts:steady"},
 		},
 		{
@@ -334,7 +335,7 @@ func TestHealth(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, eng)
 			}
-			h := eng.HealthWith(tt.th)
+			h := report.HealthOf(eng, tt.th)
 			assert.Equal(t, tt.want, codes(h))
 			assert.Equal(t, len(tt.want) == 0, h.Healthy)
 			assert.NotNil(t, h.Issues)
@@ -345,8 +346,8 @@ func TestHealth(t *testing.T) {
 				}
 				assert.Contains(t, msgs, tt.wantText)
 			}
-			if tt.th == (runtime.HealthThresholds{}) {
-				assert.Equal(t, h, eng.Health(), "Health uses the default thresholds")
+			if tt.th == (report.Thresholds{}) {
+				assert.Equal(t, h, report.HealthOf(eng, report.Thresholds{}.WithDefaults()), "a zero threshold takes its default")
 			}
 		})
 	}
@@ -354,7 +355,7 @@ func TestHealth(t *testing.T) {
 
 func TestHealthJSON(t *testing.T) {
 	eng := newEngine(t, runtime.Config{})
-	b, err := json.Marshal(eng.Health())
+	b, err := json.Marshal(report.HealthOf(eng, report.Thresholds{}))
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"healthy":false,"issues":[{"code":"no_triggers","message":"no triggers are registered"}]}`, string(b))
 }
@@ -366,9 +367,9 @@ func TestHealthCountsRealTimeouts(t *testing.T) {
 		Actions: acts(func(ctx context.Context, _ *CardChange) error { <-ctx.Done(); return ctx.Err() }),
 	})
 	opsUpdates(t, eng, 1, 0)
-	h := eng.Health()
+	h := report.HealthOf(eng, report.Thresholds{})
 	require.Len(t, h.Issues, 1)
-	assert.Equal(t, runtime.IssueTimeouts, h.Issues[0].Code)
+	assert.Equal(t, report.IssueTimeouts, h.Issues[0].Code)
 	assert.Equal(t, "slow", h.Issues[0].Trigger)
 }
 
@@ -381,7 +382,7 @@ func TestExportImportConfigRoundTrip(t *testing.T) {
 	})
 	eng.SetDebug(true)
 
-	data, err := eng.ExportConfig()
+	data, err := report.Export(eng)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{
 		"engine_enabled": true,
@@ -397,12 +398,12 @@ func TestExportImportConfigRoundTrip(t *testing.T) {
 	require.NoError(t, eng.SetEnabled("review", true))
 	eng.SetEngineEnabled(false)
 	eng.SetDebug(false)
-	changed, err := eng.ExportConfig()
+	changed, err := report.Export(eng)
 	require.NoError(t, err)
 	assert.NotEqual(t, string(data), string(changed))
 
-	require.NoError(t, eng.ImportConfig(data))
-	again, err := eng.ExportConfig()
+	require.NoError(t, report.Import(eng, data))
+	again, err := report.Export(eng)
 	require.NoError(t, err)
 	assert.Equal(t, string(data), string(again))
 	info, _ := eng.Trigger("review")
@@ -411,14 +412,14 @@ func TestExportImportConfigRoundTrip(t *testing.T) {
 	assert.True(t, eng.Debug())
 
 	// Only what a document lists changes.
-	require.NoError(t, eng.ImportConfig([]byte(`{"triggers":[{"name":"steady","enabled":false}]}`)))
-	s := eng.Settings()
+	require.NoError(t, report.Import(eng, []byte(`{"triggers":[{"name":"steady","enabled":false}]}`)))
+	s := report.SettingsOf(eng)
 	assert.True(t, s.EngineEnabled)
 	assert.True(t, s.Debug)
 	assert.Equal(t, []bool{true, false, false}, []bool{s.Triggers[0].Enabled, s.Triggers[1].Enabled, s.Triggers[2].Enabled})
-	require.NoError(t, eng.ImportConfig([]byte(`{"debug":false}`)))
+	require.NoError(t, report.Import(eng, []byte(`{"debug":false}`)))
 	assert.False(t, eng.Debug())
-	require.NoError(t, eng.ImportConfig([]byte(`{"triggers":[{"name":"flaky"}]}`)), "an entry without enabled changes nothing")
+	require.NoError(t, report.Import(eng, []byte(`{"triggers":[{"name":"flaky"}]}`)), "an entry without enabled changes nothing")
 	info, _ = eng.Trigger("flaky")
 	assert.True(t, info.Enabled)
 }
@@ -453,14 +454,14 @@ func TestImportConfigRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eng := newEngine(t, runtime.Config{})
 			opsFailing(t, eng)
-			before := eng.Settings()
-			err := eng.ImportConfig([]byte(tt.doc))
+			before := report.SettingsOf(eng)
+			err := report.Import(eng, []byte(tt.doc))
 			require.Error(t, err)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
 			assert.Equal(t, tt.notFound, errors.Is(err, runtime.ErrNotFound))
-			assert.Equal(t, before, eng.Settings(), "nothing changed")
+			assert.Equal(t, before, report.SettingsOf(eng), "nothing changed")
 		})
 	}
 }
@@ -487,4 +488,63 @@ func TestTriggerEvent(t *testing.T) {
 		assert.Equal(t, tt.ok, ok, "%s %s", tt.trigger, tt.event)
 		assert.Equal(t, tt.want, ev, "%s %s", tt.trigger, tt.event)
 	}
+}
+
+func TestThresholdsDefaults(t *testing.T) {
+	th := report.Thresholds{}.WithDefaults()
+	assert.Equal(t, 95.0, th.MinSuccessRate, "the original framework's checklist: success rate at least 95%")
+	assert.Equal(t, time.Second, th.MaxMeanDuration, "the original framework's checklist: mean run time at most 1s")
+	assert.Equal(t, report.Thresholds{MinExecutions: 10, MinSuccessRate: 95, MaxMeanDuration: time.Second,
+		QueueSaturation: 90, TimeoutWindow: 15 * time.Minute, TimeoutScan: 1000}, th)
+}
+
+func TestThresholdsFromEnv(t *testing.T) {
+	def := report.Thresholds{}.WithDefaults()
+	with := func(edit func(th *report.Thresholds)) report.Thresholds {
+		th := def
+		edit(&th)
+		return th
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    report.Thresholds
+		wantErr []string // variable names the error must name
+	}{
+		{name: "defaults", want: def},
+		{name: "empty values are defaults", env: map[string]string{report.EnvMinExecutions: ""}, want: def},
+		{
+			name: "all set",
+			env:  map[string]string{report.EnvMinExecutions: "3", report.EnvMinSuccessRate: "99.5", report.EnvMaxMeanTime: "250ms"},
+			want: with(func(th *report.Thresholds) {
+				th.MinExecutions, th.MinSuccessRate, th.MaxMeanDuration = 3, 99.5, 250*time.Millisecond
+			}),
+		},
+		{
+			name: "seconds as the original framework writes them",
+			env:  map[string]string{report.EnvMaxMeanTime: "2"},
+			want: with(func(th *report.Thresholds) { th.MaxMeanDuration = 2 * time.Second }),
+		},
+		{name: "success rate above 100", env: map[string]string{report.EnvMinSuccessRate: "120"}, want: def, wantErr: []string{report.EnvMinSuccessRate}},
+		{name: "bad executions", env: map[string]string{report.EnvMinExecutions: "0"}, want: def, wantErr: []string{report.EnvMinExecutions}},
+		{name: "bad mean time", env: map[string]string{report.EnvMaxMeanTime: "-1s"}, want: def, wantErr: []string{report.EnvMaxMeanTime}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{report.EnvMinExecutions, report.EnvMinSuccessRate, report.EnvMaxMeanTime} {
+				t.Setenv(k, tt.env[k])
+			}
+			th, err := report.ThresholdsFromEnv()
+			assert.Equal(t, tt.want, th)
+			if len(tt.wantErr) == 0 {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, name := range tt.wantErr {
+				assert.Contains(t, err.Error(), name)
+			}
+		})
+	}
+	assert.Equal(t, "TRIGGER_HEALTH_MIN_SUCCESS_RATE", report.EnvMinSuccessRate)
 }

@@ -1,4 +1,4 @@
-package runtime
+package codec
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The seeds run in every go test; go test -fuzz=FuzzJSONReader ./runtime
+// The seeds run in every go test; go test -fuzz=FuzzReader ./runtime/codec
 // explores further.
 var readerSeeds = []string{
 	``, ` `, `null`, `true`, `false`, `0`, `-0`, `1.5e-3`, `-12E+2`, `01`, `1.`, `-`, `+1`, `.5`,
@@ -26,15 +26,15 @@ var readerSeeds = []string{
 	"[1e400]", `"\/\b\f\n\r\t\"\\"`, "\ufeff1", "1\x00",
 }
 
-// FuzzJSONReader checks that no input makes the reader panic, that it
+// FuzzReader checks that no input makes the reader panic, that it
 // accepts exactly the valid JSON that is valid UTF-8, and that it reads
 // such JSON as encoding/json does.
-func FuzzJSONReader(f *testing.F) {
+func FuzzReader(f *testing.F) {
 	for _, s := range readerSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := NewJSONReader(data)
+		r := NewReader(data)
 		r.Skip()
 		skipErr := r.End()
 		if skipErr == nil {
@@ -43,7 +43,7 @@ func FuzzJSONReader(f *testing.F) {
 			t.Errorf("rejected valid JSON %q: %v", data, skipErr)
 		}
 
-		r = NewJSONReader(data)
+		r = NewReader(data)
 		got := walk(r)
 		err := r.End()
 		var want any
@@ -64,7 +64,7 @@ func FuzzJSONReader(f *testing.F) {
 
 		// Every typed read, on any input, fails or succeeds without a panic.
 		for _, read := range typedReads {
-			r := NewJSONReader(data)
+			r := NewReader(data)
 			read(r)
 			_ = r.End()
 		}
@@ -72,7 +72,7 @@ func FuzzJSONReader(f *testing.F) {
 }
 
 // walk reads any value the way encoding/json decodes into an any.
-func walk(r *JSONReader) any {
+func walk(r *Reader) any {
 	switch c := r.peek(); {
 	case c == '{':
 		m := map[string]any{}
@@ -97,31 +97,31 @@ func walk(r *JSONReader) any {
 	}
 }
 
-var typedReads = []func(r *JSONReader){
-	func(r *JSONReader) { _ = r.String() },
-	func(r *JSONReader) { r.Bool() },
-	func(r *JSONReader) { r.Int(0) },
-	func(r *JSONReader) { r.Int(8) },
-	func(r *JSONReader) { r.Uint(64) },
-	func(r *JSONReader) { r.Uint(16) },
-	func(r *JSONReader) { r.Float(32) },
-	func(r *JSONReader) { r.Float(64) },
-	func(r *JSONReader) { r.Complex(64) },
-	func(r *JSONReader) { r.Bytes() },
-	func(r *JSONReader) {
+var typedReads = []func(r *Reader){
+	func(r *Reader) { _ = r.String() },
+	func(r *Reader) { r.Bool() },
+	func(r *Reader) { r.Int(0) },
+	func(r *Reader) { r.Int(8) },
+	func(r *Reader) { r.Uint(64) },
+	func(r *Reader) { r.Uint(16) },
+	func(r *Reader) { r.Float(32) },
+	func(r *Reader) { r.Float(64) },
+	func(r *Reader) { r.Complex(64) },
+	func(r *Reader) { r.Bytes() },
+	func(r *Reader) {
 		var at time.Time
 		r.Text(&at)
 	},
-	func(r *JSONReader) {
+	func(r *Reader) {
 		var raw json.RawMessage
 		r.JSON(&raw)
 	},
-	func(r *JSONReader) {
+	func(r *Reader) {
 		for range r.FixedArray(2) {
 			r.Int(64)
 		}
 	},
-	func(r *JSONReader) {
+	func(r *Reader) {
 		for k := range r.Object() {
 			r.IntKey(k, 16)
 			r.UintKey(k, 0)
@@ -134,7 +134,7 @@ var typedReads = []func(r *JSONReader){
 			}
 		}
 	},
-	func(r *JSONReader) {
+	func(r *Reader) {
 		for range r.Array() {
 			r.Fail(nil)
 			break
@@ -142,16 +142,16 @@ var typedReads = []func(r *JSONReader){
 	},
 }
 
-// FuzzJSONRoundTrip checks that what JSONWriter writes is valid JSON that
-// JSONReader reads back as the values written.
-func FuzzJSONRoundTrip(f *testing.F) {
+// FuzzRoundTrip checks that what Writer writes is valid JSON that
+// Reader reads back as the values written.
+func FuzzRoundTrip(f *testing.F) {
 	f.Add("", int64(0), uint64(0), 0.0, float32(0), []byte(nil), true)
 	f.Add("héllo \"\\\n\x00\u2028", int64(math.MinInt64), uint64(math.MaxUint64), math.MaxFloat64, float32(math.SmallestNonzeroFloat32), []byte{}, false)
 	f.Add("\xff\xc3(", int64(-1), uint64(1), math.NaN(), float32(math.Inf(-1)), []byte{0, 255}, true)
 	f.Add("\ud7ff\U0010ffff", int64(1)<<53+1, uint64(1)<<63, math.Copysign(0, -1), float32(1e-7), []byte("x"), false)
 	f.Add("1e21", int64(42), uint64(42), 1e21, float32(1e21), []byte("abc"), true)
 	f.Fuzz(func(t *testing.T, s string, i int64, u uint64, fl float64, f32 float32, b []byte, flag bool) {
-		w := NewJSONWriter(nil)
+		w := NewWriter(nil)
 		w.BeginArray()
 		w.BeginObject()
 		w.Key(s)
@@ -188,7 +188,7 @@ func FuzzJSONRoundTrip(f *testing.F) {
 			gflag    bool
 			nul      bool
 		)
-		r := NewJSONReader(data)
+		r := NewReader(data)
 		for j := range r.FixedArray(10) {
 			switch j {
 			case 0:

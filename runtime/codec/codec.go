@@ -1,4 +1,11 @@
-package runtime
+// Package codec is the JSON codec that the generated EncodeM and DecodeM
+// functions call: a Writer and a Reader driven by typed code, with no
+// reflection. Durable queues store the changes of async triggers with it.
+//
+// The format is plain JSON with three conventions: a float that is NaN or
+// infinite is the string "NaN", "+Inf" or "-Inf"; a complex number is the
+// array [re, im]; bytes are a base64 string (standard alphabet, padded).
+package codec
 
 import (
 	"encoding"
@@ -13,19 +20,12 @@ import (
 	"unicode/utf8"
 )
 
-// This file is the JSON codec that generated EncodeM and DecodeM functions
-// call: a writer and a reader driven by typed code, with no reflection.
-//
-// The format is plain JSON with three conventions: a float that is NaN or
-// infinite is the string "NaN", "+Inf" or "-Inf"; a complex number is the
-// array [re, im]; bytes are a base64 string (standard alphabet, padded).
-
-// maxDepth bounds the nesting of arrays and objects a JSONReader accepts.
+// maxDepth bounds the nesting of arrays and objects a Reader accepts.
 const maxDepth = 10000
 
-// CodecError is the error JSONWriter and JSONReader report: what is wrong,
+// Error is the error Writer and Reader report: what is wrong,
 // where in the input, and in which value.
-type CodecError struct {
+type Error struct {
 	// Op is "encode" or "decode".
 	Op string
 	// Offset is the byte offset in the input of the value or character at
@@ -41,7 +41,7 @@ type CodecError struct {
 
 // Error returns the error as "decode: offset 42: field Status: want a
 // string, got a number".
-func (e *CodecError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
 	if e.Offset >= 0 {
@@ -58,7 +58,7 @@ func (e *CodecError) Error() string {
 }
 
 // Unwrap returns Err.
-func (e *CodecError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // pathElem is one step of a value's path: an object key, or an array index
 // when key is not set.
@@ -104,11 +104,11 @@ func isIdent(s string) bool {
 	return true
 }
 
-// JSONWriter appends one JSON value to a byte slice. Callers write values in
+// Writer appends one JSON value to a byte slice. Callers write values in
 // order, with Key before each value in an object; the writer places the
 // commas and colons itself. The first error is kept: later calls do
 // nothing, and Result returns it. The zero value writes to a nil slice.
-type JSONWriter struct {
+type Writer struct {
 	buf   []byte
 	start int // len(dst) when the writer was made
 	err   error
@@ -117,7 +117,7 @@ type JSONWriter struct {
 	done  bool // the top-level value is complete
 }
 
-// wframe is an open array or object of a JSONWriter.
+// wframe is an open array or object of a Writer.
 type wframe struct {
 	object bool
 	keyed  bool   // Key was called in this object
@@ -125,14 +125,14 @@ type wframe struct {
 	n      int    // elements or members written so far
 }
 
-// NewJSONWriter returns a writer that appends to dst.
-func NewJSONWriter(dst []byte) *JSONWriter {
-	return &JSONWriter{buf: dst, start: len(dst)}
+// NewWriter returns a writer that appends to dst.
+func NewWriter(dst []byte) *Writer {
+	return &Writer{buf: dst, start: len(dst)}
 }
 
 // fail records err, with the path of the value being written, unless an
 // error is already recorded.
-func (w *JSONWriter) fail(err error) {
+func (w *Writer) fail(err error) {
 	if w.err != nil {
 		return
 	}
@@ -146,12 +146,12 @@ func (w *JSONWriter) fail(err error) {
 			path = append(path, pathElem{index: f.n})
 		}
 	}
-	w.err = &CodecError{Op: "encode", Offset: -1, Path: formatPath(path), Err: err}
+	w.err = &Error{Op: "encode", Offset: -1, Path: formatPath(path), Err: err}
 }
 
 // beforeValue checks that a value may be written here and writes the comma
 // that separates it from the one before; false means write nothing.
-func (w *JSONWriter) beforeValue() bool {
+func (w *Writer) beforeValue() bool {
 	if w.err != nil {
 		return false
 	}
@@ -178,7 +178,7 @@ func (w *JSONWriter) beforeValue() bool {
 }
 
 // afterValue counts a complete value.
-func (w *JSONWriter) afterValue() {
+func (w *Writer) afterValue() {
 	if len(w.stack) == 0 {
 		w.done = true
 		return
@@ -188,7 +188,7 @@ func (w *JSONWriter) afterValue() {
 
 // BeginObject starts an object; write its members with Key and a value
 // each, then call EndObject.
-func (w *JSONWriter) BeginObject() {
+func (w *Writer) BeginObject() {
 	if w.beforeValue() {
 		w.buf = append(w.buf, '{')
 		w.stack = append(w.stack, wframe{object: true})
@@ -196,10 +196,10 @@ func (w *JSONWriter) BeginObject() {
 }
 
 // EndObject ends the object BeginObject started.
-func (w *JSONWriter) EndObject() { w.end(true) }
+func (w *Writer) EndObject() { w.end(true) }
 
 // BeginArray starts an array; write its elements, then call EndArray.
-func (w *JSONWriter) BeginArray() {
+func (w *Writer) BeginArray() {
 	if w.beforeValue() {
 		w.buf = append(w.buf, '[')
 		w.stack = append(w.stack, wframe{})
@@ -207,9 +207,9 @@ func (w *JSONWriter) BeginArray() {
 }
 
 // EndArray ends the array BeginArray started.
-func (w *JSONWriter) EndArray() { w.end(false) }
+func (w *Writer) EndArray() { w.end(false) }
 
-func (w *JSONWriter) end(object bool) {
+func (w *Writer) end(object bool) {
 	if w.err != nil {
 		return
 	}
@@ -231,7 +231,7 @@ func (w *JSONWriter) end(object bool) {
 }
 
 // Key writes the key of the next member of an object.
-func (w *JSONWriter) Key(name string) {
+func (w *Writer) Key(name string) {
 	if w.err != nil {
 		return
 	}
@@ -254,14 +254,14 @@ func (w *JSONWriter) Key(name string) {
 }
 
 // IntKey writes an integer as the key of the next member, in decimal.
-func (w *JSONWriter) IntKey(k int64) { w.Key(strconv.FormatInt(k, 10)) }
+func (w *Writer) IntKey(k int64) { w.Key(strconv.FormatInt(k, 10)) }
 
 // UintKey writes an unsigned integer as the key of the next member, in
 // decimal.
-func (w *JSONWriter) UintKey(k uint64) { w.Key(strconv.FormatUint(k, 10)) }
+func (w *Writer) UintKey(k uint64) { w.Key(strconv.FormatUint(k, 10)) }
 
 // TextKey writes the text of k as the key of the next member.
-func (w *JSONWriter) TextKey(k encoding.TextMarshaler) {
+func (w *Writer) TextKey(k encoding.TextMarshaler) {
 	if w.err != nil {
 		return
 	}
@@ -274,7 +274,7 @@ func (w *JSONWriter) TextKey(k encoding.TextMarshaler) {
 }
 
 // Null writes null.
-func (w *JSONWriter) Null() {
+func (w *Writer) Null() {
 	if w.beforeValue() {
 		w.buf = append(w.buf, "null"...)
 		w.afterValue()
@@ -283,7 +283,7 @@ func (w *JSONWriter) Null() {
 
 // String writes a string. Bytes that are not valid UTF-8 are written as
 // U+FFFD, as encoding/json does.
-func (w *JSONWriter) String(s string) {
+func (w *Writer) String(s string) {
 	if w.beforeValue() {
 		w.buf = appendString(w.buf, s)
 		w.afterValue()
@@ -291,7 +291,7 @@ func (w *JSONWriter) String(s string) {
 }
 
 // Bool writes true or false.
-func (w *JSONWriter) Bool(b bool) {
+func (w *Writer) Bool(b bool) {
 	if w.beforeValue() {
 		w.buf = strconv.AppendBool(w.buf, b)
 		w.afterValue()
@@ -299,7 +299,7 @@ func (w *JSONWriter) Bool(b bool) {
 }
 
 // Int writes an integer.
-func (w *JSONWriter) Int(i int64) {
+func (w *Writer) Int(i int64) {
 	if w.beforeValue() {
 		w.buf = strconv.AppendInt(w.buf, i, 10)
 		w.afterValue()
@@ -307,7 +307,7 @@ func (w *JSONWriter) Int(i int64) {
 }
 
 // Uint writes an unsigned integer.
-func (w *JSONWriter) Uint(u uint64) {
+func (w *Writer) Uint(u uint64) {
 	if w.beforeValue() {
 		w.buf = strconv.AppendUint(w.buf, u, 10)
 		w.afterValue()
@@ -317,7 +317,7 @@ func (w *JSONWriter) Uint(u uint64) {
 // Float writes a float of the given size (32 or 64 bits) in the shortest
 // form that reads back as the same value. NaN, +Inf and -Inf, which JSON
 // numbers cannot hold, are written as the strings "NaN", "+Inf" and "-Inf".
-func (w *JSONWriter) Float(f float64, bits int) {
+func (w *Writer) Float(f float64, bits int) {
 	if w.err != nil {
 		return
 	}
@@ -362,7 +362,7 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 
 // Complex writes a complex number of the given size (64 or 128 bits) as
 // the array [re, im], each part as Float writes it.
-func (w *JSONWriter) Complex(c complex128, bits int) {
+func (w *Writer) Complex(c complex128, bits int) {
 	if w.err != nil {
 		return
 	}
@@ -378,7 +378,7 @@ func (w *JSONWriter) Complex(c complex128, bits int) {
 
 // Bytes writes b as a base64 string (standard alphabet, padded), or null
 // when b is nil, so that nil and empty read back as they were.
-func (w *JSONWriter) Bytes(b []byte) {
+func (w *Writer) Bytes(b []byte) {
 	if b == nil {
 		w.Null()
 		return
@@ -393,7 +393,7 @@ func (w *JSONWriter) Bytes(b []byte) {
 
 // Text writes the text of v as a string. An error of its MarshalText or
 // AppendText method is the writer's error.
-func (w *JSONWriter) Text(v encoding.TextMarshaler) {
+func (w *Writer) Text(v encoding.TextMarshaler) {
 	if !w.beforeValue() {
 		return
 	}
@@ -426,7 +426,7 @@ func (w *JSONWriter) Text(v encoding.TextMarshaler) {
 
 // JSON writes what the MarshalJSON method of v returns, after checking
 // that it is one valid JSON value.
-func (w *JSONWriter) JSON(v interface{ MarshalJSON() ([]byte, error) }) {
+func (w *Writer) JSON(v interface{ MarshalJSON() ([]byte, error) }) {
 	if !w.beforeValue() {
 		return
 	}
@@ -435,10 +435,10 @@ func (w *JSONWriter) JSON(v interface{ MarshalJSON() ([]byte, error) }) {
 		w.fail(err)
 		return
 	}
-	r := NewJSONReader(data)
+	r := NewReader(data)
 	r.Skip()
 	if err := r.End(); err != nil {
-		var ce *CodecError
+		var ce *Error
 		if errors.As(err, &ce) {
 			err = fmt.Errorf("offset %d: %w", ce.Offset, ce.Err)
 		}
@@ -451,14 +451,14 @@ func (w *JSONWriter) JSON(v interface{ MarshalJSON() ([]byte, error) }) {
 
 // Result returns the buffer with the value appended, and nil; or, after
 // an error, or when the value is incomplete, the buffer as it was given
-// to NewJSONWriter and the first error.
-func (w *JSONWriter) Result() ([]byte, error) {
+// to NewWriter and the first error.
+func (w *Writer) Result() ([]byte, error) {
 	switch {
 	case w.err != nil:
 	case len(w.stack) > 0:
-		w.err = &CodecError{Op: "encode", Offset: -1, Err: fmt.Errorf("%d arrays or objects are not ended", len(w.stack))}
+		w.err = &Error{Op: "encode", Offset: -1, Err: fmt.Errorf("%d arrays or objects are not ended", len(w.stack))}
 	case !w.done:
-		w.err = &CodecError{Op: "encode", Offset: -1, Err: errors.New("no value was written")}
+		w.err = &Error{Op: "encode", Offset: -1, Err: errors.New("no value was written")}
 	default:
 		return w.buf, nil
 	}
@@ -545,13 +545,13 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// JSONReader reads one JSON value from a byte slice, in the order typed
+// Reader reads one JSON value from a byte slice, in the order typed
 // code asks for its parts: Object and Array iterate, the other methods
 // read one value each. The input is validated as it is read. The first
-// error is kept, as a *CodecError with the offset and path of the value at
+// error is kept, as a *Error with the offset and path of the value at
 // fault: afterwards iterators yield nothing and the other methods return
 // zero values. End returns it.
-type JSONReader struct {
+type Reader struct {
 	data  []byte
 	pos   int
 	last  int // offset of the value read last, for Fail
@@ -561,13 +561,13 @@ type JSONReader struct {
 	path  []pathElem
 }
 
-// NewJSONReader returns a reader of data.
-func NewJSONReader(data []byte) *JSONReader { return &JSONReader{data: data} }
+// NewReader returns a reader of data.
+func NewReader(data []byte) *Reader { return &Reader{data: data} }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // peek skips white space and returns the next byte, or 0 at the end.
-func (r *JSONReader) peek() byte {
+func (r *Reader) peek() byte {
 	for r.pos < len(r.data) && isSpace(r.data[r.pos]) {
 		r.pos++
 	}
@@ -578,26 +578,26 @@ func (r *JSONReader) peek() byte {
 }
 
 // failAt records an error at offset off unless one is recorded already.
-func (r *JSONReader) failAt(off int, err error) {
+func (r *Reader) failAt(off int, err error) {
 	if r.err == nil {
-		r.err = &CodecError{Op: "decode", Offset: off, Path: formatPath(r.path), Err: err}
+		r.err = &Error{Op: "decode", Offset: off, Path: formatPath(r.path), Err: err}
 	}
 }
 
-func (r *JSONReader) failf(off int, format string, args ...any) {
+func (r *Reader) failf(off int, format string, args ...any) {
 	if r.err == nil {
 		r.failAt(off, fmt.Errorf(format, args...))
 	}
 }
 
 // want reports that the next token is not what was wanted.
-func (r *JSONReader) want(what string) {
+func (r *Reader) want(what string) {
 	r.peek()
 	r.failf(r.pos, "want %s, got %s", what, r.describe())
 }
 
 // describe names the token at the current position.
-func (r *JSONReader) describe() string {
+func (r *Reader) describe() string {
 	if r.pos >= len(r.data) {
 		return "the end of the input"
 	}
@@ -629,7 +629,7 @@ func (r *JSONReader) describe() string {
 
 func hasPrefix(b []byte, s string) bool { return len(b) >= len(s) && string(b[:len(s)]) == s }
 
-func (r *JSONReader) enter() bool {
+func (r *Reader) enter() bool {
 	if r.depth >= maxDepth {
 		r.failf(r.pos, "arrays and objects nested deeper than %d levels", maxDepth)
 		return false
@@ -642,7 +642,7 @@ func (r *JSONReader) enter() bool {
 // loop body must read the member's value (a body that reads nothing skips
 // it). Breaking out of the loop skips the rest of the object. Anything but
 // an object is an error.
-func (r *JSONReader) Object() iter.Seq[string] {
+func (r *Reader) Object() iter.Seq[string] {
 	return func(yield func(string) bool) {
 		if r.err != nil {
 			return
@@ -711,7 +711,7 @@ func (r *JSONReader) Object() iter.Seq[string] {
 // loop body must read the element (a body that reads nothing skips it).
 // Breaking out of the loop skips the rest of the array. Anything but an
 // array is an error.
-func (r *JSONReader) Array() iter.Seq[int] {
+func (r *Reader) Array() iter.Seq[int] {
 	return func(yield func(int) bool) {
 		if r.err != nil {
 			return
@@ -764,7 +764,7 @@ func (r *JSONReader) Array() iter.Seq[int] {
 // FixedArray is Array for an array that must have exactly n elements, as
 // a Go array does: it yields the indexes 0 to n-1, and another length is
 // an error.
-func (r *JSONReader) FixedArray(n int) iter.Seq[int] {
+func (r *Reader) FixedArray(n int) iter.Seq[int] {
 	return func(yield func(int) bool) {
 		if r.err != nil {
 			return
@@ -789,7 +789,7 @@ func (r *JSONReader) FixedArray(n int) iter.Seq[int] {
 
 // Null reads null and reports true when it is the next value; otherwise
 // it reads nothing and reports false.
-func (r *JSONReader) Null() bool {
+func (r *Reader) Null() bool {
 	if r.err != nil || r.peek() != 'n' || !hasPrefix(r.data[r.pos:], "null") {
 		return false
 	}
@@ -799,7 +799,7 @@ func (r *JSONReader) Null() bool {
 }
 
 // String reads a string.
-func (r *JSONReader) String() string {
+func (r *Reader) String() string {
 	if r.err != nil {
 		return ""
 	}
@@ -813,7 +813,7 @@ func (r *JSONReader) String() string {
 }
 
 // Bool reads true or false.
-func (r *JSONReader) Bool() bool {
+func (r *Reader) Bool() bool {
 	if r.err != nil {
 		return false
 	}
@@ -847,7 +847,7 @@ func intType(prefix string, bits int) string {
 // Int reads an integer that fits in bits bits: 0 (an int), 8, 16, 32 or
 // 64, as with strconv.ParseInt. A fraction, an exponent or a value out of
 // range is an error.
-func (r *JSONReader) Int(bits int) int64 {
+func (r *Reader) Int(bits int) int64 {
 	tok, start, ok := r.integer("Int", bits)
 	if !ok {
 		return 0
@@ -863,7 +863,7 @@ func (r *JSONReader) Int(bits int) int64 {
 // Uint reads an unsigned integer that fits in bits bits: 0 (a uint), 8,
 // 16, 32 or 64, as with strconv.ParseUint. A sign, a fraction, an exponent
 // or a value out of range is an error.
-func (r *JSONReader) Uint(bits int) uint64 {
+func (r *Reader) Uint(bits int) uint64 {
 	tok, start, ok := r.integer("Uint", bits)
 	if !ok {
 		return 0
@@ -884,7 +884,7 @@ func (r *JSONReader) Uint(bits int) uint64 {
 }
 
 // integer reads a number token that must be an integer.
-func (r *JSONReader) integer(method string, bits int) (tok []byte, start int, ok bool) {
+func (r *Reader) integer(method string, bits int) (tok []byte, start int, ok bool) {
 	if r.err != nil {
 		return nil, 0, false
 	}
@@ -912,7 +912,7 @@ func (r *JSONReader) integer(method string, bits int) (tok []byte, start int, ok
 // Float reads a float of the given size (32 or 64 bits): a number, or one
 // of the strings "NaN", "+Inf" and "-Inf". A number out of range is an
 // error.
-func (r *JSONReader) Float(bits int) float64 {
+func (r *Reader) Float(bits int) float64 {
 	if r.err != nil {
 		return 0
 	}
@@ -957,7 +957,7 @@ func (r *JSONReader) Float(bits int) float64 {
 
 // Complex reads a complex number of the given size (64 or 128 bits): the
 // array [re, im], each part as Float reads it.
-func (r *JSONReader) Complex(bits int) complex128 {
+func (r *Reader) Complex(bits int) complex128 {
 	if r.err != nil {
 		return 0
 	}
@@ -977,7 +977,7 @@ func (r *JSONReader) Complex(bits int) complex128 {
 
 // Bytes reads a base64 string (standard alphabet, padded), or null, which
 // gives nil.
-func (r *JSONReader) Bytes() []byte {
+func (r *Reader) Bytes() []byte {
 	if r.Null() {
 		return nil
 	}
@@ -1004,7 +1004,7 @@ func (r *JSONReader) Bytes() []byte {
 
 // Text reads a string and sets v from it with its UnmarshalText method,
 // whose error is the reader's error.
-func (r *JSONReader) Text(v encoding.TextUnmarshaler) {
+func (r *Reader) Text(v encoding.TextUnmarshaler) {
 	if r.err != nil {
 		return
 	}
@@ -1025,7 +1025,7 @@ func (r *JSONReader) Text(v encoding.TextUnmarshaler) {
 
 // JSON reads any value and sets v from it with its UnmarshalJSON method,
 // whose error is the reader's error.
-func (r *JSONReader) JSON(v interface{ UnmarshalJSON([]byte) error }) {
+func (r *Reader) JSON(v interface{ UnmarshalJSON([]byte) error }) {
 	if r.err != nil {
 		return
 	}
@@ -1043,7 +1043,7 @@ func (r *JSONReader) JSON(v interface{ UnmarshalJSON([]byte) error }) {
 
 // IntKey parses the key of a map member as an integer of bits bits, as
 // Int does; the key must be in decimal.
-func (r *JSONReader) IntKey(key string, bits int) int64 {
+func (r *Reader) IntKey(key string, bits int) int64 {
 	if r.err != nil {
 		return 0
 	}
@@ -1061,7 +1061,7 @@ func (r *JSONReader) IntKey(key string, bits int) int64 {
 
 // UintKey parses the key of a map member as an unsigned integer of bits
 // bits, as Uint does; the key must be in decimal.
-func (r *JSONReader) UintKey(key string, bits int) uint64 {
+func (r *Reader) UintKey(key string, bits int) uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -1077,7 +1077,7 @@ func (r *JSONReader) UintKey(key string, bits int) uint64 {
 	return v
 }
 
-func (r *JSONReader) keyError(key, prefix string, bits int, err error) {
+func (r *Reader) keyError(key, prefix string, bits int, err error) {
 	if errors.Is(err, strconv.ErrRange) {
 		r.failf(r.keyAt, "map key %q is out of range for %s", key, intType(prefix, bits))
 	} else {
@@ -1087,7 +1087,7 @@ func (r *JSONReader) keyError(key, prefix string, bits int, err error) {
 
 // TextKey sets v from the key of a map member with its UnmarshalText
 // method, whose error is the reader's error.
-func (r *JSONReader) TextKey(key string, v encoding.TextUnmarshaler) {
+func (r *Reader) TextKey(key string, v encoding.TextUnmarshaler) {
 	if r.err != nil {
 		return
 	}
@@ -1098,7 +1098,7 @@ func (r *JSONReader) TextKey(key string, v encoding.TextUnmarshaler) {
 
 // Skip reads any value and discards it, for members a decoder does not
 // know.
-func (r *JSONReader) Skip() {
+func (r *Reader) Skip() {
 	if r.err == nil {
 		r.peek()
 		start := r.pos
@@ -1107,7 +1107,7 @@ func (r *JSONReader) Skip() {
 	}
 }
 
-func (r *JSONReader) skipValue() {
+func (r *Reader) skipValue() {
 	switch c := r.peek(); {
 	case c == '{':
 		for range r.Object() {
@@ -1135,7 +1135,7 @@ func (r *JSONReader) skipValue() {
 // Fail records err as the reader's error, at the value read last, unless
 // the reader has failed already; a nil err does nothing. Generated code
 // uses it for errors of its own.
-func (r *JSONReader) Fail(err error) {
+func (r *Reader) Fail(err error) {
 	if err != nil {
 		r.failAt(r.last, err)
 	}
@@ -1143,7 +1143,7 @@ func (r *JSONReader) Fail(err error) {
 
 // End checks that nothing but white space follows the value read, and
 // returns the first error, or nil.
-func (r *JSONReader) End() error {
+func (r *Reader) End() error {
 	if r.err == nil {
 		if r.peek(); r.pos < len(r.data) {
 			r.failf(r.pos, "want the end of the input, got %s", r.describe())
@@ -1154,7 +1154,7 @@ func (r *JSONReader) End() error {
 
 // readString reads the string at the current position (an opening quote)
 // and returns its text, which aliases the input when it has no escapes.
-func (r *JSONReader) readString() ([]byte, bool) {
+func (r *Reader) readString() ([]byte, bool) {
 	start := r.pos
 	i := start + 1
 	// Fast path: no escapes.
@@ -1185,7 +1185,7 @@ func (r *JSONReader) readString() ([]byte, bool) {
 }
 
 // readEscaped continues readString from the first backslash at i.
-func (r *JSONReader) readEscaped(start, i int) ([]byte, bool) {
+func (r *Reader) readEscaped(start, i int) ([]byte, bool) {
 	out := make([]byte, 0, i-start+16)
 	out = append(out, r.data[start+1:i]...)
 	for i < len(r.data) {
@@ -1264,7 +1264,7 @@ func (r *JSONReader) readEscaped(start, i int) ([]byte, bool) {
 }
 
 // hex4 parses the \uXXXX escape at i, reporting a malformed one.
-func (r *JSONReader) hex4(i int) (rune, bool) {
+func (r *Reader) hex4(i int) (rune, bool) {
 	if ch, ok := r.peekHex4(i); ok {
 		return ch, true
 	}
@@ -1274,7 +1274,7 @@ func (r *JSONReader) hex4(i int) (rune, bool) {
 }
 
 // peekHex4 parses a \uXXXX escape at i, if there is one.
-func (r *JSONReader) peekHex4(i int) (rune, bool) {
+func (r *Reader) peekHex4(i int) (rune, bool) {
 	if i+6 > len(r.data) || r.data[i] != '\\' || r.data[i+1] != 'u' {
 		return 0, false
 	}
@@ -1297,7 +1297,7 @@ func (r *JSONReader) peekHex4(i int) (rune, bool) {
 
 // readNumber reads a number per the JSON grammar and reports whether it is
 // an integer (no fraction, no exponent).
-func (r *JSONReader) readNumber() (tok []byte, isInt, ok bool) {
+func (r *Reader) readNumber() (tok []byte, isInt, ok bool) {
 	start := r.pos
 	i := start
 	data := r.data
