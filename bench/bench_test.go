@@ -69,6 +69,33 @@ var impls = []impl{
 	// with a run counter per matched action.
 	{"handwritten-observed", func(tb testing.TB, _ int) runner { return observedRunner(tb, scenario.After(), true) }},
 	{"handwritten-counted", func(tb testing.TB, _ int) runner { return countedRunner(tb, scenario.After(), true) }},
+	// The floor prototypes (floor.go): the ten rules through function
+	// values, with a context allocated for the actions, and observed.
+	{"floor-funcs_no_match", func(tb testing.TB, _ int) runner {
+		old, cur := scenario.Before(), scenario.Before()
+		n := new(scenario.Counters)
+		return runner{update: func(int) error { return bench.FloorFuncs(ctx, &old, &cur, n, persistNop) },
+			counts: func() scenario.Counters { return *n }}
+	}},
+	{"floor-funcs-alloc", func(tb testing.TB, _ int) runner {
+		old, cur := scenario.Before(), scenario.After()
+		n, runs := new(scenario.Counters), new(bench.RunCounts)
+		return runner{update: func(int) error { return bench.FloorAlloc(ctx, &old, &cur, n, runs, persistNop) },
+			counts: func() scenario.Counters { return *n }, fires: true}
+	}},
+	{"floor-funcs-alloc-observed", func(tb testing.TB, _ int) runner {
+		old, cur := scenario.Before(), scenario.After()
+		n, o := new(scenario.Counters), bench.NewObservation()
+		return runner{update: func(int) error { return bench.FloorObserved(ctx, &old, &cur, n, o, persistNop) },
+			counts: func() scenario.Counters {
+				c := *n
+				if err := observedAll(o, c); err != nil {
+					tb.Error(err)
+					c.Other = -1
+				}
+				return c
+			}, fires: true}
+	}},
 	{"triggergen", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.After(), true) }},
 	{"triggergen_no_match", func(tb testing.TB, _ int) runner { return triggergenRunner(tb, scenario.Before(), false) }},
 	// The observations other than the default, and a context carrying
@@ -410,6 +437,24 @@ func TestNoDeadChecks(t *testing.T) {
 		r := countedRunner(t, scenario.Everything(), true)
 		if err := r.update(0); err != nil || r.counts() != want {
 			t.Fatalf("got %+v, %v; want %+v", r.counts(), err, want)
+		}
+	})
+	t.Run("floor", func(t *testing.T) {
+		old, cur := scenario.Before(), scenario.Everything()
+		var n, m, k scenario.Counters
+		var runs bench.RunCounts
+		o := bench.NewObservation()
+		if err := bench.FloorFuncs(ctx, &old, &cur, &n, persistNop); err != nil || n != want {
+			t.Fatalf("FloorFuncs: got %+v, %v; want %+v", n, err, want)
+		}
+		if err := bench.FloorAlloc(ctx, &old, &cur, &m, &runs, persistNop); err != nil || m != want {
+			t.Fatalf("FloorAlloc: got %+v, %v; want %+v", m, err, want)
+		}
+		if err := bench.FloorObserved(ctx, &old, &cur, &k, o, persistNop); err != nil || k != want {
+			t.Fatalf("FloorObserved: got %+v, %v; want %+v", k, err, want)
+		}
+		if err := observedAll(o, k); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("reflect", func(t *testing.T) {

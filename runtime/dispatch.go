@@ -179,7 +179,7 @@ type opState[M, C, B any] struct {
 // release gives the operation's scratch frame back, if it still has one.
 func release[M, C, B any](o *opState[M, C, B]) { releaseFrame(o.f) }
 
-func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) error {
+func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) (err error) {
 	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
@@ -199,18 +199,10 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 		return persist(ctx, target)
 	}
 	if obs := eng.cfg.Observer; obs != nil {
-		info := OperationInfo{Model: model.name, Operation: opNames[op], Key: model.key(target), Items: 1, Depth: depth}
-		return observeOp(ctx, obs, info, func(ctx context.Context) error {
-			return singleRun(ctx, st, v, up, depth, op, old, m, target, pp, persist)
-		})
+		var end func(error)
+		ctx, end = obs.StartOperation(ctx, OperationInfo{Model: model.name, Operation: opNames[op], Key: model.key(target), Items: 1, Depth: depth})
+		defer func() { end(err) }()
 	}
-	return singleRun(ctx, st, v, up, depth, op, old, m, target, pp, persist)
-}
-
-// singleRun runs the triggers of pp, the plan of op, around persist for
-// single.
-func singleRun[M, C, B any](ctx context.Context, st *modelState[M, C, B], v *ctxVals, up *opFrame, depth int, op opKind, old, m, target M, pp *phasePlan[M, C, B], persist func(context.Context, M) error) error {
-	eng := st.eng
 	oe := &opEvents[op]
 	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: oe.before}
 	o.f = newScratch(st, oe.before, old, m)

@@ -107,7 +107,9 @@ type frame[M, C, B any] struct {
 	change C
 	zero   M
 	pooled bool
-	box    frameBox // holds the frame itself while it waits in modelState.spare
+	// usesZero is whether the change points at the zero value.
+	usesZero bool
+	box      frameBox // holds the frame itself while it waits in modelState.spare
 	// pev, pold and pnew point at the change's Event, Old and New (its
 	// core.view, taken once).
 	pev        *Event
@@ -170,11 +172,12 @@ func setChange[M, C, B any](f *frame[M, C, B], ev Event, old, new M) {
 		f.pev, f.pold, f.pnew = f.st.core.view(f.change)
 	}
 	*f.pev, *f.pold, *f.pnew = ev, old, new
+	f.usesZero = false
 	if isNil(old) {
-		*f.pold = f.zero
+		*f.pold, f.usesZero = f.zero, true
 	}
 	if isNil(new) {
-		*f.pnew = f.zero
+		*f.pnew, f.usesZero = f.zero, true
 	}
 }
 
@@ -199,7 +202,7 @@ func releaseFrame[M, C, B any](f *frame[M, C, B]) {
 	if !f.pooled {
 		return
 	}
-	if any(*f.pold) == any(f.zero) || any(*f.pnew) == any(f.zero) {
+	if f.usesZero {
 		f.st.core.clear(f.change, f.zero)
 	} else {
 		var none M

@@ -163,7 +163,7 @@ var (
 	ovEntSQL      = overhead{"ent hooks, loaded entity, with the SQLite write", "ent", "ent_nohooks"}
 	ovEntByIDSQL  = overhead{"ent hooks, by ID, with the SQLite write", "ent_by_id", "ent_nohooks"}
 	ovGORMSQL     = overhead{"GORM hooks, with the SQLite write", "gorm", "gorm_nohooks"}
-	overheads     = []overhead{ovHand, ovObserved, ovCounted, ovTriggergen, ovSampled, ovCounts, ovNoMatch, ovCtx8, ovReflect, ovEnt, ovEntByID, ovGORM, ovEntSQL, ovEntByIDSQL, ovGORMSQL}
+	overheads     = []overhead{ovHand, ovObserved, ovCounted, ovFloorNoMatch, ovFloorAlloc, ovFloorObserved, ovTriggergen, ovSampled, ovCounts, ovNoMatch, ovCtx8, ovReflect, ovEnt, ovEntByID, ovGORM, ovEntSQL, ovEntByIDSQL, ovGORMSQL}
 	triggergenOvs = []overhead{ovTriggergen, ovSampled, ovCounts}
 	peers         = []overhead{ovReflect, ovEnt, ovEntByID, ovGORM}
 )
@@ -258,19 +258,29 @@ type goal struct {
 	atLeast  bool
 	// allocs, when >= 0, is the most allocations num may make.
 	allocs float64
+	// floor is the floor prototype (bench/floor.go) of num: the same
+	// ratio for it shows what the design allows.
+	floor overhead
 }
+
+// The floor prototypes.
+var (
+	ovFloorNoMatch  = overhead{"floor: the rules through function values, none matches", "floor-funcs_no_match", "nop_write"}
+	ovFloorAlloc    = overhead{"floor: function values, a context allocated, run counters", "floor-funcs-alloc", "nop_write"}
+	ovFloorObserved = overhead{"floor: function values, a context allocated, observed", "floor-funcs-alloc-observed", "nop_write"}
+)
 
 var goals = []goal{
 	{label: "default (full) observation, 2 of 10 match: at most 1.5x `handwritten-observed`, at most 1 allocation",
-		num: ovTriggergen, den: ovObserved, limit: 1.5, allocs: 1},
+		num: ovTriggergen, den: ovObserved, limit: 1.5, allocs: 1, floor: ovFloorObserved},
 	{label: "no trigger matches: at most 3x the bare ifs (`hand_no_match`), 0 allocations",
-		num: ovNoMatch, den: overhead{with: "hand_no_match"}, limit: 3, allocs: 0},
+		num: ovNoMatch, den: overhead{with: "hand_no_match"}, limit: 3, allocs: 0, floor: ovFloorNoMatch},
 	{label: "counts-only observation, 2 match: at most 5x the bare ifs (`hand`)",
-		num: ovCounts, den: ovHand, limit: 5, allocs: -1},
+		num: ovCounts, den: ovHand, limit: 5, allocs: -1, floor: ovFloorAlloc},
 	{label: "at least 5x less overhead than ent hooks on a loaded entity (default observation)",
-		num: ovEnt, den: ovTriggergen, overhead: true, limit: 5, atLeast: true, allocs: -1},
+		num: ovEnt, den: ovTriggergen, overhead: true, limit: 5, atLeast: true, allocs: -1, floor: ovFloorObserved},
 	{label: "at least 20x less overhead than GORM hooks (default observation)",
-		num: ovGORM, den: ovTriggergen, overhead: true, limit: 20, atLeast: true, allocs: -1},
+		num: ovGORM, den: ovTriggergen, overhead: true, limit: 20, atLeast: true, allocs: -1, floor: ovFloorObserved},
 }
 
 // updateReport prints the tables of BenchmarkUpdate.
@@ -295,14 +305,16 @@ func updateReport(w io.Writer, res map[string][]sample, order []string, base str
 	fmt.Fprintln(w)
 	peerSummary(w, res)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| target | measured | allocs/op | met |")
-	fmt.Fprintln(w, "|---|---:|---:|---|")
+	fmt.Fprintln(w, "| target | measured | allocs/op | met | the floor prototype's |")
+	fmt.Fprintln(w, "|---|---:|---:|---|---:|")
 	for _, g := range goals {
-		var p perRound
+		var p, fl perRound
 		if g.overhead {
 			p = overheadRatio(res, g.num, g.den)
+			fl = overheadRatio(res, g.num, g.floor)
 		} else {
 			p = ratioOf(res, g.num.with, g.den.with)
+			fl = ratioOf(res, g.floor.with, g.den.with)
 		}
 		if !p.ok {
 			continue
@@ -321,7 +333,11 @@ func updateReport(w io.Writer, res map[string][]sample, order []string, base str
 		if met {
 			mark = "yes"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", g.label, ratioRange(p), allocs, mark)
+		floor := "—"
+		if fl.ok {
+			floor = fmt.Sprintf("%s (`%s`)", ratio(fl.med), g.floor.with)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", g.label, ratioRange(p), allocs, mark, floor)
 	}
 
 	fmt.Fprintf(w, "\n### One update, every implementation (median of %d rounds)\n\n", n)
@@ -404,6 +420,9 @@ var summaryRows = []struct{ impl, what string }{
 	{"hand", "hand-written `if`s (the floor)"},
 	{"handwritten-counted", "the same `if`s, an atomic run counter per matched action"},
 	{"handwritten-observed", "the same `if`s, each matched action timed, counted and audited"},
+	{"floor-funcs-alloc-observed", "floor prototype: the rules through function values, a context allocated for the actions, observed"},
+	{"floor-funcs-alloc", "floor prototype: the same, with a run counter instead of the observation"},
+	{"floor-funcs_no_match", "floor prototype: the rules through function values, none matches"},
 	{"triggergen", "triggergen, default (full) observation"},
 	{"triggergen_sampled", "triggergen, sampled observation (1 in 64)"},
 	{"triggergen_counts", "triggergen, counts-only observation"},
@@ -424,11 +443,11 @@ func summary(w io.Writer, res map[string][]sample) {
 		}
 		s := summarize(ss)
 		base := "hand"
-		if r.impl == "triggergen_no_match" {
+		if strings.HasSuffix(r.impl, "_no_match") {
 			base = "hand_no_match"
 		}
 		obs := "—"
-		if base == "hand" && (strings.HasPrefix(r.impl, "handwritten-observed") || strings.HasPrefix(r.impl, "triggergen")) {
+		if base == "hand" && (strings.HasPrefix(r.impl, "handwritten-observed") || strings.HasPrefix(r.impl, "triggergen") || strings.HasPrefix(r.impl, "floor")) {
 			observed := "handwritten-observed"
 			if strings.HasSuffix(r.impl, "_ctx8") {
 				observed += "_ctx8"
