@@ -184,3 +184,27 @@ func TestCopySummary(t *testing.T) {
 		t.Error("a report without a summary was copied")
 	}
 }
+
+// TestREADMEsHoldTheResults checks that the READMEs' benchmark tables are
+// those of bench/RESULTS.md: run.sh copies them, and a hand edit of either
+// side shows here.
+func TestREADMEsHoldTheResults(t *testing.T) {
+	report, err := os.ReadFile("../../RESULTS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := summaryOf(string(report))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := summaryBegin + "\n\n" + sum + "\n" + summaryEnd
+	for _, path := range []string{"../../README.md", "../../../README.md"} {
+		doc, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), block) {
+			t.Errorf("%s does not hold the summary of RESULTS.md; run ./run.sh, or copy it with go run ./cmd/benchtable -readme %s <RESULTS.md", path, path)
+		}
+	}
+}
