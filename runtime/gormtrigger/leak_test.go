@@ -67,3 +67,26 @@ func TestSnapshotsOfDroppedRecordsAreCollected(t *testing.T) {
 	assert.Zero(t, records)
 	assert.Zero(t, keys)
 }
+
+// TestRepeatedSnapshotsKeepOneCleanup checks that recording a record again
+// (every save does) reuses the hold its allocation already has instead of
+// adding a weak pointer and a cleanup each time, which the runtime keeps
+// in a list it walks.
+func TestRepeatedSnapshotsKeepOneCleanup(t *testing.T) {
+	var s snapshots[models.SimCard]
+	cards := make([]models.SimCard, 3)
+	ps := []*models.SimCard{&cards[0], &cards[1], &cards[2]}
+	s.put(ps, []string{"a", "b", "c"}, make([]models.SimCard, 3), true)
+	owner := s.m[addr(ps[1])].owner
+	assert.Equal(t, owner, s.m[addr(ps[0])].owner, "one hold for the whole array")
+	for i := range 100 {
+		s.put(ps[1:2], []string{"b"}, []models.SimCard{{Quality: i}}, false)
+	}
+	e := s.m[addr(ps[1])]
+	assert.Equal(t, owner, e.owner)
+	assert.Equal(t, 99, e.state.Quality)
+	records, keys := s.len()
+	assert.Equal(t, 3, records)
+	assert.Equal(t, 3, keys)
+	goruntime.KeepAlive(cards)
+}

@@ -58,23 +58,31 @@ func (s *snapshots[M]) put(ps []*M, keys []string, states []M, shared bool) {
 		s.m = make(map[uintptr]*snapshot[M])
 		s.keys = make(map[string]*keyVersion)
 	}
+	group := -1 // the cleanup of the shared allocation, once made
 	for i, p := range ps {
-		if i == 0 || !shared {
-			cleanups = append(cleanups, owned[M]{owner: weak.Make(p)})
-		}
-		group := &cleanups[len(cleanups)-1]
 		a := addr(p)
-		if old, ok := s.m[a]; ok {
-			s.release(old.key)
-		}
 		kv := s.keys[keys[i]]
 		if kv == nil {
 			kv = &keyVersion{}
 			s.keys[keys[i]] = kv
 		}
 		kv.refs++
-		s.m[a] = &snapshot[M]{owner: group.owner, state: states[i], key: keys[i], version: kv.version}
-		group.addrs = append(group.addrs, a)
+		if old, ok := s.m[a]; ok {
+			s.release(old.key)
+			if old.owner.Value() != nil {
+				// The allocation that holds the record already has a
+				// cleanup that covers this address: keep it.
+				*old = snapshot[M]{owner: old.owner, state: states[i], key: keys[i], version: kv.version}
+				continue
+			}
+		}
+		if group < 0 || !shared {
+			cleanups = append(cleanups, owned[M]{owner: weak.Make(p)})
+			group = len(cleanups) - 1
+		}
+		g := &cleanups[group]
+		s.m[a] = &snapshot[M]{owner: g.owner, state: states[i], key: keys[i], version: kv.version}
+		g.addrs = append(g.addrs, a)
 	}
 	s.mu.Unlock()
 	for _, c := range cleanups {
