@@ -304,31 +304,73 @@ func (e *emitter) emitCodec(m *model) {
 	var cases []jen.Code
 	for _, fd := range m.Fields {
 		x := sel("m", fd.Name)
-		enc = append(enc, wr("Key", jen.Lit(fd.Name)))
-		enc = append(enc, e.encode(fd.Type, x, 1)...)
+		enc = append(enc, e.encodeMember(fd.Name, fd.Type, x, 1)...)
 		cases = append(cases, jen.Case(jen.Lit(fd.Name)).Block(e.decode(fd.Type, x, 1)...))
 	}
 	enc = append(enc, wr("EndObject"), jen.Return(wr("Result")))
 
-	f.Commentf("Encode%s appends the JSON form of m's tracked fields to dst: an", n)
-	f.Commentf("object keyed by field name, which Decode%s reads back. Untracked", n)
-	f.Comment("fields are left out.")
+	f.Commentf("Encode%s appends the JSON form of m's tracked fields to dst: an object keyed", n)
+	f.Commentf("by field name, which Decode%s reads back. Untracked fields are left out.", n)
 	f.Func().Id("Encode"+n).Params(jen.Id("dst").Index().Byte(), jen.Id("m").Op("*").Id(n)).Params(jen.Index().Byte(), jen.Error()).Block(enc...)
 
-	loop := jen.For(jen.Range().Add(rd("Object"))).Block(rd("Skip"))
-	if len(cases) > 0 {
-		cases = append(cases, jen.Default().Block(rd("Skip")))
-		loop = jen.For(jen.Id("k").Op(":=").Range().Add(rd("Object"))).Block(jen.Switch(jen.Id("k")).Block(cases...))
-	}
-	f.Commentf("Decode%s sets m's tracked fields from JSON that Encode%s wrote.", n, n)
-	f.Comment("Fields the data leaves out keep their values and unknown keys are")
-	f.Comment("skipped; a value of the wrong type is an error that names the field,")
-	f.Comment("after which m may be partly set.")
+	f.Commentf("Decode%s sets m's tracked fields from JSON that Encode%s wrote; other keys", n, n)
+	f.Comment("are skipped. A value of the wrong type is an error naming the field.")
 	f.Func().Id("Decode"+n).Params(jen.Id("data").Index().Byte(), jen.Id("m").Op("*").Id(n)).Error().Block(
 		jen.Id("r").Op(":=").Add(e.codec("NewReader")).Call(jen.Id("data")),
-		loop,
+		readObject(cases),
 		jen.Return(rd("End")),
 	)
+}
+
+// readObject returns the loop that reads an object's members with the
+// cases of a switch on their keys (none: every member is skipped).
+func readObject(cases []jen.Code) *jen.Statement {
+	loop := jen.For(rd("BeginObject"), rd("More"), jen.Empty())
+	if len(cases) == 0 {
+		return loop.Block()
+	}
+	return loop.Block(jen.Switch(rd("Key")).Block(cases...))
+}
+
+// readArray returns the loop that reads an array's elements with body.
+func readArray(body ...jen.Code) *jen.Statement {
+	return jen.For(rd("BeginArray"), rd("More"), jen.Empty()).Block(body...)
+}
+
+// encodeMember returns the statements that write the member name: x, of
+// type t; one call, w.Key(name).M(...), when one call writes x.
+func (e *emitter) encodeMember(name string, t types.Type, x expr, depth int) []jen.Code {
+	if m, args, ok := e.oneCall(t, x); ok {
+		return []jen.Code{wr("Key", jen.Lit(name)).Dot(m).Call(args...)}
+	}
+	return append([]jen.Code{wr("Key", jen.Lit(name))}, e.encode(t, x, depth)...)
+}
+
+// oneCall returns the Writer method and its arguments when one call writes
+// x, of type t: a text or JSON marshaler, a basic kind, bytes, *string,
+// []string or map[string]string.
+func (e *emitter) oneCall(t types.Type, x expr) (string, []jen.Code, bool) {
+	if m := stringsKind(t); m != "" {
+		return m, []jen.Code{x()}, true
+	}
+	switch kindOf(t) {
+	case codecText:
+		if _, needAddr := marshaler(t, "Text"); needAddr {
+			return "Text", []jen.Code{addr(x)}, true
+		}
+		return "Text", []jen.Code{x()}, true
+	case codecJSON:
+		if _, needAddr := marshaler(t, "JSON"); needAddr {
+			return "JSON", []jen.Code{addr(x)}, true
+		}
+		return "JSON", []jen.Code{x()}, true
+	case codecBasic:
+		m, args := e.basicCall(t, x())
+		return m, args, true
+	case codecBytes:
+		return "Bytes", []jen.Code{x()}, true
+	}
+	return "", nil, false
 }
 
 // wr returns w.method(args...), a call of the codec.Writer.
@@ -340,31 +382,38 @@ func rd(method string, args ...jen.Code) *jen.Statement { return jen.Id("r").Dot
 // addr returns &x.
 func addr(x expr) *jen.Statement { return jen.Op("&").Add(x()) }
 
+// stringsKind returns the Writer and Reader method for the unnamed types
+// *string, []string and map[string]string, which take one call each, or "".
+func stringsKind(t types.Type) string {
+	str := types.Typ[types.String]
+	switch {
+	case types.Identical(t, types.NewPointer(str)):
+		return "StringPtr"
+	case types.Identical(t, types.NewSlice(str)):
+		return "Strings"
+	case types.Identical(t, types.NewMap(str, str)):
+		return "StringMap"
+	}
+	return ""
+}
+
 // encode returns statements that write x, an addressable value of type t.
 func (e *emitter) encode(t types.Type, x expr, depth int) []jen.Code {
+	if m, args, ok := e.oneCall(t, x); ok {
+		return []jen.Code{wr(m, args...)}
+	}
 	switch kindOf(t) {
-	case codecText:
-		if _, needAddr := marshaler(t, "Text"); needAddr {
-			return []jen.Code{wr("Text", addr(x))}
-		}
-		return []jen.Code{wr("Text", x())}
-	case codecJSON:
-		if _, needAddr := marshaler(t, "JSON"); needAddr {
-			return []jen.Code{wr("JSON", addr(x))}
-		}
-		return []jen.Code{wr("JSON", x())}
-	case codecBasic:
-		return []jen.Code{e.encodeBasic(t, x())}
 	case codecPointer:
 		ifNil := jen.If(x().Op("==").Nil()).Block(wr("Null")).Else()
-		switch kindOf(t.Underlying().(*types.Pointer).Elem()) {
+		elem := t.Underlying().(*types.Pointer).Elem()
+		switch kindOf(elem) {
 		case codecPointer, codecSlice, codecMap:
-			// The pointee's own nil test continues the chain: else if.
-			return []jen.Code{ifNil.Add(e.encodePointee(t, x, depth)[0])}
+			if stringsKind(elem) == "" {
+				// The pointee's own nil test continues the chain: else if.
+				return []jen.Code{ifNil.Add(e.encodePointee(t, x, depth)[0])}
+			}
 		}
 		return []jen.Code{ifNil.Block(e.encodePointee(t, x, depth)...)}
-	case codecBytes:
-		return []jen.Code{wr("Bytes", x())}
 	case codecSlice:
 		v := name("v", depth)
 		body := e.encode(t.Underlying().(*types.Slice).Elem(), sel(v), depth+1)
@@ -391,8 +440,7 @@ func (e *emitter) encode(t types.Type, x expr, depth int) []jen.Code {
 			if fd.Name() == "_" {
 				continue
 			}
-			code = append(code, wr("Key", jen.Lit(fd.Name())))
-			code = append(code, e.encode(fd.Type(), func() *jen.Statement { return receiver(x).Dot(fd.Name()) }, depth+1)...)
+			code = append(code, e.encodeMember(fd.Name(), fd.Type(), func() *jen.Statement { return receiver(x).Dot(fd.Name()) }, depth+1)...)
 		}
 		return append(code, wr("EndObject"))
 	}
@@ -447,7 +495,8 @@ func (e *emitter) encodeMap(t types.Type, x expr, depth int) []jen.Code {
 	}
 	body := []jen.Code{key}
 	if kindOf(mt.Elem()) == codecBasic {
-		body = append(body, e.encodeBasic(mt.Elem(), receiver(x).Index(jen.Id(k))))
+		m, args := e.basicCall(mt.Elem(), receiver(x).Index(jen.Id(k)))
+		body = append(body, wr(m, args...))
 	} else {
 		body = append(body, jen.Id(v).Op(":=").Add(receiver(x)).Index(jen.Id(k)))
 		body = append(body, e.encode(mt.Elem(), sel(v), depth+1)...)
@@ -459,22 +508,23 @@ func (e *emitter) encodeMap(t types.Type, x expr, depth int) []jen.Code {
 	}
 }
 
-// encodeBasic writes x, of a bool, string, integer, float or complex kind.
-func (e *emitter) encodeBasic(t types.Type, x *jen.Statement) *jen.Statement {
+// basicCall returns the Writer method and arguments that write x, of a
+// bool, string, integer, float or complex kind.
+func (e *emitter) basicCall(t types.Type, x *jen.Statement) (string, []jen.Code) {
 	b := t.Underlying().(*types.Basic)
 	switch info := b.Info(); {
 	case info&types.IsBoolean != 0:
-		return wr("Bool", e.convert(t, types.Bool, x))
+		return "Bool", []jen.Code{e.convert(t, types.Bool, x)}
 	case info&types.IsString != 0:
-		return wr("String", e.convert(t, types.String, x))
+		return "String", []jen.Code{e.convert(t, types.String, x)}
 	case info&types.IsUnsigned != 0:
-		return wr("Uint", e.convert(t, types.Uint64, x))
+		return "Uint", []jen.Code{e.convert(t, types.Uint64, x)}
 	case info&types.IsInteger != 0:
-		return wr("Int", e.convert(t, types.Int64, x))
+		return "Int", []jen.Code{e.convert(t, types.Int64, x)}
 	case info&types.IsFloat != 0:
-		return wr("Float", e.convert(t, types.Float64, x), jen.Lit(floatBits(b)))
+		return "Float", []jen.Code{e.convert(t, types.Float64, x), jen.Lit(floatBits(b))}
 	}
-	return wr("Complex", e.convert(t, types.Complex128, x), jen.Lit(floatBits(b)))
+	return "Complex", []jen.Code{e.convert(t, types.Complex128, x), jen.Lit(floatBits(b))}
 }
 
 // decodeBasic returns an expression that reads a value of t, of a bool,
@@ -506,6 +556,9 @@ func (e *emitter) decodeBasic(t types.Type) *jen.Statement {
 // decode returns statements that read a value of type t into x, which is
 // addressable.
 func (e *emitter) decode(t types.Type, x expr, depth int) []jen.Code {
+	if m := stringsKind(t); m != "" {
+		return []jen.Code{x().Op("=").Add(rd(m))}
+	}
 	switch kindOf(t) {
 	case codecText:
 		return []jen.Code{rd("Text", addr(x))}
@@ -524,7 +577,6 @@ func (e *emitter) decode(t types.Type, x expr, depth int) []jen.Code {
 			e.decode(t.Underlying().(*types.Array).Elem(), elem, depth+1)...)}
 	case codecStruct:
 		st := t.Underlying().(*types.Struct)
-		k := name("k", depth)
 		var cases []jen.Code
 		for i := range st.NumFields() {
 			fd := st.Field(i)
@@ -534,11 +586,7 @@ func (e *emitter) decode(t types.Type, x expr, depth int) []jen.Code {
 			fx := func() *jen.Statement { return x().Dot(fd.Name()) }
 			cases = append(cases, jen.Case(jen.Lit(fd.Name())).Block(e.decode(fd.Type(), fx, depth+1)...))
 		}
-		if len(cases) == 0 {
-			return []jen.Code{jen.For(jen.Range().Add(rd("Object"))).Block(rd("Skip"))}
-		}
-		cases = append(cases, jen.Default().Block(rd("Skip")))
-		return []jen.Code{jen.For(jen.Id(k).Op(":=").Range().Add(rd("Object"))).Block(jen.Switch(jen.Id(k)).Block(cases...))}
+		return []jen.Code{readObject(cases)}
 	}
 	panic(fmt.Sprintf("gen: no JSON form for %s", t)) // codecProblem rules it out
 }
@@ -583,7 +631,7 @@ func (e *emitter) fill(t types.Type, x expr, depth int) []jen.Code {
 		body = append([]jen.Code{jen.Var().Id(v).Add(e.typ(elem))}, e.decode(elem, sel(v), depth+1)...)
 		body = append(body, x().Op("=").Append(x(), jen.Id(v)))
 	}
-	return []jen.Code{jen.For(jen.Range().Add(rd("Array"))).Block(body...)}
+	return []jen.Code{readArray(body...)}
 }
 
 // decodeMap returns the loop that reads the members of an object into the
@@ -621,5 +669,5 @@ func (e *emitter) decodeMap(t types.Type, x expr, depth int) []jen.Code {
 		body = append(body, e.decode(mt.Elem(), sel(v), depth+1)...)
 		body = append(body, x().Index(key).Op("=").Id(v))
 	}
-	return []jen.Code{jen.For(jen.Id(k).Op(":=").Range().Add(rd("Object"))).Block(body...)}
+	return []jen.Code{jen.For(rd("BeginObject"), rd("More"), jen.Empty()).Block(append([]jen.Code{jen.Id(k).Op(":=").Add(rd("Key"))}, body...)...)}
 }

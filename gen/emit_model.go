@@ -32,7 +32,7 @@ func (m *model) generatedNames() []string {
 
 // generatedMethods returns the methods generated on m's types, by type.
 func (m *model) generatedMethods() map[string][]string {
-	change := []string{"Instance", "Changed", "ChangedFields", "ChangedSet", "fieldChanged"}
+	change := []string{"Instance", "Changed", "ChangedFields", "ChangedSet"}
 	for _, f := range m.Fields {
 		change = append(change, f.Name+"Changed", f.Name+"Was")
 	}
@@ -46,7 +46,11 @@ func (m *model) fieldNamesVar() string {
 	return string(unicode.ToLower(r)) + m.Name[size:] + "FieldNames"
 }
 
-// emitModel writes the change tracking and lifecycle functions of m.
+// emitModel writes the change tracking and lifecycle functions of m. What
+// is the same for every model (the loops over the changed fields, the
+// lifecycle's dispatch) lives once in the runtime: the code here is what
+// differs per model, the per-field comparisons and copies, and one-line
+// forwarders.
 func (e *emitter) emitModel(m *model) {
 	f := e.file
 	n := m.Name
@@ -58,31 +62,26 @@ func (e *emitter) emitModel(m *model) {
 	if len(m.Fields) > 0 {
 		var consts []jen.Code
 		for i, fd := range m.Fields {
-			c := jen.Commentf("%s is the field %s.", m.fieldConst(fd), strings.Join(fd.Path, ".")).Line().Id(m.fieldConst(fd))
+			c := jen.Id(m.fieldConst(fd))
 			if i == 0 {
 				c = c.Id(fieldT).Op("=").Iota()
 			}
+			if len(fd.Path) > 1 {
+				c = c.Comment(strings.Join(fd.Path, "."))
+			}
 			consts = append(consts, c)
 		}
-		f.Commentf("The tracked fields of %s, in declaration order.", n)
+		f.Commentf("The tracked fields of %s, in declaration order: %s<Name> is the field <Name>.", n, fieldT)
 		f.Const().Defs(consts...)
 	}
 	var names []jen.Code
 	for _, fd := range m.Fields {
 		names = append(names, jen.Lit(fd.Name))
 	}
-	if len(names) > 6 {
-		f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Add(literal(names))
-	} else {
-		f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Values(names...)
-	}
+	f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Values(names...)
 	f.Commentf("String returns the field's Go name.")
-	f.Func().Params(jen.Id("f").Id(fieldT)).Id("String").Params().String().Block(
-		jen.If(jen.Int().Call(jen.Id("f")).Op("<").Len(jen.Id(m.fieldNamesVar()))).Block(
-			jen.Return(jen.Id(m.fieldNamesVar()).Index(jen.Id("f"))),
-		),
-		jen.Return(jen.Lit(fieldT+"(").Op("+").Qual("strconv", "Itoa").Call(jen.Int().Call(jen.Id("f"))).Op("+").Lit(")")),
-	)
+	f.Func().Params(jen.Id("f").Id(fieldT)).Id("String").Params().String().Add(oneLine(
+		jen.Return(e.rt("FieldName").Call(jen.Id(m.fieldNamesVar()).Index(jen.Op(":")), jen.Int().Call(jen.Id("f")), jen.Lit(fieldT)))))
 
 	// Custom events.
 	if len(m.Events) > 0 {
@@ -115,64 +114,34 @@ func (e *emitter) emitModel(m *model) {
 		jen.If(jen.Id("c").Dot("Event").Dot("IsDelete").Call()).Block(jen.Return(jen.Id("c").Dot("Old"))),
 		jen.Return(jen.Id("c").Dot("New")),
 	)
+	var changed []jen.Code
 	for _, fd := range m.Fields {
-		f.Commentf("%sChanged reports whether %s differs between Old and New.", fd.Name, fd.Name)
-		f.Func().Add(recv()).Id(fd.Name + "Changed").Params().Bool().Block(
-			jen.Return(e.differ(fd.Type, sel("c", "Old", fd.Name), sel("c", "New", fd.Name))))
-		f.Commentf("%sWas returns the value of %s before the operation.", fd.Name, fd.Name)
-		f.Func().Add(recv()).Id(fd.Name + "Was").Params().Add(e.typ(fd.Type)).Block(jen.Return(jen.Id("c").Dot("Old").Dot(fd.Name)))
+		f.Add(
+			jen.Commentf("%sChanged reports whether %s differs between Old and New.", fd.Name, fd.Name).Line().
+				Func().Add(recv()).Id(fd.Name+"Changed").Params().Bool().Add(oneLine(
+				jen.Return(e.differ(fd.Type, sel("c", "Old", fd.Name), sel("c", "New", fd.Name))))).Line().
+				Commentf("%sWas returns the value of %s before the operation.", fd.Name, fd.Name).Line().
+				Func().Add(recv()).Id(fd.Name + "Was").Params().Add(e.typ(fd.Type)).Add(oneLine(
+				jen.Return(jen.Id("c").Dot("Old").Dot(fd.Name)))))
+		changed = append(changed, jen.Id("c").Dot(fd.Name+"Changed").Call())
 	}
-	var cases []jen.Code
-	for _, fd := range m.Fields {
-		cases = append(cases, jen.Case(jen.Id(m.fieldConst(fd))).Block(jen.Return(jen.Id("c").Dot(fd.Name+"Changed").Call())))
-	}
-	fieldChangedBody := []jen.Code{jen.Return(jen.False())}
-	if len(cases) > 0 {
-		fieldChangedBody = []jen.Code{jen.Switch(jen.Id("f")).Block(cases...), jen.Return(jen.False())}
-	}
-	f.Comment("fieldChanged reports whether the field differs between Old and New.")
-	f.Func().Add(recv()).Id("fieldChanged").Params(jen.Id("f").Id(fieldT)).Bool().Block(fieldChangedBody...)
-	f.Comment("Changed reports whether any of the fields changed; with no fields, whether any tracked field did.")
-	f.Func().Add(recv()).Id("Changed").Params(jen.Id("fields").Op("...").Id(fieldT)).Bool().Block(
-		jen.If(jen.Len(jen.Id("fields")).Op("==").Lit(0)).Block(
-			jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-				jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(jen.Return(jen.True())),
-			),
-			jen.Return(jen.False()),
-		),
-		jen.For(jen.List(jen.Id("_"), jen.Id("f")).Op(":=").Range().Id("fields")).Block(
-			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id("f"))).Block(jen.Return(jen.True())),
-		),
-		jen.Return(jen.False()),
-	)
-	f.Comment("ChangedFields returns the tracked fields that changed, in declaration order.")
-	f.Func().Add(recv()).Id("ChangedFields").Params().Index().Id(fieldT).Block(
-		jen.Var().Id("fs").Index().Id(fieldT),
-		jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
-				jen.Id("fs").Op("=").Append(jen.Id("fs"), jen.Id(fieldT).Call(jen.Id("f"))),
-			),
-		),
-		jen.Return(jen.Id("fs")),
-	)
 	f.Comment("ChangedSet returns the tracked fields that changed as a set, without allocating.")
 	f.Func().Add(recv()).Id("ChangedSet").Params().Add(e.rt("FieldSet")).Block(
-		jen.Var().Id("s").Add(e.rt("FieldSet")),
-		jen.For(jen.Id("f").Op(":=").Range().Len(jen.Id(m.fieldNamesVar()))).Block(
-			jen.If(jen.Id("c").Dot("fieldChanged").Call(jen.Id(fieldT).Call(jen.Id("f")))).Block(
-				jen.Id("s").Dot("Add").Call(jen.Uint16().Call(jen.Id("f"))),
-			),
-		),
-		jen.Return(jen.Id("s")),
-	)
+		jen.Return(e.rt("FieldSetOf").Add(argLines(changed, 4))))
+	f.Add(
+		jen.Comment("Changed reports whether any of the fields changed; with no fields, whether any tracked field did.").Line().
+			Func().Add(recv()).Id("Changed").Params(jen.Id("fields").Op("...").Id(fieldT)).Bool().Add(oneLine(
+			jen.Return(e.rt("AnyIn").Call(jen.Id("c").Dot("ChangedSet").Call(), jen.Id("fields"))))).Line().
+			Comment("ChangedFields returns the tracked fields that changed, in declaration order.").Line().
+			Func().Add(recv()).Id("ChangedFields").Params().Index().Id(fieldT).Add(oneLine(
+			jen.Return(e.rt("FieldsIn").Types(jen.Id(fieldT)).Call(jen.Id("c").Dot("ChangedSet").Call())))))
 
 	// Batch.
-	f.Commentf("%s is a bulk operation on %s values as bulk triggers see it: the", batchT, n)
-	f.Comment("items whose conditions held.")
+	f.Commentf("%s is a bulk operation on %s values as bulk triggers see it.", batchT, n)
 	f.Type().Id(batchT).Struct(
 		jen.Comment("Event is the bulk event."),
 		jen.Id("Event").Add(e.rt("Event")),
-		jen.Comment("Items are the changes of the matching items."),
+		jen.Comment("Items are the changes of the items whose conditions held."),
 		jen.Id("Items").Index().Id(changeT),
 	)
 
@@ -183,15 +152,13 @@ func (e *emitter) emitModel(m *model) {
 			fix = append(fix, e.deepCopy(fd.Type, sel("s", fd.Name), 0)...)
 		}
 	}
-	f.Commentf("Snapshot%s returns a deep copy of m: editing m afterwards, in place or not,", n)
-	f.Comment("never changes the copy's tracked fields. A nil m gives a zero value.")
+	f.Commentf("Snapshot%s returns a deep copy of m's tracked fields (a zero value for nil m).", n)
 	f.Func().Id("Snapshot" + n).Params(jen.Id("m").Op("*").Id(n)).Id(n).Block(append(append([]jen.Code{
 		jen.If(jen.Id("m").Op("==").Nil()).Block(jen.Return(jen.Id(n).Values())),
 		jen.Id("s").Op(":=").Op("*").Id("m"),
 	}, fix...), jen.Return(jen.Id("s")))...)
 
-	f.Commentf("Diff%s returns the change from old to new; its methods compare the fields", n)
-	f.Comment("when asked. A nil old or new reads as a zero value. Event is left unset.")
+	f.Commentf("Diff%s returns the change from old to new (nil reads as a zero value), Event unset.", n)
 	f.Func().Id("Diff"+n).Params(jen.List(jen.Id("old"), jen.Id("new")).Op("*").Id(n)).Id(changeT).Block(
 		jen.If(jen.Id("old").Op("==").Nil()).Block(jen.Id("old").Op("=").Op("&").Id(n).Values()),
 		jen.If(jen.Id("new").Op("==").Nil()).Block(jen.Id("new").Op("=").Op("&").Id(n).Values()),
@@ -213,12 +180,12 @@ func (e *emitter) emitModel(m *model) {
 		spec = append(spec, kv("Events", jen.Index().String().Values(evNames...)))
 	}
 	spec = append(spec,
-		kv("Key", jen.Func().Params(jen.Id("m").Op("*").Id(n)).String().Block(jen.Return(e.keyExpr(m)))),
+		kv("Key", jen.Func().Params(jen.Id("m").Op("*").Id(n)).String().Add(oneLine(jen.Return(e.keyExpr(m))))),
 		kv("Snapshot", jen.Id("Snapshot"+n)),
-		kv("Change", jen.Func().Params(jen.Id("c").Op("*").Id(changeT)).Op("*").Add(e.rt("Change")).Types(jen.Id(n)).Block(
-			jen.Return(jen.Parens(jen.Op("*").Add(e.rt("Change")).Types(jen.Id(n))).Call(jen.Id("c"))))),
-		kv("Batch", jen.Func().Params(jen.Id("b").Op("*").Add(e.rt("Batch")).Types(jen.Id(changeT))).Op("*").Id(batchT).Block(
-			jen.Return(jen.Parens(jen.Op("*").Id(batchT)).Call(jen.Id("b"))))),
+		kv("Change", jen.Func().Params(jen.Id("c").Op("*").Id(changeT)).Op("*").Add(e.rt("Change")).Types(jen.Id(n)).Add(oneLine(
+			jen.Return(jen.Parens(jen.Op("*").Add(e.rt("Change")).Types(jen.Id(n))).Call(jen.Id("c")))))),
+		kv("Batch", jen.Func().Params(jen.Id("b").Op("*").Add(e.rt("Batch")).Types(jen.Id(changeT))).Op("*").Id(batchT).Add(oneLine(
+			jen.Return(jen.Parens(jen.Op("*").Id(batchT)).Call(jen.Id("b")))))),
 	)
 	if m.NoCodec == "" {
 		spec = append(spec, kv("Encode", jen.Id("Encode"+n)), kv("Decode", jen.Id("Decode"+n)))
@@ -234,49 +201,63 @@ func (e *emitter) emitModel(m *model) {
 	f.Var().Id(n + "Model").Op("=").Add(e.rt("NewModel")).Call(
 		e.rt("ModelSpec").Types(jen.Id(n), jen.Id(changeT), jen.Id(batchT)).Add(literal(spec)))
 
-	// Lifecycle functions.
+	// Lifecycle functions: each forwards to runtime.Do or runtime.DoMany,
+	// which Go compiles once per model whatever the operation.
 	ctx := jen.Id("ctx").Qual("context", "Context")
 	eng := jen.Id("eng").Op("*").Add(e.rt("Engine"))
 	persist1 := jen.Id("persist").Func().Params(jen.Qual("context", "Context"), jen.Op("*").Id(n)).Error()
 	persistN := jen.Id("persist").Func().Params(jen.Qual("context", "Context"), jen.Index().Op("*").Id(n)).Error()
+	do := func(op jen.Code, old, m, persist jen.Code) *jen.Statement {
+		return jen.Return(e.rt("Do").Call(jen.Id("ctx"), jen.Id("eng"), jen.Id(n+"Model"), op, old, m, persist))
+	}
+	doMany := func(op string, old jen.Code) *jen.Statement {
+		return jen.Return(e.rt("DoMany").Call(jen.Id("ctx"), jen.Id("eng"), jen.Id(n+"Model"), e.rt(op), old, jen.Id("ms"), jen.Id("persist")))
+	}
 	lifecycle := []struct {
 		name, doc string
 		params    []jen.Code
-		call      string
-		args      []jen.Code
+		body      []jen.Code
 	}{
-		{"Create" + n, fmt.Sprintf("runs %s's before_create and before_save triggers, persist, the after_create\n// and after_save triggers, then its async and on_commit work. A before trigger's\n// error aborts before persist; after trigger errors come back joined.", n),
-			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, "Create", []jen.Code{jen.Id("m")}},
-		{"Update" + n, fmt.Sprintf("runs %s's update and save triggers around persist, like Create%s;\n// old is Snapshot%s(m) taken before the edits.", n, n, n),
-			[]jen.Code{ctx, eng, jen.List(jen.Id("old"), jen.Id("m")).Op("*").Id(n), persist1}, "Update", []jen.Code{jen.Id("old"), jen.Id("m")}},
-		{"Edit" + n, fmt.Sprintf("takes the snapshot of m, applies edit to m and runs Update%s: the\n// one-call form of an update. An error from edit is returned before any\n// trigger runs; m keeps what edit did.", n),
-			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), jen.Id("edit").Func().Params(jen.Op("*").Id(n)).Error(), persist1}, "Edit", []jen.Code{jen.Id("m"), jen.Id("edit")}},
-		{"Delete" + n, fmt.Sprintf("runs %s's delete triggers around persist, like Create%s.", n, n),
-			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, "Delete", []jen.Code{jen.Id("m")}},
-		{"Create" + n + "s", fmt.Sprintf("creates many %s values: before_bulk_create triggers, each item's\n// create triggers, one persist, each item's after triggers, after_bulk_create\n// triggers, then async and on_commit work.", n),
-			[]jen.Code{ctx, eng, jen.Id("ms").Index().Op("*").Id(n), persistN}, "CreateMany", []jen.Code{jen.Id("ms")}},
+		{"Create" + n, fmt.Sprintf("runs the create and save triggers of %s around persist (see runtime.Create).", n),
+			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpCreate"), jen.Nil(), jen.Id("m"), jen.Id("persist"))}},
+		{"Update" + n, fmt.Sprintf("runs the update and save triggers of %s around persist; old is Snapshot%s(m).", n, n),
+			[]jen.Code{ctx, eng, jen.List(jen.Id("old"), jen.Id("m")).Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpUpdate"), jen.Id("old"), jen.Id("m"), jen.Id("persist"))}},
+		{"Edit" + n, fmt.Sprintf("snapshots m, applies edit to it and runs Update%s: an update in one call.", n),
+			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), jen.Id("edit").Func().Params(jen.Op("*").Id(n)).Error(), persist1}, []jen.Code{
+				jen.Id("old").Op(":=").Id("Snapshot" + n).Call(jen.Id("m")),
+				jen.If(jen.Err().Op(":=").Id("edit").Call(jen.Id("m")), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				do(e.rt("OpUpdate"), jen.Op("&").Id("old"), jen.Id("m"), jen.Id("persist")),
+			}},
+		{"Delete" + n, fmt.Sprintf("runs the delete triggers of %s around persist, like Create%s.", n, n),
+			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpDelete"), jen.Nil(), jen.Id("m"), jen.Id("persist"))}},
+		{"Create" + n + "s", fmt.Sprintf("creates many %s values with one persist (see runtime.CreateMany).", n),
+			[]jen.Code{ctx, eng, jen.Id("ms").Index().Op("*").Id(n), persistN}, []jen.Code{doMany("OpCreate", jen.Nil())}},
 		{"Update" + n + "s", fmt.Sprintf("updates many %s values like Create%ss; old[i] is the snapshot of ms[i].", n, n),
-			[]jen.Code{ctx, eng, jen.Id("old").Index().Id(n), jen.Id("ms").Index().Op("*").Id(n), persistN}, "UpdateMany", []jen.Code{jen.Id("old"), jen.Id("ms")}},
+			[]jen.Code{ctx, eng, jen.Id("old").Index().Id(n), jen.Id("ms").Index().Op("*").Id(n), persistN}, []jen.Code{doMany("OpUpdate", jen.Id("old"))}},
 		{"Delete" + n + "s", fmt.Sprintf("deletes many %s values like Create%ss.", n, n),
-			[]jen.Code{ctx, eng, jen.Id("ms").Index().Op("*").Id(n), persistN}, "DeleteMany", []jen.Code{jen.Id("ms")}},
-		{"Fire" + n, fmt.Sprintf("runs the triggers of exactly one event of %s, for custom events and code\n// that persists on its own; nil old or new reads as a zero value.", n),
-			[]jen.Code{ctx, eng, jen.Id("event").Add(e.rt("Event")), jen.List(jen.Id("old"), jen.Id("new")).Op("*").Id(n)}, "Fire", []jen.Code{jen.Id("event"), jen.Id("old"), jen.Id("new")}},
+			[]jen.Code{ctx, eng, jen.Id("ms").Index().Op("*").Id(n), persistN}, []jen.Code{doMany("OpDelete", jen.Nil())}},
+		{"Fire" + n, fmt.Sprintf("runs the triggers of one event of %s (custom events, own persistence).", n),
+			[]jen.Code{ctx, eng, jen.Id("event").Add(e.rt("Event")), jen.List(jen.Id("old"), jen.Id("new")).Op("*").Id(n)},
+			[]jen.Code{do(e.rt("FireOp").Call(jen.Id("event")), jen.Id("old"), jen.Id("new"), jen.Nil())}},
 	}
 	for _, l := range lifecycle {
-		args := append([]jen.Code{jen.Id("ctx"), jen.Id("eng"), jen.Id(n + "Model")}, l.args...)
-		if l.call != "Fire" {
-			args = append(args, jen.Id("persist"))
+		f.Comment(l.name + " " + l.doc)
+		if len(l.body) == 1 {
+			f.Func().Id(l.name).Params(l.params...).Error().Add(oneLine(l.body[0]))
+		} else {
+			f.Func().Id(l.name).Params(l.params...).Error().Block(l.body...)
 		}
-		for _, line := range strings.Split(l.name+" "+l.doc, "\n// ") {
-			f.Comment(line)
-		}
-		f.Func().Id(l.name).Params(l.params...).Error().Block(jen.Return(e.rt(l.call).Call(args...)))
 	}
-	f.Commentf("Set%sLoader registers how Engine.Execute loads a %s by key; load returns an", n, n)
-	f.Comment("error wrapping runtime.ErrNotFound for unknown keys.")
+	f.Commentf("Set%sLoader registers how Engine.Execute loads a %s by key (see runtime.SetLoader).", n, n)
 	f.Func().Id("Set"+n+"Loader").Params(eng,
 		jen.Id("load").Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("key").String()).Params(jen.Op("*").Id(n), jen.Error()),
-	).Block(e.rt("SetLoader").Call(jen.Id("eng"), jen.Id(n+"Model"), jen.Id("load")))
+	).Add(oneLine(e.rt("SetLoader").Call(jen.Id("eng"), jen.Id(n+"Model"), jen.Id("load"))))
+}
+
+// oneLine renders a function body of one statement on the line of its
+// signature: { return x }.
+func oneLine(stmt jen.Code) *jen.Statement {
+	return jen.Custom(jen.Options{Open: "{ ", Close: " }"}, stmt)
 }
 
 // keyExpr returns the expression of m's key as a string.
@@ -305,4 +286,19 @@ func kv(key string, value jen.Code) jen.Code { return jen.Id(key).Op(":").Add(va
 // literal renders composite literal elements one per line, in the order given.
 func literal(elems []jen.Code) *jen.Statement {
 	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, elems...)
+}
+
+// argLines renders call arguments n to a line.
+func argLines(args []jen.Code, n int) *jen.Statement {
+	if len(args) <= n {
+		return jen.Call(args...)
+	}
+	var items []jen.Code
+	for i, a := range args {
+		if i%n == 0 {
+			items = append(items, jen.Line())
+		}
+		items = append(items, a, jen.Op(","))
+	}
+	return jen.Custom(jen.Options{Open: "(", Close: "\n)"}, items...)
 }

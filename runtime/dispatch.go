@@ -10,69 +10,40 @@ import (
 
 // Create runs model's create triggers around persist: before_create and
 // before_save triggers, persist, after_create and after_save triggers, then
-// async and on_commit work. Generated CreateM functions call it. A nil
-// persist is allowed (the triggers run around nothing).
+// async and on_commit work. A nil persist is allowed (the triggers run
+// around nothing).
 func Create[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return single(ctx, eng, model.core, opCreate, nil, m, persist)
+	return Do(ctx, eng, model, OpCreate, nil, m, persist)
 }
 
 // Update runs model's update triggers around persist; old is the snapshot
 // of m taken before the changes (see the generated SnapshotM). Before
 // triggers may modify m, and persist saves it afterwards.
 func Update[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old, m *M, persist func(context.Context, *M) error) error {
-	if old == m && m != nil {
-		return sameInstance(model.Name(), 1)
-	}
-	return single(ctx, eng, model.core, opUpdate, old, m, persist)
+	return Do(ctx, eng, model, OpUpdate, old, m, persist)
 }
 
 // Delete runs model's delete triggers around persist.
 func Delete[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return single(ctx, eng, model.core, opDelete, m, nil, persist)
+	return Do(ctx, eng, model, OpDelete, nil, m, persist)
 }
 
 // CreateMany runs a bulk create: before_bulk_create triggers, each item's
 // create triggers, one persist of all items, each item's after triggers,
 // after_bulk_create triggers, then async and on_commit work.
 func CreateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return bulk(ctx, eng, model.core, opCreate, nil, ms, persist)
+	return DoMany(ctx, eng, model, OpCreate, nil, ms, persist)
 }
 
 // UpdateMany runs a bulk update like CreateMany; old[i] is the snapshot of
 // ms[i], and the two slices must have the same length.
 func UpdateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old []M, ms []*M, persist func(context.Context, []*M) error) error {
-	if len(old) != len(ms) {
-		return fmt.Errorf("triggergen: update of %d %s items with %d snapshots", len(ms), model.Name(), len(old))
-	}
-	// Point at the snapshots; small batches keep the pointers on the stack.
-	var buf [16]*M
-	olds := buf[:0]
-	if len(old) > len(buf) {
-		olds = make([]*M, 0, len(old))
-	}
-	for i := range old {
-		if &old[i] == ms[i] {
-			return sameInstance(model.Name(), len(ms))
-		}
-		olds = append(olds, &old[i])
-	}
-	return bulk(ctx, eng, model.core, opUpdate, olds, ms, persist)
-}
-
-// sameInstance is the error of an update whose snapshot is the instance
-// itself: every field would compare equal to itself, so no `changed`
-// condition could ever hold.
-func sameInstance(model string, n int) error {
-	what := "old and m are"
-	if n > 1 {
-		what = "an item of old and of ms is"
-	}
-	return fmt.Errorf("triggergen: update of %s: %s the same pointer, so no field can change; take the snapshot with Snapshot%s before editing, or use Edit%s", model, what, model, model)
+	return DoMany(ctx, eng, model, OpUpdate, old, ms, persist)
 }
 
 // DeleteMany runs a bulk delete like CreateMany.
 func DeleteMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return bulk(ctx, eng, model.core, opDelete, nil, ms, persist)
+	return DoMany(ctx, eng, model, OpDelete, nil, ms, persist)
 }
 
 // Fire runs the triggers of exactly one event for code that persists on its
@@ -81,7 +52,7 @@ func DeleteMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C
 // and is returned; otherwise every trigger runs and the errors come back
 // joined.
 func Fire[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ev Event, old, new *M) error {
-	return fire(ctx, eng, model.core, ev, old, new)
+	return Do(ctx, eng, model, FireOp(ev), old, new, nil)
 }
 
 func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], ev Event, old, new M) error {

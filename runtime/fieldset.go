@@ -1,6 +1,9 @@
 package runtime
 
-import "math/bits"
+import (
+	"math/bits"
+	"strconv"
+)
 
 // MaxFields is the largest number of tracked fields a model may have.
 const MaxFields = 256
@@ -33,3 +36,58 @@ func (s FieldSet) Len() int {
 
 // Empty reports whether the set has no fields.
 func (s FieldSet) Empty() bool { return s == FieldSet{} }
+
+// FieldSetOf returns the set of the fields whose entry is true: field i is
+// in the set when changed[i] is. Generated ChangedSet methods call it with
+// each tracked field's comparison, in declaration order.
+//
+// It is not inlined: each model's ChangedSet stays a list of comparisons
+// and one call, which is cheaper to compile.
+//
+//go:noinline
+func FieldSetOf(changed ...bool) FieldSet {
+	var s FieldSet
+	for i, c := range changed {
+		if c {
+			s.Add(uint16(i))
+		}
+	}
+	return s
+}
+
+// AnyIn reports whether any of fields is in s; with no fields, whether s
+// has any field. Generated Changed methods call it.
+func AnyIn[F ~uint16](s FieldSet, fields []F) bool {
+	if len(fields) == 0 {
+		return !s.Empty()
+	}
+	for _, f := range fields {
+		if s.Has(uint16(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldsIn returns the fields of s in increasing order, as F values.
+// Generated ChangedFields methods call it.
+func FieldsIn[F ~uint16](s FieldSet) []F {
+	var fs []F
+	for i, word := range s {
+		for word != 0 {
+			fs = append(fs, F(i*64+bits.TrailingZeros64(word)))
+			word &= word - 1
+		}
+	}
+	return fs
+}
+
+// FieldName returns names[i], or typ(i) when i is out of range: the
+// String method of a generated MField type, with names the model's tracked
+// fields.
+func FieldName(names []string, i int, typ string) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return typ + "(" + strconv.Itoa(i) + ")"
+}

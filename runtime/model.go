@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"sync/atomic"
 )
 
@@ -125,6 +125,7 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 		},
 		newFrame: func() *frame[*M, *C, *B] {
 			s := new(struct {
+				_ [0]func() // not comparable: Go compiles no equality for it
 				f frame[*M, *C, *B]
 				c C
 				z M
@@ -134,6 +135,7 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 		},
 		newFrameNoZero: func() *frame[*M, *C, *B] {
 			s := new(struct {
+				_ [0]func()
 				f frame[*M, *C, *B]
 				c C
 			})
@@ -170,46 +172,22 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 	return m
 }
 
-// Name returns the model's name.
-func (m *Model[M, C, B]) Name() string { return m.spec.Name }
-
-// Key returns the key of the instance.
-func (m *Model[M, C, B]) Key(v *M) string { return m.spec.Key(v) }
-
-// Snapshot returns a deep copy of the instance.
-func (m *Model[M, C, B]) Snapshot(v *M) M { return m.spec.Snapshot(v) }
-
-// Fields returns the Go names of the model's tracked fields in declaration
-// order; a FieldSet from Diff holds indexes into it.
-func (m *Model[M, C, B]) Fields() []string {
-	return append([]string(nil), m.spec.Fields...)
+// Spec returns what the generated code told the runtime about the model:
+// its name, custom events and tracked fields, and its typed functions (Key,
+// Snapshot, ChangedSet, the codec). A Model has no methods, so that a
+// program's models cost the compiler nothing beyond their generated code;
+// code that is generic over models, such as an ORM plugin, reads them here.
+func Spec[M, C, B any](m *Model[M, C, B]) ModelSpec[M, C, B] {
+	s := m.spec
+	s.Events, s.Fields = slices.Clone(s.Events), slices.Clone(s.Fields)
+	return s
 }
 
-// Diff returns the tracked fields that differ between old and new, compared
-// with each field's generated equality. It returns an empty set for a spec
-// without ChangedSet.
-func (m *Model[M, C, B]) Diff(old, new *M) FieldSet {
-	if m.spec.ChangedSet == nil || m.spec.Change == nil {
-		return FieldSet{}
-	}
-	var c C
-	ch := m.spec.Change(&c)
-	ch.Old, ch.New = old, new
-	return m.spec.ChangedSet(&c)
+// EventName returns the name of e for model: the snake_case name of a
+// built-in event, the declared name of a custom one.
+func EventName[M, C, B any](model *Model[M, C, B], e Event) string {
+	return coreEventName(model.core, e)
 }
-
-// CustomEvents returns the model's declared custom event names in order.
-func (m *Model[M, C, B]) CustomEvents() []string {
-	return append([]string(nil), m.spec.Events...)
-}
-
-// Event returns the event with the given name: a built-in one or one of the
-// model's custom events.
-func (m *Model[M, C, B]) Event(name string) (Event, bool) { return coreEvent(m.core, name) }
-
-// EventName returns the name of e for this model: its declared name for a
-// custom event.
-func (m *Model[M, C, B]) EventName(e Event) string { return coreEventName(m.core, e) }
 
 func coreEvent[M, C, B any](c *core[M, C, B], name string) (Event, bool) {
 	if e, ok := ParseEvent(name); ok {
@@ -246,6 +224,3 @@ func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load func(ctx co
 	st.cache = nil
 	st.loadMu.Unlock()
 }
-
-// String returns "model <Name>".
-func (m *Model[M, C, B]) String() string { return fmt.Sprintf("model %s", m.spec.Name) }

@@ -577,21 +577,16 @@ func TestSnapshotCardIsDeep(t *testing.T) {
 }
 
 func TestCardModelDescriptor(t *testing.T) {
-	assert.Equal(t, "Card", CardModel.Name())
-	assert.Equal(t, []string{"fraud_review"}, CardModel.CustomEvents())
-	ev, ok := CardModel.Event("fraud_review")
-	require.True(t, ok)
-	assert.Equal(t, CardFraudReview, ev)
-	assert.Equal(t, runtime.Event(64), ev)
-	assert.Equal(t, "fraud_review", CardModel.EventName(CardFraudReview))
-	ev, ok = CardModel.Event("before_save")
-	require.True(t, ok)
-	assert.Equal(t, runtime.BeforeSave, ev)
-	_, ok = CardModel.Event("pre_save")
-	assert.False(t, ok)
-	_, ok = ShopModel.Event("fraud_review")
-	assert.False(t, ok, "custom events are per model")
-	assert.Equal(t, "c9", CardModel.Key(&Card{ID: "c9"}))
+	assert.Equal(t, "Card", runtime.Spec(CardModel).Name)
+	spec := runtime.Spec(CardModel)
+	assert.Equal(t, []string{"fraud_review"}, spec.Events)
+	assert.Equal(t, runtime.Event(64), CardFraudReview)
+	assert.Equal(t, "fraud_review", runtime.EventName(CardModel, CardFraudReview))
+	assert.Equal(t, "before_save", runtime.EventName(CardModel, runtime.BeforeSave))
+	assert.Equal(t, "custom_64", runtime.EventName(ShopModel, CardFraudReview), "custom events are per model")
+	assert.Equal(t, "c9", spec.Key(&Card{ID: "c9"}))
+	spec.Events[0] = "changed"
+	assert.Equal(t, []string{"fraud_review"}, runtime.Spec(CardModel).Events, "Spec returns a copy")
 
 	del := CardChange{Event: runtime.AfterDelete, Old: &Card{ID: "old"}, New: &Card{}}
 	assert.Equal(t, "old", del.Instance().ID)

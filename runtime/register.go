@@ -16,7 +16,7 @@ import (
 // test, or negative retries or durations.
 func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 	tr := &trig{
-		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
+		name: t.Name, model: model.core.name, description: t.Description, source: t.Source,
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 		disabled: t.Disabled,
@@ -33,7 +33,7 @@ func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 // Its events must all be bulk events.
 func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, B]) error {
 	tr := &trig{
-		name: t.Name, model: model.Name(), description: t.Description, source: t.Source,
+		name: t.Name, model: model.core.name, description: t.Description, source: t.Source,
 		queue: t.Queue, events: slices.Clone(t.Events), priority: t.Priority, bulk: true,
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 		disabled: t.Disabled,

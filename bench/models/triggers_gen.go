@@ -5,7 +5,6 @@ package models
 import (
 	"context"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/triggergen/triggergen/runtime"
@@ -15,49 +14,25 @@ import (
 // SimCardField names a tracked field of SimCard.
 type SimCardField uint16
 
-// The tracked fields of SimCard, in declaration order.
+// The tracked fields of SimCard, in declaration order: SimCardField<Name> is the field <Name>.
 const (
-	// SimCardFieldID is the field ID.
 	SimCardFieldID SimCardField = iota
-	// SimCardFieldSerialNumber is the field SerialNumber.
 	SimCardFieldSerialNumber
-	// SimCardFieldStatus is the field Status.
 	SimCardFieldStatus
-	// SimCardFieldFraudFlag is the field FraudFlag.
 	SimCardFieldFraudFlag
-	// SimCardFieldQuality is the field Quality.
 	SimCardFieldQuality
-	// SimCardFieldShopID is the field ShopID.
 	SimCardFieldShopID
-	// SimCardFieldAssignedTo is the field AssignedTo.
 	SimCardFieldAssignedTo
-	// SimCardFieldRegistered is the field Registered.
 	SimCardFieldRegistered
-	// SimCardFieldActivatedAt is the field ActivatedAt.
 	SimCardFieldActivatedAt
-	// SimCardFieldTags is the field Tags.
 	SimCardFieldTags
 )
 
-var simCardFieldNames = [...]string{
-	"ID",
-	"SerialNumber",
-	"Status",
-	"FraudFlag",
-	"Quality",
-	"ShopID",
-	"AssignedTo",
-	"Registered",
-	"ActivatedAt",
-	"Tags",
-}
+var simCardFieldNames = [...]string{"ID", "SerialNumber", "Status", "FraudFlag", "Quality", "ShopID", "AssignedTo", "Registered", "ActivatedAt", "Tags"}
 
 // String returns the field's Go name.
 func (f SimCardField) String() string {
-	if int(f) < len(simCardFieldNames) {
-		return simCardFieldNames[f]
-	}
-	return "SimCardField(" + strconv.Itoa(int(f)) + ")"
+	return runtime.FieldName(simCardFieldNames[:], int(f), "SimCardField")
 }
 
 // SimCardChange is a change to a SimCard as its triggers see it. Old and New are never nil:
@@ -80,64 +55,40 @@ func (c *SimCardChange) Instance() *SimCard {
 }
 
 // IDChanged reports whether ID differs between Old and New.
-func (c *SimCardChange) IDChanged() bool {
-	return c.Old.ID != c.New.ID
-}
+func (c *SimCardChange) IDChanged() bool { return c.Old.ID != c.New.ID }
 
 // IDWas returns the value of ID before the operation.
-func (c *SimCardChange) IDWas() string {
-	return c.Old.ID
-}
+func (c *SimCardChange) IDWas() string { return c.Old.ID }
 
 // SerialNumberChanged reports whether SerialNumber differs between Old and New.
-func (c *SimCardChange) SerialNumberChanged() bool {
-	return c.Old.SerialNumber != c.New.SerialNumber
-}
+func (c *SimCardChange) SerialNumberChanged() bool { return c.Old.SerialNumber != c.New.SerialNumber }
 
 // SerialNumberWas returns the value of SerialNumber before the operation.
-func (c *SimCardChange) SerialNumberWas() string {
-	return c.Old.SerialNumber
-}
+func (c *SimCardChange) SerialNumberWas() string { return c.Old.SerialNumber }
 
 // StatusChanged reports whether Status differs between Old and New.
-func (c *SimCardChange) StatusChanged() bool {
-	return c.Old.Status != c.New.Status
-}
+func (c *SimCardChange) StatusChanged() bool { return c.Old.Status != c.New.Status }
 
 // StatusWas returns the value of Status before the operation.
-func (c *SimCardChange) StatusWas() SimStatus {
-	return c.Old.Status
-}
+func (c *SimCardChange) StatusWas() SimStatus { return c.Old.Status }
 
 // FraudFlagChanged reports whether FraudFlag differs between Old and New.
-func (c *SimCardChange) FraudFlagChanged() bool {
-	return c.Old.FraudFlag != c.New.FraudFlag
-}
+func (c *SimCardChange) FraudFlagChanged() bool { return c.Old.FraudFlag != c.New.FraudFlag }
 
 // FraudFlagWas returns the value of FraudFlag before the operation.
-func (c *SimCardChange) FraudFlagWas() bool {
-	return c.Old.FraudFlag
-}
+func (c *SimCardChange) FraudFlagWas() bool { return c.Old.FraudFlag }
 
 // QualityChanged reports whether Quality differs between Old and New.
-func (c *SimCardChange) QualityChanged() bool {
-	return c.Old.Quality != c.New.Quality
-}
+func (c *SimCardChange) QualityChanged() bool { return c.Old.Quality != c.New.Quality }
 
 // QualityWas returns the value of Quality before the operation.
-func (c *SimCardChange) QualityWas() int {
-	return c.Old.Quality
-}
+func (c *SimCardChange) QualityWas() int { return c.Old.Quality }
 
 // ShopIDChanged reports whether ShopID differs between Old and New.
-func (c *SimCardChange) ShopIDChanged() bool {
-	return c.Old.ShopID != c.New.ShopID
-}
+func (c *SimCardChange) ShopIDChanged() bool { return c.Old.ShopID != c.New.ShopID }
 
 // ShopIDWas returns the value of ShopID before the operation.
-func (c *SimCardChange) ShopIDWas() string {
-	return c.Old.ShopID
-}
+func (c *SimCardChange) ShopIDWas() string { return c.Old.ShopID }
 
 // AssignedToChanged reports whether AssignedTo differs between Old and New.
 func (c *SimCardChange) AssignedToChanged() bool {
@@ -145,118 +96,54 @@ func (c *SimCardChange) AssignedToChanged() bool {
 }
 
 // AssignedToWas returns the value of AssignedTo before the operation.
-func (c *SimCardChange) AssignedToWas() *string {
-	return c.Old.AssignedTo
-}
+func (c *SimCardChange) AssignedToWas() *string { return c.Old.AssignedTo }
 
 // RegisteredChanged reports whether Registered differs between Old and New.
-func (c *SimCardChange) RegisteredChanged() bool {
-	return c.Old.Registered != c.New.Registered
-}
+func (c *SimCardChange) RegisteredChanged() bool { return c.Old.Registered != c.New.Registered }
 
 // RegisteredWas returns the value of Registered before the operation.
-func (c *SimCardChange) RegisteredWas() bool {
-	return c.Old.Registered
-}
+func (c *SimCardChange) RegisteredWas() bool { return c.Old.Registered }
 
 // ActivatedAtChanged reports whether ActivatedAt differs between Old and New.
-func (c *SimCardChange) ActivatedAtChanged() bool {
-	return !c.Old.ActivatedAt.Equal(c.New.ActivatedAt)
-}
+func (c *SimCardChange) ActivatedAtChanged() bool { return !c.Old.ActivatedAt.Equal(c.New.ActivatedAt) }
 
 // ActivatedAtWas returns the value of ActivatedAt before the operation.
-func (c *SimCardChange) ActivatedAtWas() time.Time {
-	return c.Old.ActivatedAt
-}
+func (c *SimCardChange) ActivatedAtWas() time.Time { return c.Old.ActivatedAt }
 
 // TagsChanged reports whether Tags differs between Old and New.
-func (c *SimCardChange) TagsChanged() bool {
-	return !slices.Equal(c.Old.Tags, c.New.Tags)
-}
+func (c *SimCardChange) TagsChanged() bool { return !slices.Equal(c.Old.Tags, c.New.Tags) }
 
 // TagsWas returns the value of Tags before the operation.
-func (c *SimCardChange) TagsWas() []string {
-	return c.Old.Tags
-}
+func (c *SimCardChange) TagsWas() []string { return c.Old.Tags }
 
-// fieldChanged reports whether the field differs between Old and New.
-func (c *SimCardChange) fieldChanged(f SimCardField) bool {
-	switch f {
-	case SimCardFieldID:
-		return c.IDChanged()
-	case SimCardFieldSerialNumber:
-		return c.SerialNumberChanged()
-	case SimCardFieldStatus:
-		return c.StatusChanged()
-	case SimCardFieldFraudFlag:
-		return c.FraudFlagChanged()
-	case SimCardFieldQuality:
-		return c.QualityChanged()
-	case SimCardFieldShopID:
-		return c.ShopIDChanged()
-	case SimCardFieldAssignedTo:
-		return c.AssignedToChanged()
-	case SimCardFieldRegistered:
-		return c.RegisteredChanged()
-	case SimCardFieldActivatedAt:
-		return c.ActivatedAtChanged()
-	case SimCardFieldTags:
-		return c.TagsChanged()
-	}
-	return false
+// ChangedSet returns the tracked fields that changed as a set, without allocating.
+func (c *SimCardChange) ChangedSet() runtime.FieldSet {
+	return runtime.FieldSetOf(
+		c.IDChanged(), c.SerialNumberChanged(), c.StatusChanged(), c.FraudFlagChanged(),
+		c.QualityChanged(), c.ShopIDChanged(), c.AssignedToChanged(), c.RegisteredChanged(),
+		c.ActivatedAtChanged(), c.TagsChanged(),
+	)
 }
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *SimCardChange) Changed(fields ...SimCardField) bool {
-	if len(fields) == 0 {
-		for f := range len(simCardFieldNames) {
-			if c.fieldChanged(SimCardField(f)) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range fields {
-		if c.fieldChanged(f) {
-			return true
-		}
-	}
-	return false
+	return runtime.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *SimCardChange) ChangedFields() []SimCardField {
-	var fs []SimCardField
-	for f := range len(simCardFieldNames) {
-		if c.fieldChanged(SimCardField(f)) {
-			fs = append(fs, SimCardField(f))
-		}
-	}
-	return fs
+	return runtime.FieldsIn[SimCardField](c.ChangedSet())
 }
 
-// ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *SimCardChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
-	for f := range len(simCardFieldNames) {
-		if c.fieldChanged(SimCardField(f)) {
-			s.Add(uint16(f))
-		}
-	}
-	return s
-}
-
-// SimCardBatch is a bulk operation on SimCard values as bulk triggers see it: the
-// items whose conditions held.
+// SimCardBatch is a bulk operation on SimCard values as bulk triggers see it.
 type SimCardBatch struct {
 	// Event is the bulk event.
 	Event runtime.Event
-	// Items are the changes of the matching items.
+	// Items are the changes of the items whose conditions held.
 	Items []SimCardChange
 }
 
-// SnapshotSimCard returns a deep copy of m: editing m afterwards, in place or not,
-// never changes the copy's tracked fields. A nil m gives a zero value.
+// SnapshotSimCard returns a deep copy of m's tracked fields (a zero value for nil m).
 func SnapshotSimCard(m *SimCard) SimCard {
 	if m == nil {
 		return SimCard{}
@@ -270,8 +157,7 @@ func SnapshotSimCard(m *SimCard) SimCard {
 	return s
 }
 
-// DiffSimCard returns the change from old to new; its methods compare the fields
-// when asked. A nil old or new reads as a zero value. Event is left unset.
+// DiffSimCard returns the change from old to new (nil reads as a zero value), Event unset.
 func DiffSimCard(old, new *SimCard) SimCardChange {
 	if old == nil {
 		old = &SimCard{}
@@ -282,56 +168,31 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 	return SimCardChange{Old: old, New: new}
 }
 
-// EncodeSimCard appends the JSON form of m's tracked fields to dst: an
-// object keyed by field name, which DecodeSimCard reads back. Untracked
-// fields are left out.
+// EncodeSimCard appends the JSON form of m's tracked fields to dst: an object keyed
+// by field name, which DecodeSimCard reads back. Untracked fields are left out.
 func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
 	w := codec.NewWriter(dst)
 	w.BeginObject()
-	w.Key("ID")
-	w.String(m.ID)
-	w.Key("SerialNumber")
-	w.String(m.SerialNumber)
-	w.Key("Status")
-	w.String(string(m.Status))
-	w.Key("FraudFlag")
-	w.Bool(m.FraudFlag)
-	w.Key("Quality")
-	w.Int(int64(m.Quality))
-	w.Key("ShopID")
-	w.String(m.ShopID)
-	w.Key("AssignedTo")
-	if m.AssignedTo == nil {
-		w.Null()
-	} else {
-		w.String(*m.AssignedTo)
-	}
-	w.Key("Registered")
-	w.Bool(m.Registered)
-	w.Key("ActivatedAt")
-	w.Text(m.ActivatedAt)
-	w.Key("Tags")
-	if m.Tags == nil {
-		w.Null()
-	} else {
-		w.BeginArray()
-		for _, v1 := range m.Tags {
-			w.String(v1)
-		}
-		w.EndArray()
-	}
+	w.Key("ID").String(m.ID)
+	w.Key("SerialNumber").String(m.SerialNumber)
+	w.Key("Status").String(string(m.Status))
+	w.Key("FraudFlag").Bool(m.FraudFlag)
+	w.Key("Quality").Int(int64(m.Quality))
+	w.Key("ShopID").String(m.ShopID)
+	w.Key("AssignedTo").StringPtr(m.AssignedTo)
+	w.Key("Registered").Bool(m.Registered)
+	w.Key("ActivatedAt").Text(m.ActivatedAt)
+	w.Key("Tags").Strings(m.Tags)
 	w.EndObject()
 	return w.Result()
 }
 
-// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote.
-// Fields the data leaves out keep their values and unknown keys are
-// skipped; a value of the wrong type is an error that names the field,
-// after which m may be partly set.
+// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote; other keys
+// are skipped. A value of the wrong type is an error naming the field.
 func DecodeSimCard(data []byte, m *SimCard) error {
 	r := codec.NewReader(data)
-	for k := range r.Object() {
-		switch k {
+	for r.BeginObject(); r.More(); {
+		switch r.Key() {
 		case "ID":
 			m.ID = r.String()
 		case "SerialNumber":
@@ -345,27 +206,13 @@ func DecodeSimCard(data []byte, m *SimCard) error {
 		case "ShopID":
 			m.ShopID = r.String()
 		case "AssignedTo":
-			if r.Null() {
-				m.AssignedTo = nil
-			} else {
-				v1 := r.String()
-				m.AssignedTo = &v1
-			}
+			m.AssignedTo = r.StringPtr()
 		case "Registered":
 			m.Registered = r.Bool()
 		case "ActivatedAt":
 			r.Text(&m.ActivatedAt)
 		case "Tags":
-			if r.Null() {
-				m.Tags = nil
-			} else {
-				m.Tags = []string{}
-				for range r.Array() {
-					m.Tags = append(m.Tags, r.String())
-				}
-			}
-		default:
-			r.Skip()
+			m.Tags = r.Strings()
 		}
 	}
 	return r.End()
@@ -374,73 +221,62 @@ func DecodeSimCard(data []byte, m *SimCard) error {
 // SimCardModel describes SimCard to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, SimCardBatch]{
-	Name: "SimCard",
-	Key: func(m *SimCard) string {
-		return m.ID
-	},
-	Snapshot: SnapshotSimCard,
-	Change: func(c *SimCardChange) *runtime.Change[SimCard] {
-		return (*runtime.Change[SimCard])(c)
-	},
-	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
-		return (*SimCardBatch)(b)
-	},
+	Name:       "SimCard",
+	Key:        func(m *SimCard) string { return m.ID },
+	Snapshot:   SnapshotSimCard,
+	Change:     func(c *SimCardChange) *runtime.Change[SimCard] { return (*runtime.Change[SimCard])(c) },
+	Batch:      func(b *runtime.Batch[SimCardChange]) *SimCardBatch { return (*SimCardBatch)(b) },
 	Encode:     EncodeSimCard,
 	Decode:     DecodeSimCard,
 	Fields:     simCardFieldNames[:],
 	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
-// CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create
-// and after_save triggers, then its async and on_commit work. A before trigger's
-// error aborts before persist; after trigger errors come back joined.
+// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Create).
 func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Create(ctx, eng, SimCardModel, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpCreate, nil, m, persist)
 }
 
-// UpdateSimCard runs SimCard's update and save triggers around persist, like CreateSimCard;
-// old is SnapshotSimCard(m) taken before the edits.
+// UpdateSimCard runs the update and save triggers of SimCard around persist; old is SnapshotSimCard(m).
 func UpdateSimCard(ctx context.Context, eng *runtime.Engine, old, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Update(ctx, eng, SimCardModel, old, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpUpdate, old, m, persist)
 }
 
-// EditSimCard takes the snapshot of m, applies edit to m and runs UpdateSimCard: the
-// one-call form of an update. An error from edit is returned before any
-// trigger runs; m keeps what edit did.
+// EditSimCard snapshots m, applies edit to it and runs UpdateSimCard: an update in one call.
 func EditSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, edit func(*SimCard) error, persist func(context.Context, *SimCard) error) error {
-	return runtime.Edit(ctx, eng, SimCardModel, m, edit, persist)
+	old := SnapshotSimCard(m)
+	if err := edit(m); err != nil {
+		return err
+	}
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpUpdate, &old, m, persist)
 }
 
-// DeleteSimCard runs SimCard's delete triggers around persist, like CreateSimCard.
+// DeleteSimCard runs the delete triggers of SimCard around persist, like CreateSimCard.
 func DeleteSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Delete(ctx, eng, SimCardModel, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSimCards creates many SimCard values: before_bulk_create triggers, each item's
-// create triggers, one persist, each item's after triggers, after_bulk_create
-// triggers, then async and on_commit work.
+// CreateSimCards creates many SimCard values with one persist (see runtime.CreateMany).
 func CreateSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.CreateMany(ctx, eng, SimCardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateSimCards updates many SimCard values like CreateSimCards; old[i] is the snapshot of ms[i].
 func UpdateSimCards(ctx context.Context, eng *runtime.Engine, old []SimCard, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.UpdateMany(ctx, eng, SimCardModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteSimCards deletes many SimCard values like CreateSimCards.
 func DeleteSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.DeleteMany(ctx, eng, SimCardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpDelete, nil, ms, persist)
 }
 
-// FireSimCard runs the triggers of exactly one event of SimCard, for custom events and code
-// that persists on its own; nil old or new reads as a zero value.
+// FireSimCard runs the triggers of one event of SimCard (custom events, own persistence).
 func FireSimCard(ctx context.Context, eng *runtime.Engine, event runtime.Event, old, new *SimCard) error {
-	return runtime.Fire(ctx, eng, SimCardModel, event, old, new)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.FireOp(event), old, new, nil)
 }
 
-// SetSimCardLoader registers how Engine.Execute loads a SimCard by key; load returns an
-// error wrapping runtime.ErrNotFound for unknown keys.
+// SetSimCardLoader registers how Engine.Execute loads a SimCard by key (see runtime.SetLoader).
 func SetSimCardLoader(eng *runtime.Engine, load func(ctx context.Context, key string) (*SimCard, error)) {
 	runtime.SetLoader(eng, SimCardModel, load)
 }

@@ -85,8 +85,9 @@ func TestModelDiffAndFields(t *testing.T) {
 	cur.Quality = 7
 	cur.Tags[0] = "b"
 	cur.Notes = "untracked"
-	set := models.SimCardModel.Diff(&old, &cur)
-	fields := models.SimCardModel.Fields()
+	c := models.DiffSimCard(&old, &cur)
+	set := c.ChangedSet()
+	fields := runtime.Spec(models.SimCardModel).Fields
 	var names []string
 	for i, f := range fields {
 		if set.Has(uint16(i)) {
@@ -94,6 +95,9 @@ func TestModelDiffAndFields(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"Quality", "Tags"}, names)
+	assert.Equal(t, []models.SimCardField{models.SimCardFieldQuality, models.SimCardFieldTags}, c.ChangedFields())
 	assert.Equal(t, "ID", fields[models.SimCardFieldID])
-	assert.True(t, models.SimCardModel.Diff(&old, &old).Empty())
+	same := models.DiffSimCard(&old, &old)
+	assert.True(t, same.ChangedSet().Empty())
+	assert.False(t, same.Changed())
 }

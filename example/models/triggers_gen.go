@@ -6,7 +6,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/triggergen/triggergen/runtime"
@@ -16,29 +15,19 @@ import (
 // SaleField names a tracked field of Sale.
 type SaleField uint16
 
-// The tracked fields of Sale, in declaration order.
+// The tracked fields of Sale, in declaration order: SaleField<Name> is the field <Name>.
 const (
-	// SaleFieldID is the field ID.
 	SaleFieldID SaleField = iota
-	// SaleFieldShopID is the field ShopID.
 	SaleFieldShopID
-	// SaleFieldSimCardID is the field SimCardID.
 	SaleFieldSimCardID
-	// SaleFieldAmount is the field Amount.
 	SaleFieldAmount
-	// SaleFieldSoldAt is the field SoldAt.
 	SaleFieldSoldAt
 )
 
 var saleFieldNames = [...]string{"ID", "ShopID", "SimCardID", "Amount", "SoldAt"}
 
 // String returns the field's Go name.
-func (f SaleField) String() string {
-	if int(f) < len(saleFieldNames) {
-		return saleFieldNames[f]
-	}
-	return "SaleField(" + strconv.Itoa(int(f)) + ")"
-}
+func (f SaleField) String() string { return runtime.FieldName(saleFieldNames[:], int(f), "SaleField") }
 
 // SaleChange is a change to a Sale as its triggers see it. Old and New are never nil:
 // on create Old points to a zero value, on delete New does.
@@ -60,123 +49,58 @@ func (c *SaleChange) Instance() *Sale {
 }
 
 // IDChanged reports whether ID differs between Old and New.
-func (c *SaleChange) IDChanged() bool {
-	return c.Old.ID != c.New.ID
-}
+func (c *SaleChange) IDChanged() bool { return c.Old.ID != c.New.ID }
 
 // IDWas returns the value of ID before the operation.
-func (c *SaleChange) IDWas() string {
-	return c.Old.ID
-}
+func (c *SaleChange) IDWas() string { return c.Old.ID }
 
 // ShopIDChanged reports whether ShopID differs between Old and New.
-func (c *SaleChange) ShopIDChanged() bool {
-	return c.Old.ShopID != c.New.ShopID
-}
+func (c *SaleChange) ShopIDChanged() bool { return c.Old.ShopID != c.New.ShopID }
 
 // ShopIDWas returns the value of ShopID before the operation.
-func (c *SaleChange) ShopIDWas() string {
-	return c.Old.ShopID
-}
+func (c *SaleChange) ShopIDWas() string { return c.Old.ShopID }
 
 // SimCardIDChanged reports whether SimCardID differs between Old and New.
-func (c *SaleChange) SimCardIDChanged() bool {
-	return c.Old.SimCardID != c.New.SimCardID
-}
+func (c *SaleChange) SimCardIDChanged() bool { return c.Old.SimCardID != c.New.SimCardID }
 
 // SimCardIDWas returns the value of SimCardID before the operation.
-func (c *SaleChange) SimCardIDWas() string {
-	return c.Old.SimCardID
-}
+func (c *SaleChange) SimCardIDWas() string { return c.Old.SimCardID }
 
 // AmountChanged reports whether Amount differs between Old and New.
-func (c *SaleChange) AmountChanged() bool {
-	return !runtime.FloatEqual(c.Old.Amount, c.New.Amount)
-}
+func (c *SaleChange) AmountChanged() bool { return !runtime.FloatEqual(c.Old.Amount, c.New.Amount) }
 
 // AmountWas returns the value of Amount before the operation.
-func (c *SaleChange) AmountWas() float64 {
-	return c.Old.Amount
-}
+func (c *SaleChange) AmountWas() float64 { return c.Old.Amount }
 
 // SoldAtChanged reports whether SoldAt differs between Old and New.
-func (c *SaleChange) SoldAtChanged() bool {
-	return !c.Old.SoldAt.Equal(c.New.SoldAt)
-}
+func (c *SaleChange) SoldAtChanged() bool { return !c.Old.SoldAt.Equal(c.New.SoldAt) }
 
 // SoldAtWas returns the value of SoldAt before the operation.
-func (c *SaleChange) SoldAtWas() time.Time {
-	return c.Old.SoldAt
-}
-
-// fieldChanged reports whether the field differs between Old and New.
-func (c *SaleChange) fieldChanged(f SaleField) bool {
-	switch f {
-	case SaleFieldID:
-		return c.IDChanged()
-	case SaleFieldShopID:
-		return c.ShopIDChanged()
-	case SaleFieldSimCardID:
-		return c.SimCardIDChanged()
-	case SaleFieldAmount:
-		return c.AmountChanged()
-	case SaleFieldSoldAt:
-		return c.SoldAtChanged()
-	}
-	return false
-}
-
-// Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
-func (c *SaleChange) Changed(fields ...SaleField) bool {
-	if len(fields) == 0 {
-		for f := range len(saleFieldNames) {
-			if c.fieldChanged(SaleField(f)) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range fields {
-		if c.fieldChanged(f) {
-			return true
-		}
-	}
-	return false
-}
-
-// ChangedFields returns the tracked fields that changed, in declaration order.
-func (c *SaleChange) ChangedFields() []SaleField {
-	var fs []SaleField
-	for f := range len(saleFieldNames) {
-		if c.fieldChanged(SaleField(f)) {
-			fs = append(fs, SaleField(f))
-		}
-	}
-	return fs
-}
+func (c *SaleChange) SoldAtWas() time.Time { return c.Old.SoldAt }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
 func (c *SaleChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
-	for f := range len(saleFieldNames) {
-		if c.fieldChanged(SaleField(f)) {
-			s.Add(uint16(f))
-		}
-	}
-	return s
+	return runtime.FieldSetOf(
+		c.IDChanged(), c.ShopIDChanged(), c.SimCardIDChanged(), c.AmountChanged(),
+		c.SoldAtChanged(),
+	)
 }
 
-// SaleBatch is a bulk operation on Sale values as bulk triggers see it: the
-// items whose conditions held.
+// Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
+func (c *SaleChange) Changed(fields ...SaleField) bool { return runtime.AnyIn(c.ChangedSet(), fields) }
+
+// ChangedFields returns the tracked fields that changed, in declaration order.
+func (c *SaleChange) ChangedFields() []SaleField { return runtime.FieldsIn[SaleField](c.ChangedSet()) }
+
+// SaleBatch is a bulk operation on Sale values as bulk triggers see it.
 type SaleBatch struct {
 	// Event is the bulk event.
 	Event runtime.Event
-	// Items are the changes of the matching items.
+	// Items are the changes of the items whose conditions held.
 	Items []SaleChange
 }
 
-// SnapshotSale returns a deep copy of m: editing m afterwards, in place or not,
-// never changes the copy's tracked fields. A nil m gives a zero value.
+// SnapshotSale returns a deep copy of m's tracked fields (a zero value for nil m).
 func SnapshotSale(m *Sale) Sale {
 	if m == nil {
 		return Sale{}
@@ -185,8 +109,7 @@ func SnapshotSale(m *Sale) Sale {
 	return s
 }
 
-// DiffSale returns the change from old to new; its methods compare the fields
-// when asked. A nil old or new reads as a zero value. Event is left unset.
+// DiffSale returns the change from old to new (nil reads as a zero value), Event unset.
 func DiffSale(old, new *Sale) SaleChange {
 	if old == nil {
 		old = &Sale{}
@@ -197,34 +120,26 @@ func DiffSale(old, new *Sale) SaleChange {
 	return SaleChange{Old: old, New: new}
 }
 
-// EncodeSale appends the JSON form of m's tracked fields to dst: an
-// object keyed by field name, which DecodeSale reads back. Untracked
-// fields are left out.
+// EncodeSale appends the JSON form of m's tracked fields to dst: an object keyed
+// by field name, which DecodeSale reads back. Untracked fields are left out.
 func EncodeSale(dst []byte, m *Sale) ([]byte, error) {
 	w := codec.NewWriter(dst)
 	w.BeginObject()
-	w.Key("ID")
-	w.String(m.ID)
-	w.Key("ShopID")
-	w.String(m.ShopID)
-	w.Key("SimCardID")
-	w.String(m.SimCardID)
-	w.Key("Amount")
-	w.Float(m.Amount, 64)
-	w.Key("SoldAt")
-	w.Text(m.SoldAt)
+	w.Key("ID").String(m.ID)
+	w.Key("ShopID").String(m.ShopID)
+	w.Key("SimCardID").String(m.SimCardID)
+	w.Key("Amount").Float(m.Amount, 64)
+	w.Key("SoldAt").Text(m.SoldAt)
 	w.EndObject()
 	return w.Result()
 }
 
-// DecodeSale sets m's tracked fields from JSON that EncodeSale wrote.
-// Fields the data leaves out keep their values and unknown keys are
-// skipped; a value of the wrong type is an error that names the field,
-// after which m may be partly set.
+// DecodeSale sets m's tracked fields from JSON that EncodeSale wrote; other keys
+// are skipped. A value of the wrong type is an error naming the field.
 func DecodeSale(data []byte, m *Sale) error {
 	r := codec.NewReader(data)
-	for k := range r.Object() {
-		switch k {
+	for r.BeginObject(); r.More(); {
+		switch r.Key() {
 		case "ID":
 			m.ID = r.String()
 		case "ShopID":
@@ -235,8 +150,6 @@ func DecodeSale(data []byte, m *Sale) error {
 			m.Amount = r.Float(64)
 		case "SoldAt":
 			r.Text(&m.SoldAt)
-		default:
-			r.Skip()
 		}
 	}
 	return r.End()
@@ -245,73 +158,62 @@ func DecodeSale(data []byte, m *Sale) error {
 // SaleModel describes Sale to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SaleModel = runtime.NewModel(runtime.ModelSpec[Sale, SaleChange, SaleBatch]{
-	Name: "Sale",
-	Key: func(m *Sale) string {
-		return m.ID
-	},
-	Snapshot: SnapshotSale,
-	Change: func(c *SaleChange) *runtime.Change[Sale] {
-		return (*runtime.Change[Sale])(c)
-	},
-	Batch: func(b *runtime.Batch[SaleChange]) *SaleBatch {
-		return (*SaleBatch)(b)
-	},
+	Name:       "Sale",
+	Key:        func(m *Sale) string { return m.ID },
+	Snapshot:   SnapshotSale,
+	Change:     func(c *SaleChange) *runtime.Change[Sale] { return (*runtime.Change[Sale])(c) },
+	Batch:      func(b *runtime.Batch[SaleChange]) *SaleBatch { return (*SaleBatch)(b) },
 	Encode:     EncodeSale,
 	Decode:     DecodeSale,
 	Fields:     saleFieldNames[:],
 	ChangedSet: (*SaleChange).ChangedSet,
 })
 
-// CreateSale runs Sale's before_create and before_save triggers, persist, the after_create
-// and after_save triggers, then its async and on_commit work. A before trigger's
-// error aborts before persist; after trigger errors come back joined.
+// CreateSale runs the create and save triggers of Sale around persist (see runtime.Create).
 func CreateSale(ctx context.Context, eng *runtime.Engine, m *Sale, persist func(context.Context, *Sale) error) error {
-	return runtime.Create(ctx, eng, SaleModel, m, persist)
+	return runtime.Do(ctx, eng, SaleModel, runtime.OpCreate, nil, m, persist)
 }
 
-// UpdateSale runs Sale's update and save triggers around persist, like CreateSale;
-// old is SnapshotSale(m) taken before the edits.
+// UpdateSale runs the update and save triggers of Sale around persist; old is SnapshotSale(m).
 func UpdateSale(ctx context.Context, eng *runtime.Engine, old, m *Sale, persist func(context.Context, *Sale) error) error {
-	return runtime.Update(ctx, eng, SaleModel, old, m, persist)
+	return runtime.Do(ctx, eng, SaleModel, runtime.OpUpdate, old, m, persist)
 }
 
-// EditSale takes the snapshot of m, applies edit to m and runs UpdateSale: the
-// one-call form of an update. An error from edit is returned before any
-// trigger runs; m keeps what edit did.
+// EditSale snapshots m, applies edit to it and runs UpdateSale: an update in one call.
 func EditSale(ctx context.Context, eng *runtime.Engine, m *Sale, edit func(*Sale) error, persist func(context.Context, *Sale) error) error {
-	return runtime.Edit(ctx, eng, SaleModel, m, edit, persist)
+	old := SnapshotSale(m)
+	if err := edit(m); err != nil {
+		return err
+	}
+	return runtime.Do(ctx, eng, SaleModel, runtime.OpUpdate, &old, m, persist)
 }
 
-// DeleteSale runs Sale's delete triggers around persist, like CreateSale.
+// DeleteSale runs the delete triggers of Sale around persist, like CreateSale.
 func DeleteSale(ctx context.Context, eng *runtime.Engine, m *Sale, persist func(context.Context, *Sale) error) error {
-	return runtime.Delete(ctx, eng, SaleModel, m, persist)
+	return runtime.Do(ctx, eng, SaleModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSales creates many Sale values: before_bulk_create triggers, each item's
-// create triggers, one persist, each item's after triggers, after_bulk_create
-// triggers, then async and on_commit work.
+// CreateSales creates many Sale values with one persist (see runtime.CreateMany).
 func CreateSales(ctx context.Context, eng *runtime.Engine, ms []*Sale, persist func(context.Context, []*Sale) error) error {
-	return runtime.CreateMany(ctx, eng, SaleModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SaleModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateSales updates many Sale values like CreateSales; old[i] is the snapshot of ms[i].
 func UpdateSales(ctx context.Context, eng *runtime.Engine, old []Sale, ms []*Sale, persist func(context.Context, []*Sale) error) error {
-	return runtime.UpdateMany(ctx, eng, SaleModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, SaleModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteSales deletes many Sale values like CreateSales.
 func DeleteSales(ctx context.Context, eng *runtime.Engine, ms []*Sale, persist func(context.Context, []*Sale) error) error {
-	return runtime.DeleteMany(ctx, eng, SaleModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SaleModel, runtime.OpDelete, nil, ms, persist)
 }
 
-// FireSale runs the triggers of exactly one event of Sale, for custom events and code
-// that persists on its own; nil old or new reads as a zero value.
+// FireSale runs the triggers of one event of Sale (custom events, own persistence).
 func FireSale(ctx context.Context, eng *runtime.Engine, event runtime.Event, old, new *Sale) error {
-	return runtime.Fire(ctx, eng, SaleModel, event, old, new)
+	return runtime.Do(ctx, eng, SaleModel, runtime.FireOp(event), old, new, nil)
 }
 
-// SetSaleLoader registers how Engine.Execute loads a Sale by key; load returns an
-// error wrapping runtime.ErrNotFound for unknown keys.
+// SetSaleLoader registers how Engine.Execute loads a Sale by key (see runtime.SetLoader).
 func SetSaleLoader(eng *runtime.Engine, load func(ctx context.Context, key string) (*Sale, error)) {
 	runtime.SetLoader(eng, SaleModel, load)
 }
@@ -319,47 +221,23 @@ func SetSaleLoader(eng *runtime.Engine, load func(ctx context.Context, key strin
 // ShopField names a tracked field of Shop.
 type ShopField uint16
 
-// The tracked fields of Shop, in declaration order.
+// The tracked fields of Shop, in declaration order: ShopField<Name> is the field <Name>.
 const (
-	// ShopFieldID is the field ID.
 	ShopFieldID ShopField = iota
-	// ShopFieldName is the field Name.
 	ShopFieldName
-	// ShopFieldStatus is the field Status.
 	ShopFieldStatus
-	// ShopFieldStock is the field Stock.
 	ShopFieldStock
-	// ShopFieldSalesCount is the field SalesCount.
 	ShopFieldSalesCount
-	// ShopFieldRevenue is the field Revenue.
 	ShopFieldRevenue
-	// ShopFieldRating is the field Rating.
 	ShopFieldRating
-	// ShopFieldAttributes is the field Attributes.
 	ShopFieldAttributes
-	// ShopFieldUpdatedAt is the field UpdatedAt.
 	ShopFieldUpdatedAt
 )
 
-var shopFieldNames = [...]string{
-	"ID",
-	"Name",
-	"Status",
-	"Stock",
-	"SalesCount",
-	"Revenue",
-	"Rating",
-	"Attributes",
-	"UpdatedAt",
-}
+var shopFieldNames = [...]string{"ID", "Name", "Status", "Stock", "SalesCount", "Revenue", "Rating", "Attributes", "UpdatedAt"}
 
 // String returns the field's Go name.
-func (f ShopField) String() string {
-	if int(f) < len(shopFieldNames) {
-		return shopFieldNames[f]
-	}
-	return "ShopField(" + strconv.Itoa(int(f)) + ")"
-}
+func (f ShopField) String() string { return runtime.FieldName(shopFieldNames[:], int(f), "ShopField") }
 
 // ShopChange is a change to a Shop as its triggers see it. Old and New are never nil:
 // on create Old points to a zero value, on delete New does.
@@ -381,171 +259,83 @@ func (c *ShopChange) Instance() *Shop {
 }
 
 // IDChanged reports whether ID differs between Old and New.
-func (c *ShopChange) IDChanged() bool {
-	return c.Old.ID != c.New.ID
-}
+func (c *ShopChange) IDChanged() bool { return c.Old.ID != c.New.ID }
 
 // IDWas returns the value of ID before the operation.
-func (c *ShopChange) IDWas() string {
-	return c.Old.ID
-}
+func (c *ShopChange) IDWas() string { return c.Old.ID }
 
 // NameChanged reports whether Name differs between Old and New.
-func (c *ShopChange) NameChanged() bool {
-	return c.Old.Name != c.New.Name
-}
+func (c *ShopChange) NameChanged() bool { return c.Old.Name != c.New.Name }
 
 // NameWas returns the value of Name before the operation.
-func (c *ShopChange) NameWas() string {
-	return c.Old.Name
-}
+func (c *ShopChange) NameWas() string { return c.Old.Name }
 
 // StatusChanged reports whether Status differs between Old and New.
-func (c *ShopChange) StatusChanged() bool {
-	return c.Old.Status != c.New.Status
-}
+func (c *ShopChange) StatusChanged() bool { return c.Old.Status != c.New.Status }
 
 // StatusWas returns the value of Status before the operation.
-func (c *ShopChange) StatusWas() ShopStatus {
-	return c.Old.Status
-}
+func (c *ShopChange) StatusWas() ShopStatus { return c.Old.Status }
 
 // StockChanged reports whether Stock differs between Old and New.
-func (c *ShopChange) StockChanged() bool {
-	return c.Old.Stock != c.New.Stock
-}
+func (c *ShopChange) StockChanged() bool { return c.Old.Stock != c.New.Stock }
 
 // StockWas returns the value of Stock before the operation.
-func (c *ShopChange) StockWas() int {
-	return c.Old.Stock
-}
+func (c *ShopChange) StockWas() int { return c.Old.Stock }
 
 // SalesCountChanged reports whether SalesCount differs between Old and New.
-func (c *ShopChange) SalesCountChanged() bool {
-	return c.Old.SalesCount != c.New.SalesCount
-}
+func (c *ShopChange) SalesCountChanged() bool { return c.Old.SalesCount != c.New.SalesCount }
 
 // SalesCountWas returns the value of SalesCount before the operation.
-func (c *ShopChange) SalesCountWas() int {
-	return c.Old.SalesCount
-}
+func (c *ShopChange) SalesCountWas() int { return c.Old.SalesCount }
 
 // RevenueChanged reports whether Revenue differs between Old and New.
-func (c *ShopChange) RevenueChanged() bool {
-	return !runtime.FloatEqual(c.Old.Revenue, c.New.Revenue)
-}
+func (c *ShopChange) RevenueChanged() bool { return !runtime.FloatEqual(c.Old.Revenue, c.New.Revenue) }
 
 // RevenueWas returns the value of Revenue before the operation.
-func (c *ShopChange) RevenueWas() float64 {
-	return c.Old.Revenue
-}
+func (c *ShopChange) RevenueWas() float64 { return c.Old.Revenue }
 
 // RatingChanged reports whether Rating differs between Old and New.
-func (c *ShopChange) RatingChanged() bool {
-	return !runtime.FloatEqual(c.Old.Rating, c.New.Rating)
-}
+func (c *ShopChange) RatingChanged() bool { return !runtime.FloatEqual(c.Old.Rating, c.New.Rating) }
 
 // RatingWas returns the value of Rating before the operation.
-func (c *ShopChange) RatingWas() float64 {
-	return c.Old.Rating
-}
+func (c *ShopChange) RatingWas() float64 { return c.Old.Rating }
 
 // AttributesChanged reports whether Attributes differs between Old and New.
-func (c *ShopChange) AttributesChanged() bool {
-	return !maps.Equal(c.Old.Attributes, c.New.Attributes)
-}
+func (c *ShopChange) AttributesChanged() bool { return !maps.Equal(c.Old.Attributes, c.New.Attributes) }
 
 // AttributesWas returns the value of Attributes before the operation.
-func (c *ShopChange) AttributesWas() map[string]string {
-	return c.Old.Attributes
-}
+func (c *ShopChange) AttributesWas() map[string]string { return c.Old.Attributes }
 
 // UpdatedAtChanged reports whether UpdatedAt differs between Old and New.
-func (c *ShopChange) UpdatedAtChanged() bool {
-	return !c.Old.UpdatedAt.Equal(c.New.UpdatedAt)
-}
+func (c *ShopChange) UpdatedAtChanged() bool { return !c.Old.UpdatedAt.Equal(c.New.UpdatedAt) }
 
 // UpdatedAtWas returns the value of UpdatedAt before the operation.
-func (c *ShopChange) UpdatedAtWas() time.Time {
-	return c.Old.UpdatedAt
-}
-
-// fieldChanged reports whether the field differs between Old and New.
-func (c *ShopChange) fieldChanged(f ShopField) bool {
-	switch f {
-	case ShopFieldID:
-		return c.IDChanged()
-	case ShopFieldName:
-		return c.NameChanged()
-	case ShopFieldStatus:
-		return c.StatusChanged()
-	case ShopFieldStock:
-		return c.StockChanged()
-	case ShopFieldSalesCount:
-		return c.SalesCountChanged()
-	case ShopFieldRevenue:
-		return c.RevenueChanged()
-	case ShopFieldRating:
-		return c.RatingChanged()
-	case ShopFieldAttributes:
-		return c.AttributesChanged()
-	case ShopFieldUpdatedAt:
-		return c.UpdatedAtChanged()
-	}
-	return false
-}
-
-// Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
-func (c *ShopChange) Changed(fields ...ShopField) bool {
-	if len(fields) == 0 {
-		for f := range len(shopFieldNames) {
-			if c.fieldChanged(ShopField(f)) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range fields {
-		if c.fieldChanged(f) {
-			return true
-		}
-	}
-	return false
-}
-
-// ChangedFields returns the tracked fields that changed, in declaration order.
-func (c *ShopChange) ChangedFields() []ShopField {
-	var fs []ShopField
-	for f := range len(shopFieldNames) {
-		if c.fieldChanged(ShopField(f)) {
-			fs = append(fs, ShopField(f))
-		}
-	}
-	return fs
-}
+func (c *ShopChange) UpdatedAtWas() time.Time { return c.Old.UpdatedAt }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
 func (c *ShopChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
-	for f := range len(shopFieldNames) {
-		if c.fieldChanged(ShopField(f)) {
-			s.Add(uint16(f))
-		}
-	}
-	return s
+	return runtime.FieldSetOf(
+		c.IDChanged(), c.NameChanged(), c.StatusChanged(), c.StockChanged(),
+		c.SalesCountChanged(), c.RevenueChanged(), c.RatingChanged(), c.AttributesChanged(),
+		c.UpdatedAtChanged(),
+	)
 }
 
-// ShopBatch is a bulk operation on Shop values as bulk triggers see it: the
-// items whose conditions held.
+// Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
+func (c *ShopChange) Changed(fields ...ShopField) bool { return runtime.AnyIn(c.ChangedSet(), fields) }
+
+// ChangedFields returns the tracked fields that changed, in declaration order.
+func (c *ShopChange) ChangedFields() []ShopField { return runtime.FieldsIn[ShopField](c.ChangedSet()) }
+
+// ShopBatch is a bulk operation on Shop values as bulk triggers see it.
 type ShopBatch struct {
 	// Event is the bulk event.
 	Event runtime.Event
-	// Items are the changes of the matching items.
+	// Items are the changes of the items whose conditions held.
 	Items []ShopChange
 }
 
-// SnapshotShop returns a deep copy of m: editing m afterwards, in place or not,
-// never changes the copy's tracked fields. A nil m gives a zero value.
+// SnapshotShop returns a deep copy of m's tracked fields (a zero value for nil m).
 func SnapshotShop(m *Shop) Shop {
 	if m == nil {
 		return Shop{}
@@ -555,8 +345,7 @@ func SnapshotShop(m *Shop) Shop {
 	return s
 }
 
-// DiffShop returns the change from old to new; its methods compare the fields
-// when asked. A nil old or new reads as a zero value. Event is left unset.
+// DiffShop returns the change from old to new (nil reads as a zero value), Event unset.
 func DiffShop(old, new *Shop) ShopChange {
 	if old == nil {
 		old = &Shop{}
@@ -567,51 +356,30 @@ func DiffShop(old, new *Shop) ShopChange {
 	return ShopChange{Old: old, New: new}
 }
 
-// EncodeShop appends the JSON form of m's tracked fields to dst: an
-// object keyed by field name, which DecodeShop reads back. Untracked
-// fields are left out.
+// EncodeShop appends the JSON form of m's tracked fields to dst: an object keyed
+// by field name, which DecodeShop reads back. Untracked fields are left out.
 func EncodeShop(dst []byte, m *Shop) ([]byte, error) {
 	w := codec.NewWriter(dst)
 	w.BeginObject()
-	w.Key("ID")
-	w.String(m.ID)
-	w.Key("Name")
-	w.String(m.Name)
-	w.Key("Status")
-	w.String(string(m.Status))
-	w.Key("Stock")
-	w.Int(int64(m.Stock))
-	w.Key("SalesCount")
-	w.Int(int64(m.SalesCount))
-	w.Key("Revenue")
-	w.Float(m.Revenue, 64)
-	w.Key("Rating")
-	w.Float(m.Rating, 64)
-	w.Key("Attributes")
-	if m.Attributes == nil {
-		w.Null()
-	} else {
-		w.BeginObject()
-		for _, k1 := range slices.Sorted(maps.Keys(m.Attributes)) {
-			w.Key(k1)
-			w.String(m.Attributes[k1])
-		}
-		w.EndObject()
-	}
-	w.Key("UpdatedAt")
-	w.Text(m.UpdatedAt)
+	w.Key("ID").String(m.ID)
+	w.Key("Name").String(m.Name)
+	w.Key("Status").String(string(m.Status))
+	w.Key("Stock").Int(int64(m.Stock))
+	w.Key("SalesCount").Int(int64(m.SalesCount))
+	w.Key("Revenue").Float(m.Revenue, 64)
+	w.Key("Rating").Float(m.Rating, 64)
+	w.Key("Attributes").StringMap(m.Attributes)
+	w.Key("UpdatedAt").Text(m.UpdatedAt)
 	w.EndObject()
 	return w.Result()
 }
 
-// DecodeShop sets m's tracked fields from JSON that EncodeShop wrote.
-// Fields the data leaves out keep their values and unknown keys are
-// skipped; a value of the wrong type is an error that names the field,
-// after which m may be partly set.
+// DecodeShop sets m's tracked fields from JSON that EncodeShop wrote; other keys
+// are skipped. A value of the wrong type is an error naming the field.
 func DecodeShop(data []byte, m *Shop) error {
 	r := codec.NewReader(data)
-	for k := range r.Object() {
-		switch k {
+	for r.BeginObject(); r.More(); {
+		switch r.Key() {
 		case "ID":
 			m.ID = r.String()
 		case "Name":
@@ -627,18 +395,9 @@ func DecodeShop(data []byte, m *Shop) error {
 		case "Rating":
 			m.Rating = r.Float(64)
 		case "Attributes":
-			if r.Null() {
-				m.Attributes = nil
-			} else {
-				m.Attributes = map[string]string{}
-				for k1 := range r.Object() {
-					m.Attributes[k1] = r.String()
-				}
-			}
+			m.Attributes = r.StringMap()
 		case "UpdatedAt":
 			r.Text(&m.UpdatedAt)
-		default:
-			r.Skip()
 		}
 	}
 	return r.End()
@@ -647,73 +406,62 @@ func DecodeShop(data []byte, m *Shop) error {
 // ShopModel describes Shop to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
-	Name: "Shop",
-	Key: func(m *Shop) string {
-		return m.ID
-	},
-	Snapshot: SnapshotShop,
-	Change: func(c *ShopChange) *runtime.Change[Shop] {
-		return (*runtime.Change[Shop])(c)
-	},
-	Batch: func(b *runtime.Batch[ShopChange]) *ShopBatch {
-		return (*ShopBatch)(b)
-	},
+	Name:       "Shop",
+	Key:        func(m *Shop) string { return m.ID },
+	Snapshot:   SnapshotShop,
+	Change:     func(c *ShopChange) *runtime.Change[Shop] { return (*runtime.Change[Shop])(c) },
+	Batch:      func(b *runtime.Batch[ShopChange]) *ShopBatch { return (*ShopBatch)(b) },
 	Encode:     EncodeShop,
 	Decode:     DecodeShop,
 	Fields:     shopFieldNames[:],
 	ChangedSet: (*ShopChange).ChangedSet,
 })
 
-// CreateShop runs Shop's before_create and before_save triggers, persist, the after_create
-// and after_save triggers, then its async and on_commit work. A before trigger's
-// error aborts before persist; after trigger errors come back joined.
+// CreateShop runs the create and save triggers of Shop around persist (see runtime.Create).
 func CreateShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Create(ctx, eng, ShopModel, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpCreate, nil, m, persist)
 }
 
-// UpdateShop runs Shop's update and save triggers around persist, like CreateShop;
-// old is SnapshotShop(m) taken before the edits.
+// UpdateShop runs the update and save triggers of Shop around persist; old is SnapshotShop(m).
 func UpdateShop(ctx context.Context, eng *runtime.Engine, old, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Update(ctx, eng, ShopModel, old, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpUpdate, old, m, persist)
 }
 
-// EditShop takes the snapshot of m, applies edit to m and runs UpdateShop: the
-// one-call form of an update. An error from edit is returned before any
-// trigger runs; m keeps what edit did.
+// EditShop snapshots m, applies edit to it and runs UpdateShop: an update in one call.
 func EditShop(ctx context.Context, eng *runtime.Engine, m *Shop, edit func(*Shop) error, persist func(context.Context, *Shop) error) error {
-	return runtime.Edit(ctx, eng, ShopModel, m, edit, persist)
+	old := SnapshotShop(m)
+	if err := edit(m); err != nil {
+		return err
+	}
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpUpdate, &old, m, persist)
 }
 
-// DeleteShop runs Shop's delete triggers around persist, like CreateShop.
+// DeleteShop runs the delete triggers of Shop around persist, like CreateShop.
 func DeleteShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Delete(ctx, eng, ShopModel, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateShops creates many Shop values: before_bulk_create triggers, each item's
-// create triggers, one persist, each item's after triggers, after_bulk_create
-// triggers, then async and on_commit work.
+// CreateShops creates many Shop values with one persist (see runtime.CreateMany).
 func CreateShops(ctx context.Context, eng *runtime.Engine, ms []*Shop, persist func(context.Context, []*Shop) error) error {
-	return runtime.CreateMany(ctx, eng, ShopModel, ms, persist)
+	return runtime.DoMany(ctx, eng, ShopModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateShops updates many Shop values like CreateShops; old[i] is the snapshot of ms[i].
 func UpdateShops(ctx context.Context, eng *runtime.Engine, old []Shop, ms []*Shop, persist func(context.Context, []*Shop) error) error {
-	return runtime.UpdateMany(ctx, eng, ShopModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, ShopModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteShops deletes many Shop values like CreateShops.
 func DeleteShops(ctx context.Context, eng *runtime.Engine, ms []*Shop, persist func(context.Context, []*Shop) error) error {
-	return runtime.DeleteMany(ctx, eng, ShopModel, ms, persist)
+	return runtime.DoMany(ctx, eng, ShopModel, runtime.OpDelete, nil, ms, persist)
 }
 
-// FireShop runs the triggers of exactly one event of Shop, for custom events and code
-// that persists on its own; nil old or new reads as a zero value.
+// FireShop runs the triggers of one event of Shop (custom events, own persistence).
 func FireShop(ctx context.Context, eng *runtime.Engine, event runtime.Event, old, new *Shop) error {
-	return runtime.Fire(ctx, eng, ShopModel, event, old, new)
+	return runtime.Do(ctx, eng, ShopModel, runtime.FireOp(event), old, new, nil)
 }
 
-// SetShopLoader registers how Engine.Execute loads a Shop by key; load returns an
-// error wrapping runtime.ErrNotFound for unknown keys.
+// SetShopLoader registers how Engine.Execute loads a Shop by key (see runtime.SetLoader).
 func SetShopLoader(eng *runtime.Engine, load func(ctx context.Context, key string) (*Shop, error)) {
 	runtime.SetLoader(eng, ShopModel, load)
 }
@@ -721,49 +469,25 @@ func SetShopLoader(eng *runtime.Engine, load func(ctx context.Context, key strin
 // SimCardField names a tracked field of SimCard.
 type SimCardField uint16
 
-// The tracked fields of SimCard, in declaration order.
+// The tracked fields of SimCard, in declaration order: SimCardField<Name> is the field <Name>.
 const (
-	// SimCardFieldID is the field ID.
 	SimCardFieldID SimCardField = iota
-	// SimCardFieldSerialNumber is the field SerialNumber.
 	SimCardFieldSerialNumber
-	// SimCardFieldStatus is the field Status.
 	SimCardFieldStatus
-	// SimCardFieldFraudFlag is the field FraudFlag.
 	SimCardFieldFraudFlag
-	// SimCardFieldQuality is the field Quality.
 	SimCardFieldQuality
-	// SimCardFieldShopID is the field ShopID.
 	SimCardFieldShopID
-	// SimCardFieldAssignedTo is the field AssignedTo.
 	SimCardFieldAssignedTo
-	// SimCardFieldRegistered is the field Registered.
 	SimCardFieldRegistered
-	// SimCardFieldActivatedAt is the field ActivatedAt.
 	SimCardFieldActivatedAt
-	// SimCardFieldTags is the field Tags.
 	SimCardFieldTags
 )
 
-var simCardFieldNames = [...]string{
-	"ID",
-	"SerialNumber",
-	"Status",
-	"FraudFlag",
-	"Quality",
-	"ShopID",
-	"AssignedTo",
-	"Registered",
-	"ActivatedAt",
-	"Tags",
-}
+var simCardFieldNames = [...]string{"ID", "SerialNumber", "Status", "FraudFlag", "Quality", "ShopID", "AssignedTo", "Registered", "ActivatedAt", "Tags"}
 
 // String returns the field's Go name.
 func (f SimCardField) String() string {
-	if int(f) < len(simCardFieldNames) {
-		return simCardFieldNames[f]
-	}
-	return "SimCardField(" + strconv.Itoa(int(f)) + ")"
+	return runtime.FieldName(simCardFieldNames[:], int(f), "SimCardField")
 }
 
 // The custom events of SimCard, declared with //trigger:model events=.
@@ -794,64 +518,40 @@ func (c *SimCardChange) Instance() *SimCard {
 }
 
 // IDChanged reports whether ID differs between Old and New.
-func (c *SimCardChange) IDChanged() bool {
-	return c.Old.ID != c.New.ID
-}
+func (c *SimCardChange) IDChanged() bool { return c.Old.ID != c.New.ID }
 
 // IDWas returns the value of ID before the operation.
-func (c *SimCardChange) IDWas() string {
-	return c.Old.ID
-}
+func (c *SimCardChange) IDWas() string { return c.Old.ID }
 
 // SerialNumberChanged reports whether SerialNumber differs between Old and New.
-func (c *SimCardChange) SerialNumberChanged() bool {
-	return c.Old.SerialNumber != c.New.SerialNumber
-}
+func (c *SimCardChange) SerialNumberChanged() bool { return c.Old.SerialNumber != c.New.SerialNumber }
 
 // SerialNumberWas returns the value of SerialNumber before the operation.
-func (c *SimCardChange) SerialNumberWas() string {
-	return c.Old.SerialNumber
-}
+func (c *SimCardChange) SerialNumberWas() string { return c.Old.SerialNumber }
 
 // StatusChanged reports whether Status differs between Old and New.
-func (c *SimCardChange) StatusChanged() bool {
-	return c.Old.Status != c.New.Status
-}
+func (c *SimCardChange) StatusChanged() bool { return c.Old.Status != c.New.Status }
 
 // StatusWas returns the value of Status before the operation.
-func (c *SimCardChange) StatusWas() SimStatus {
-	return c.Old.Status
-}
+func (c *SimCardChange) StatusWas() SimStatus { return c.Old.Status }
 
 // FraudFlagChanged reports whether FraudFlag differs between Old and New.
-func (c *SimCardChange) FraudFlagChanged() bool {
-	return c.Old.FraudFlag != c.New.FraudFlag
-}
+func (c *SimCardChange) FraudFlagChanged() bool { return c.Old.FraudFlag != c.New.FraudFlag }
 
 // FraudFlagWas returns the value of FraudFlag before the operation.
-func (c *SimCardChange) FraudFlagWas() bool {
-	return c.Old.FraudFlag
-}
+func (c *SimCardChange) FraudFlagWas() bool { return c.Old.FraudFlag }
 
 // QualityChanged reports whether Quality differs between Old and New.
-func (c *SimCardChange) QualityChanged() bool {
-	return c.Old.Quality != c.New.Quality
-}
+func (c *SimCardChange) QualityChanged() bool { return c.Old.Quality != c.New.Quality }
 
 // QualityWas returns the value of Quality before the operation.
-func (c *SimCardChange) QualityWas() int {
-	return c.Old.Quality
-}
+func (c *SimCardChange) QualityWas() int { return c.Old.Quality }
 
 // ShopIDChanged reports whether ShopID differs between Old and New.
-func (c *SimCardChange) ShopIDChanged() bool {
-	return c.Old.ShopID != c.New.ShopID
-}
+func (c *SimCardChange) ShopIDChanged() bool { return c.Old.ShopID != c.New.ShopID }
 
 // ShopIDWas returns the value of ShopID before the operation.
-func (c *SimCardChange) ShopIDWas() string {
-	return c.Old.ShopID
-}
+func (c *SimCardChange) ShopIDWas() string { return c.Old.ShopID }
 
 // AssignedToChanged reports whether AssignedTo differs between Old and New.
 func (c *SimCardChange) AssignedToChanged() bool {
@@ -859,118 +559,54 @@ func (c *SimCardChange) AssignedToChanged() bool {
 }
 
 // AssignedToWas returns the value of AssignedTo before the operation.
-func (c *SimCardChange) AssignedToWas() *string {
-	return c.Old.AssignedTo
-}
+func (c *SimCardChange) AssignedToWas() *string { return c.Old.AssignedTo }
 
 // RegisteredChanged reports whether Registered differs between Old and New.
-func (c *SimCardChange) RegisteredChanged() bool {
-	return c.Old.Registered != c.New.Registered
-}
+func (c *SimCardChange) RegisteredChanged() bool { return c.Old.Registered != c.New.Registered }
 
 // RegisteredWas returns the value of Registered before the operation.
-func (c *SimCardChange) RegisteredWas() bool {
-	return c.Old.Registered
-}
+func (c *SimCardChange) RegisteredWas() bool { return c.Old.Registered }
 
 // ActivatedAtChanged reports whether ActivatedAt differs between Old and New.
-func (c *SimCardChange) ActivatedAtChanged() bool {
-	return !c.Old.ActivatedAt.Equal(c.New.ActivatedAt)
-}
+func (c *SimCardChange) ActivatedAtChanged() bool { return !c.Old.ActivatedAt.Equal(c.New.ActivatedAt) }
 
 // ActivatedAtWas returns the value of ActivatedAt before the operation.
-func (c *SimCardChange) ActivatedAtWas() time.Time {
-	return c.Old.ActivatedAt
-}
+func (c *SimCardChange) ActivatedAtWas() time.Time { return c.Old.ActivatedAt }
 
 // TagsChanged reports whether Tags differs between Old and New.
-func (c *SimCardChange) TagsChanged() bool {
-	return !slices.Equal(c.Old.Tags, c.New.Tags)
-}
+func (c *SimCardChange) TagsChanged() bool { return !slices.Equal(c.Old.Tags, c.New.Tags) }
 
 // TagsWas returns the value of Tags before the operation.
-func (c *SimCardChange) TagsWas() []string {
-	return c.Old.Tags
-}
+func (c *SimCardChange) TagsWas() []string { return c.Old.Tags }
 
-// fieldChanged reports whether the field differs between Old and New.
-func (c *SimCardChange) fieldChanged(f SimCardField) bool {
-	switch f {
-	case SimCardFieldID:
-		return c.IDChanged()
-	case SimCardFieldSerialNumber:
-		return c.SerialNumberChanged()
-	case SimCardFieldStatus:
-		return c.StatusChanged()
-	case SimCardFieldFraudFlag:
-		return c.FraudFlagChanged()
-	case SimCardFieldQuality:
-		return c.QualityChanged()
-	case SimCardFieldShopID:
-		return c.ShopIDChanged()
-	case SimCardFieldAssignedTo:
-		return c.AssignedToChanged()
-	case SimCardFieldRegistered:
-		return c.RegisteredChanged()
-	case SimCardFieldActivatedAt:
-		return c.ActivatedAtChanged()
-	case SimCardFieldTags:
-		return c.TagsChanged()
-	}
-	return false
+// ChangedSet returns the tracked fields that changed as a set, without allocating.
+func (c *SimCardChange) ChangedSet() runtime.FieldSet {
+	return runtime.FieldSetOf(
+		c.IDChanged(), c.SerialNumberChanged(), c.StatusChanged(), c.FraudFlagChanged(),
+		c.QualityChanged(), c.ShopIDChanged(), c.AssignedToChanged(), c.RegisteredChanged(),
+		c.ActivatedAtChanged(), c.TagsChanged(),
+	)
 }
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *SimCardChange) Changed(fields ...SimCardField) bool {
-	if len(fields) == 0 {
-		for f := range len(simCardFieldNames) {
-			if c.fieldChanged(SimCardField(f)) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range fields {
-		if c.fieldChanged(f) {
-			return true
-		}
-	}
-	return false
+	return runtime.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *SimCardChange) ChangedFields() []SimCardField {
-	var fs []SimCardField
-	for f := range len(simCardFieldNames) {
-		if c.fieldChanged(SimCardField(f)) {
-			fs = append(fs, SimCardField(f))
-		}
-	}
-	return fs
+	return runtime.FieldsIn[SimCardField](c.ChangedSet())
 }
 
-// ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *SimCardChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
-	for f := range len(simCardFieldNames) {
-		if c.fieldChanged(SimCardField(f)) {
-			s.Add(uint16(f))
-		}
-	}
-	return s
-}
-
-// SimCardBatch is a bulk operation on SimCard values as bulk triggers see it: the
-// items whose conditions held.
+// SimCardBatch is a bulk operation on SimCard values as bulk triggers see it.
 type SimCardBatch struct {
 	// Event is the bulk event.
 	Event runtime.Event
-	// Items are the changes of the matching items.
+	// Items are the changes of the items whose conditions held.
 	Items []SimCardChange
 }
 
-// SnapshotSimCard returns a deep copy of m: editing m afterwards, in place or not,
-// never changes the copy's tracked fields. A nil m gives a zero value.
+// SnapshotSimCard returns a deep copy of m's tracked fields (a zero value for nil m).
 func SnapshotSimCard(m *SimCard) SimCard {
 	if m == nil {
 		return SimCard{}
@@ -984,8 +620,7 @@ func SnapshotSimCard(m *SimCard) SimCard {
 	return s
 }
 
-// DiffSimCard returns the change from old to new; its methods compare the fields
-// when asked. A nil old or new reads as a zero value. Event is left unset.
+// DiffSimCard returns the change from old to new (nil reads as a zero value), Event unset.
 func DiffSimCard(old, new *SimCard) SimCardChange {
 	if old == nil {
 		old = &SimCard{}
@@ -996,56 +631,31 @@ func DiffSimCard(old, new *SimCard) SimCardChange {
 	return SimCardChange{Old: old, New: new}
 }
 
-// EncodeSimCard appends the JSON form of m's tracked fields to dst: an
-// object keyed by field name, which DecodeSimCard reads back. Untracked
-// fields are left out.
+// EncodeSimCard appends the JSON form of m's tracked fields to dst: an object keyed
+// by field name, which DecodeSimCard reads back. Untracked fields are left out.
 func EncodeSimCard(dst []byte, m *SimCard) ([]byte, error) {
 	w := codec.NewWriter(dst)
 	w.BeginObject()
-	w.Key("ID")
-	w.String(m.ID)
-	w.Key("SerialNumber")
-	w.String(m.SerialNumber)
-	w.Key("Status")
-	w.String(string(m.Status))
-	w.Key("FraudFlag")
-	w.Bool(m.FraudFlag)
-	w.Key("Quality")
-	w.Int(int64(m.Quality))
-	w.Key("ShopID")
-	w.String(m.ShopID)
-	w.Key("AssignedTo")
-	if m.AssignedTo == nil {
-		w.Null()
-	} else {
-		w.String(*m.AssignedTo)
-	}
-	w.Key("Registered")
-	w.Bool(m.Registered)
-	w.Key("ActivatedAt")
-	w.Text(m.ActivatedAt)
-	w.Key("Tags")
-	if m.Tags == nil {
-		w.Null()
-	} else {
-		w.BeginArray()
-		for _, v1 := range m.Tags {
-			w.String(v1)
-		}
-		w.EndArray()
-	}
+	w.Key("ID").String(m.ID)
+	w.Key("SerialNumber").String(m.SerialNumber)
+	w.Key("Status").String(string(m.Status))
+	w.Key("FraudFlag").Bool(m.FraudFlag)
+	w.Key("Quality").Int(int64(m.Quality))
+	w.Key("ShopID").String(m.ShopID)
+	w.Key("AssignedTo").StringPtr(m.AssignedTo)
+	w.Key("Registered").Bool(m.Registered)
+	w.Key("ActivatedAt").Text(m.ActivatedAt)
+	w.Key("Tags").Strings(m.Tags)
 	w.EndObject()
 	return w.Result()
 }
 
-// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote.
-// Fields the data leaves out keep their values and unknown keys are
-// skipped; a value of the wrong type is an error that names the field,
-// after which m may be partly set.
+// DecodeSimCard sets m's tracked fields from JSON that EncodeSimCard wrote; other keys
+// are skipped. A value of the wrong type is an error naming the field.
 func DecodeSimCard(data []byte, m *SimCard) error {
 	r := codec.NewReader(data)
-	for k := range r.Object() {
-		switch k {
+	for r.BeginObject(); r.More(); {
+		switch r.Key() {
 		case "ID":
 			m.ID = r.String()
 		case "SerialNumber":
@@ -1059,27 +669,13 @@ func DecodeSimCard(data []byte, m *SimCard) error {
 		case "ShopID":
 			m.ShopID = r.String()
 		case "AssignedTo":
-			if r.Null() {
-				m.AssignedTo = nil
-			} else {
-				v1 := r.String()
-				m.AssignedTo = &v1
-			}
+			m.AssignedTo = r.StringPtr()
 		case "Registered":
 			m.Registered = r.Bool()
 		case "ActivatedAt":
 			r.Text(&m.ActivatedAt)
 		case "Tags":
-			if r.Null() {
-				m.Tags = nil
-			} else {
-				m.Tags = []string{}
-				for range r.Array() {
-					m.Tags = append(m.Tags, r.String())
-				}
-			}
-		default:
-			r.Skip()
+			m.Tags = r.Strings()
 		}
 	}
 	return r.End()
@@ -1088,74 +684,63 @@ func DecodeSimCard(data []byte, m *SimCard) error {
 // SimCardModel describes SimCard to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, SimCardBatch]{
-	Name:   "SimCard",
-	Events: []string{"fraud_review", "port_out"},
-	Key: func(m *SimCard) string {
-		return m.ID
-	},
-	Snapshot: SnapshotSimCard,
-	Change: func(c *SimCardChange) *runtime.Change[SimCard] {
-		return (*runtime.Change[SimCard])(c)
-	},
-	Batch: func(b *runtime.Batch[SimCardChange]) *SimCardBatch {
-		return (*SimCardBatch)(b)
-	},
+	Name:       "SimCard",
+	Events:     []string{"fraud_review", "port_out"},
+	Key:        func(m *SimCard) string { return m.ID },
+	Snapshot:   SnapshotSimCard,
+	Change:     func(c *SimCardChange) *runtime.Change[SimCard] { return (*runtime.Change[SimCard])(c) },
+	Batch:      func(b *runtime.Batch[SimCardChange]) *SimCardBatch { return (*SimCardBatch)(b) },
 	Encode:     EncodeSimCard,
 	Decode:     DecodeSimCard,
 	Fields:     simCardFieldNames[:],
 	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
-// CreateSimCard runs SimCard's before_create and before_save triggers, persist, the after_create
-// and after_save triggers, then its async and on_commit work. A before trigger's
-// error aborts before persist; after trigger errors come back joined.
+// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Create).
 func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Create(ctx, eng, SimCardModel, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpCreate, nil, m, persist)
 }
 
-// UpdateSimCard runs SimCard's update and save triggers around persist, like CreateSimCard;
-// old is SnapshotSimCard(m) taken before the edits.
+// UpdateSimCard runs the update and save triggers of SimCard around persist; old is SnapshotSimCard(m).
 func UpdateSimCard(ctx context.Context, eng *runtime.Engine, old, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Update(ctx, eng, SimCardModel, old, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpUpdate, old, m, persist)
 }
 
-// EditSimCard takes the snapshot of m, applies edit to m and runs UpdateSimCard: the
-// one-call form of an update. An error from edit is returned before any
-// trigger runs; m keeps what edit did.
+// EditSimCard snapshots m, applies edit to it and runs UpdateSimCard: an update in one call.
 func EditSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, edit func(*SimCard) error, persist func(context.Context, *SimCard) error) error {
-	return runtime.Edit(ctx, eng, SimCardModel, m, edit, persist)
+	old := SnapshotSimCard(m)
+	if err := edit(m); err != nil {
+		return err
+	}
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpUpdate, &old, m, persist)
 }
 
-// DeleteSimCard runs SimCard's delete triggers around persist, like CreateSimCard.
+// DeleteSimCard runs the delete triggers of SimCard around persist, like CreateSimCard.
 func DeleteSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
-	return runtime.Delete(ctx, eng, SimCardModel, m, persist)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSimCards creates many SimCard values: before_bulk_create triggers, each item's
-// create triggers, one persist, each item's after triggers, after_bulk_create
-// triggers, then async and on_commit work.
+// CreateSimCards creates many SimCard values with one persist (see runtime.CreateMany).
 func CreateSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.CreateMany(ctx, eng, SimCardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateSimCards updates many SimCard values like CreateSimCards; old[i] is the snapshot of ms[i].
 func UpdateSimCards(ctx context.Context, eng *runtime.Engine, old []SimCard, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.UpdateMany(ctx, eng, SimCardModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteSimCards deletes many SimCard values like CreateSimCards.
 func DeleteSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
-	return runtime.DeleteMany(ctx, eng, SimCardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpDelete, nil, ms, persist)
 }
 
-// FireSimCard runs the triggers of exactly one event of SimCard, for custom events and code
-// that persists on its own; nil old or new reads as a zero value.
+// FireSimCard runs the triggers of one event of SimCard (custom events, own persistence).
 func FireSimCard(ctx context.Context, eng *runtime.Engine, event runtime.Event, old, new *SimCard) error {
-	return runtime.Fire(ctx, eng, SimCardModel, event, old, new)
+	return runtime.Do(ctx, eng, SimCardModel, runtime.FireOp(event), old, new, nil)
 }
 
-// SetSimCardLoader registers how Engine.Execute loads a SimCard by key; load returns an
-// error wrapping runtime.ErrNotFound for unknown keys.
+// SetSimCardLoader registers how Engine.Execute loads a SimCard by key (see runtime.SetLoader).
 func SetSimCardLoader(eng *runtime.Engine, load func(ctx context.Context, key string) (*SimCard, error)) {
 	runtime.SetLoader(eng, SimCardModel, load)
 }
@@ -1163,49 +748,25 @@ func SetSimCardLoader(eng *runtime.Engine, load func(ctx context.Context, key st
 // TransferField names a tracked field of Transfer.
 type TransferField uint16
 
-// The tracked fields of Transfer, in declaration order.
+// The tracked fields of Transfer, in declaration order: TransferField<Name> is the field <Name>.
 const (
-	// TransferFieldID is the field ID.
 	TransferFieldID TransferField = iota
-	// TransferFieldReference is the field Reference.
 	TransferFieldReference
-	// TransferFieldFromShopID is the field FromShopID.
 	TransferFieldFromShopID
-	// TransferFieldToShopID is the field ToShopID.
 	TransferFieldToShopID
-	// TransferFieldQuantity is the field Quantity.
 	TransferFieldQuantity
-	// TransferFieldStage is the field Stage.
 	TransferFieldStage
-	// TransferFieldCourier is the field Courier.
 	TransferFieldCourier
-	// TransferFieldHistory is the field History.
 	TransferFieldHistory
-	// TransferFieldStageTimes is the field StageTimes.
 	TransferFieldStageTimes
-	// TransferFieldUpdatedAt is the field UpdatedAt.
 	TransferFieldUpdatedAt
 )
 
-var transferFieldNames = [...]string{
-	"ID",
-	"Reference",
-	"FromShopID",
-	"ToShopID",
-	"Quantity",
-	"Stage",
-	"Courier",
-	"History",
-	"StageTimes",
-	"UpdatedAt",
-}
+var transferFieldNames = [...]string{"ID", "Reference", "FromShopID", "ToShopID", "Quantity", "Stage", "Courier", "History", "StageTimes", "UpdatedAt"}
 
 // String returns the field's Go name.
 func (f TransferField) String() string {
-	if int(f) < len(transferFieldNames) {
-		return transferFieldNames[f]
-	}
-	return "TransferField(" + strconv.Itoa(int(f)) + ")"
+	return runtime.FieldName(transferFieldNames[:], int(f), "TransferField")
 }
 
 // TransferChange is a change to a Transfer as its triggers see it. Old and New are never nil:
@@ -1228,64 +789,40 @@ func (c *TransferChange) Instance() *Transfer {
 }
 
 // IDChanged reports whether ID differs between Old and New.
-func (c *TransferChange) IDChanged() bool {
-	return c.Old.ID != c.New.ID
-}
+func (c *TransferChange) IDChanged() bool { return c.Old.ID != c.New.ID }
 
 // IDWas returns the value of ID before the operation.
-func (c *TransferChange) IDWas() string {
-	return c.Old.ID
-}
+func (c *TransferChange) IDWas() string { return c.Old.ID }
 
 // ReferenceChanged reports whether Reference differs between Old and New.
-func (c *TransferChange) ReferenceChanged() bool {
-	return c.Old.Reference != c.New.Reference
-}
+func (c *TransferChange) ReferenceChanged() bool { return c.Old.Reference != c.New.Reference }
 
 // ReferenceWas returns the value of Reference before the operation.
-func (c *TransferChange) ReferenceWas() string {
-	return c.Old.Reference
-}
+func (c *TransferChange) ReferenceWas() string { return c.Old.Reference }
 
 // FromShopIDChanged reports whether FromShopID differs between Old and New.
-func (c *TransferChange) FromShopIDChanged() bool {
-	return c.Old.FromShopID != c.New.FromShopID
-}
+func (c *TransferChange) FromShopIDChanged() bool { return c.Old.FromShopID != c.New.FromShopID }
 
 // FromShopIDWas returns the value of FromShopID before the operation.
-func (c *TransferChange) FromShopIDWas() string {
-	return c.Old.FromShopID
-}
+func (c *TransferChange) FromShopIDWas() string { return c.Old.FromShopID }
 
 // ToShopIDChanged reports whether ToShopID differs between Old and New.
-func (c *TransferChange) ToShopIDChanged() bool {
-	return c.Old.ToShopID != c.New.ToShopID
-}
+func (c *TransferChange) ToShopIDChanged() bool { return c.Old.ToShopID != c.New.ToShopID }
 
 // ToShopIDWas returns the value of ToShopID before the operation.
-func (c *TransferChange) ToShopIDWas() string {
-	return c.Old.ToShopID
-}
+func (c *TransferChange) ToShopIDWas() string { return c.Old.ToShopID }
 
 // QuantityChanged reports whether Quantity differs between Old and New.
-func (c *TransferChange) QuantityChanged() bool {
-	return c.Old.Quantity != c.New.Quantity
-}
+func (c *TransferChange) QuantityChanged() bool { return c.Old.Quantity != c.New.Quantity }
 
 // QuantityWas returns the value of Quantity before the operation.
-func (c *TransferChange) QuantityWas() int {
-	return c.Old.Quantity
-}
+func (c *TransferChange) QuantityWas() int { return c.Old.Quantity }
 
 // StageChanged reports whether Stage differs between Old and New.
-func (c *TransferChange) StageChanged() bool {
-	return c.Old.Stage != c.New.Stage
-}
+func (c *TransferChange) StageChanged() bool { return c.Old.Stage != c.New.Stage }
 
 // StageWas returns the value of Stage before the operation.
-func (c *TransferChange) StageWas() TransferStage {
-	return c.Old.Stage
-}
+func (c *TransferChange) StageWas() TransferStage { return c.Old.Stage }
 
 // CourierChanged reports whether Courier differs between Old and New.
 func (c *TransferChange) CourierChanged() bool {
@@ -1293,19 +830,13 @@ func (c *TransferChange) CourierChanged() bool {
 }
 
 // CourierWas returns the value of Courier before the operation.
-func (c *TransferChange) CourierWas() *string {
-	return c.Old.Courier
-}
+func (c *TransferChange) CourierWas() *string { return c.Old.Courier }
 
 // HistoryChanged reports whether History differs between Old and New.
-func (c *TransferChange) HistoryChanged() bool {
-	return !slices.Equal(c.Old.History, c.New.History)
-}
+func (c *TransferChange) HistoryChanged() bool { return !slices.Equal(c.Old.History, c.New.History) }
 
 // HistoryWas returns the value of History before the operation.
-func (c *TransferChange) HistoryWas() []string {
-	return c.Old.History
-}
+func (c *TransferChange) HistoryWas() []string { return c.Old.History }
 
 // StageTimesChanged reports whether StageTimes differs between Old and New.
 func (c *TransferChange) StageTimesChanged() bool {
@@ -1315,98 +846,42 @@ func (c *TransferChange) StageTimesChanged() bool {
 }
 
 // StageTimesWas returns the value of StageTimes before the operation.
-func (c *TransferChange) StageTimesWas() map[string]time.Time {
-	return c.Old.StageTimes
-}
+func (c *TransferChange) StageTimesWas() map[string]time.Time { return c.Old.StageTimes }
 
 // UpdatedAtChanged reports whether UpdatedAt differs between Old and New.
-func (c *TransferChange) UpdatedAtChanged() bool {
-	return !c.Old.UpdatedAt.Equal(c.New.UpdatedAt)
-}
+func (c *TransferChange) UpdatedAtChanged() bool { return !c.Old.UpdatedAt.Equal(c.New.UpdatedAt) }
 
 // UpdatedAtWas returns the value of UpdatedAt before the operation.
-func (c *TransferChange) UpdatedAtWas() time.Time {
-	return c.Old.UpdatedAt
-}
+func (c *TransferChange) UpdatedAtWas() time.Time { return c.Old.UpdatedAt }
 
-// fieldChanged reports whether the field differs between Old and New.
-func (c *TransferChange) fieldChanged(f TransferField) bool {
-	switch f {
-	case TransferFieldID:
-		return c.IDChanged()
-	case TransferFieldReference:
-		return c.ReferenceChanged()
-	case TransferFieldFromShopID:
-		return c.FromShopIDChanged()
-	case TransferFieldToShopID:
-		return c.ToShopIDChanged()
-	case TransferFieldQuantity:
-		return c.QuantityChanged()
-	case TransferFieldStage:
-		return c.StageChanged()
-	case TransferFieldCourier:
-		return c.CourierChanged()
-	case TransferFieldHistory:
-		return c.HistoryChanged()
-	case TransferFieldStageTimes:
-		return c.StageTimesChanged()
-	case TransferFieldUpdatedAt:
-		return c.UpdatedAtChanged()
-	}
-	return false
+// ChangedSet returns the tracked fields that changed as a set, without allocating.
+func (c *TransferChange) ChangedSet() runtime.FieldSet {
+	return runtime.FieldSetOf(
+		c.IDChanged(), c.ReferenceChanged(), c.FromShopIDChanged(), c.ToShopIDChanged(),
+		c.QuantityChanged(), c.StageChanged(), c.CourierChanged(), c.HistoryChanged(),
+		c.StageTimesChanged(), c.UpdatedAtChanged(),
+	)
 }
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *TransferChange) Changed(fields ...TransferField) bool {
-	if len(fields) == 0 {
-		for f := range len(transferFieldNames) {
-			if c.fieldChanged(TransferField(f)) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range fields {
-		if c.fieldChanged(f) {
-			return true
-		}
-	}
-	return false
+	return runtime.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *TransferChange) ChangedFields() []TransferField {
-	var fs []TransferField
-	for f := range len(transferFieldNames) {
-		if c.fieldChanged(TransferField(f)) {
-			fs = append(fs, TransferField(f))
-		}
-	}
-	return fs
+	return runtime.FieldsIn[TransferField](c.ChangedSet())
 }
 
-// ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *TransferChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
-	for f := range len(transferFieldNames) {
-		if c.fieldChanged(TransferField(f)) {
-			s.Add(uint16(f))
-		}
-	}
-	return s
-}
-
-// TransferBatch is a bulk operation on Transfer values as bulk triggers see it: the
-// items whose conditions held.
+// TransferBatch is a bulk operation on Transfer values as bulk triggers see it.
 type TransferBatch struct {
 	// Event is the bulk event.
 	Event runtime.Event
-	// Items are the changes of the matching items.
+	// Items are the changes of the items whose conditions held.
 	Items []TransferChange
 }
 
-// SnapshotTransfer returns a deep copy of m: editing m afterwards, in place or not,
-// never changes the copy's tracked fields. A nil m gives a zero value.
+// SnapshotTransfer returns a deep copy of m's tracked fields (a zero value for nil m).
 func SnapshotTransfer(m *Transfer) Transfer {
 	if m == nil {
 		return Transfer{}
@@ -1421,8 +896,7 @@ func SnapshotTransfer(m *Transfer) Transfer {
 	return s
 }
 
-// DiffTransfer returns the change from old to new; its methods compare the fields
-// when asked. A nil old or new reads as a zero value. Event is left unset.
+// DiffTransfer returns the change from old to new (nil reads as a zero value), Event unset.
 func DiffTransfer(old, new *Transfer) TransferChange {
 	if old == nil {
 		old = &Transfer{}
@@ -1433,40 +907,19 @@ func DiffTransfer(old, new *Transfer) TransferChange {
 	return TransferChange{Old: old, New: new}
 }
 
-// EncodeTransfer appends the JSON form of m's tracked fields to dst: an
-// object keyed by field name, which DecodeTransfer reads back. Untracked
-// fields are left out.
+// EncodeTransfer appends the JSON form of m's tracked fields to dst: an object keyed
+// by field name, which DecodeTransfer reads back. Untracked fields are left out.
 func EncodeTransfer(dst []byte, m *Transfer) ([]byte, error) {
 	w := codec.NewWriter(dst)
 	w.BeginObject()
-	w.Key("ID")
-	w.String(m.ID)
-	w.Key("Reference")
-	w.String(m.Reference)
-	w.Key("FromShopID")
-	w.String(m.FromShopID)
-	w.Key("ToShopID")
-	w.String(m.ToShopID)
-	w.Key("Quantity")
-	w.Int(int64(m.Quantity))
-	w.Key("Stage")
-	w.String(string(m.Stage))
-	w.Key("Courier")
-	if m.Courier == nil {
-		w.Null()
-	} else {
-		w.String(*m.Courier)
-	}
-	w.Key("History")
-	if m.History == nil {
-		w.Null()
-	} else {
-		w.BeginArray()
-		for _, v1 := range m.History {
-			w.String(v1)
-		}
-		w.EndArray()
-	}
+	w.Key("ID").String(m.ID)
+	w.Key("Reference").String(m.Reference)
+	w.Key("FromShopID").String(m.FromShopID)
+	w.Key("ToShopID").String(m.ToShopID)
+	w.Key("Quantity").Int(int64(m.Quantity))
+	w.Key("Stage").String(string(m.Stage))
+	w.Key("Courier").StringPtr(m.Courier)
+	w.Key("History").Strings(m.History)
 	w.Key("StageTimes")
 	if m.StageTimes == nil {
 		w.Null()
@@ -1479,20 +932,17 @@ func EncodeTransfer(dst []byte, m *Transfer) ([]byte, error) {
 		}
 		w.EndObject()
 	}
-	w.Key("UpdatedAt")
-	w.Text(m.UpdatedAt)
+	w.Key("UpdatedAt").Text(m.UpdatedAt)
 	w.EndObject()
 	return w.Result()
 }
 
-// DecodeTransfer sets m's tracked fields from JSON that EncodeTransfer wrote.
-// Fields the data leaves out keep their values and unknown keys are
-// skipped; a value of the wrong type is an error that names the field,
-// after which m may be partly set.
+// DecodeTransfer sets m's tracked fields from JSON that EncodeTransfer wrote; other keys
+// are skipped. A value of the wrong type is an error naming the field.
 func DecodeTransfer(data []byte, m *Transfer) error {
 	r := codec.NewReader(data)
-	for k := range r.Object() {
-		switch k {
+	for r.BeginObject(); r.More(); {
+		switch r.Key() {
 		case "ID":
 			m.ID = r.String()
 		case "Reference":
@@ -1506,27 +956,16 @@ func DecodeTransfer(data []byte, m *Transfer) error {
 		case "Stage":
 			m.Stage = TransferStage(r.String())
 		case "Courier":
-			if r.Null() {
-				m.Courier = nil
-			} else {
-				v1 := r.String()
-				m.Courier = &v1
-			}
+			m.Courier = r.StringPtr()
 		case "History":
-			if r.Null() {
-				m.History = nil
-			} else {
-				m.History = []string{}
-				for range r.Array() {
-					m.History = append(m.History, r.String())
-				}
-			}
+			m.History = r.Strings()
 		case "StageTimes":
 			if r.Null() {
 				m.StageTimes = nil
 			} else {
 				m.StageTimes = map[string]time.Time{}
-				for k1 := range r.Object() {
+				for r.BeginObject(); r.More(); {
+					k1 := r.Key()
 					var v1 time.Time
 					r.Text(&v1)
 					m.StageTimes[k1] = v1
@@ -1534,8 +973,6 @@ func DecodeTransfer(data []byte, m *Transfer) error {
 			}
 		case "UpdatedAt":
 			r.Text(&m.UpdatedAt)
-		default:
-			r.Skip()
 		}
 	}
 	return r.End()
@@ -1544,73 +981,62 @@ func DecodeTransfer(data []byte, m *Transfer) error {
 // TransferModel describes Transfer to the trigger engine: registration, programmatic
 // triggers and loaders take it.
 var TransferModel = runtime.NewModel(runtime.ModelSpec[Transfer, TransferChange, TransferBatch]{
-	Name: "Transfer",
-	Key: func(m *Transfer) string {
-		return m.ID
-	},
-	Snapshot: SnapshotTransfer,
-	Change: func(c *TransferChange) *runtime.Change[Transfer] {
-		return (*runtime.Change[Transfer])(c)
-	},
-	Batch: func(b *runtime.Batch[TransferChange]) *TransferBatch {
-		return (*TransferBatch)(b)
-	},
+	Name:       "Transfer",
+	Key:        func(m *Transfer) string { return m.ID },
+	Snapshot:   SnapshotTransfer,
+	Change:     func(c *TransferChange) *runtime.Change[Transfer] { return (*runtime.Change[Transfer])(c) },
+	Batch:      func(b *runtime.Batch[TransferChange]) *TransferBatch { return (*TransferBatch)(b) },
 	Encode:     EncodeTransfer,
 	Decode:     DecodeTransfer,
 	Fields:     transferFieldNames[:],
 	ChangedSet: (*TransferChange).ChangedSet,
 })
 
-// CreateTransfer runs Transfer's before_create and before_save triggers, persist, the after_create
-// and after_save triggers, then its async and on_commit work. A before trigger's
-// error aborts before persist; after trigger errors come back joined.
+// CreateTransfer runs the create and save triggers of Transfer around persist (see runtime.Create).
 func CreateTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, persist func(context.Context, *Transfer) error) error {
-	return runtime.Create(ctx, eng, TransferModel, m, persist)
+	return runtime.Do(ctx, eng, TransferModel, runtime.OpCreate, nil, m, persist)
 }
 
-// UpdateTransfer runs Transfer's update and save triggers around persist, like CreateTransfer;
-// old is SnapshotTransfer(m) taken before the edits.
+// UpdateTransfer runs the update and save triggers of Transfer around persist; old is SnapshotTransfer(m).
 func UpdateTransfer(ctx context.Context, eng *runtime.Engine, old, m *Transfer, persist func(context.Context, *Transfer) error) error {
-	return runtime.Update(ctx, eng, TransferModel, old, m, persist)
+	return runtime.Do(ctx, eng, TransferModel, runtime.OpUpdate, old, m, persist)
 }
 
-// EditTransfer takes the snapshot of m, applies edit to m and runs UpdateTransfer: the
-// one-call form of an update. An error from edit is returned before any
-// trigger runs; m keeps what edit did.
+// EditTransfer snapshots m, applies edit to it and runs UpdateTransfer: an update in one call.
 func EditTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, edit func(*Transfer) error, persist func(context.Context, *Transfer) error) error {
-	return runtime.Edit(ctx, eng, TransferModel, m, edit, persist)
+	old := SnapshotTransfer(m)
+	if err := edit(m); err != nil {
+		return err
+	}
+	return runtime.Do(ctx, eng, TransferModel, runtime.OpUpdate, &old, m, persist)
 }
 
-// DeleteTransfer runs Transfer's delete triggers around persist, like CreateTransfer.
+// DeleteTransfer runs the delete triggers of Transfer around persist, like CreateTransfer.
 func DeleteTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, persist func(context.Context, *Transfer) error) error {
-	return runtime.Delete(ctx, eng, TransferModel, m, persist)
+	return runtime.Do(ctx, eng, TransferModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateTransfers creates many Transfer values: before_bulk_create triggers, each item's
-// create triggers, one persist, each item's after triggers, after_bulk_create
-// triggers, then async and on_commit work.
+// CreateTransfers creates many Transfer values with one persist (see runtime.CreateMany).
 func CreateTransfers(ctx context.Context, eng *runtime.Engine, ms []*Transfer, persist func(context.Context, []*Transfer) error) error {
-	return runtime.CreateMany(ctx, eng, TransferModel, ms, persist)
+	return runtime.DoMany(ctx, eng, TransferModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateTransfers updates many Transfer values like CreateTransfers; old[i] is the snapshot of ms[i].
 func UpdateTransfers(ctx context.Context, eng *runtime.Engine, old []Transfer, ms []*Transfer, persist func(context.Context, []*Transfer) error) error {
-	return runtime.UpdateMany(ctx, eng, TransferModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, TransferModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteTransfers deletes many Transfer values like CreateTransfers.
 func DeleteTransfers(ctx context.Context, eng *runtime.Engine, ms []*Transfer, persist func(context.Context, []*Transfer) error) error {
-	return runtime.DeleteMany(ctx, eng, TransferModel, ms, persist)
+	return runtime.DoMany(ctx, eng, TransferModel, runtime.OpDelete, nil, ms, persist)
 }
 
-// FireTransfer runs the triggers of exactly one event of Transfer, for custom events and code
-// that persists on its own; nil old or new reads as a zero value.
+// FireTransfer runs the triggers of one event of Transfer (custom events, own persistence).
 func FireTransfer(ctx context.Context, eng *runtime.Engine, event runtime.Event, old, new *Transfer) error {
-	return runtime.Fire(ctx, eng, TransferModel, event, old, new)
+	return runtime.Do(ctx, eng, TransferModel, runtime.FireOp(event), old, new, nil)
 }
 
-// SetTransferLoader registers how Engine.Execute loads a Transfer by key; load returns an
-// error wrapping runtime.ErrNotFound for unknown keys.
+// SetTransferLoader registers how Engine.Execute loads a Transfer by key (see runtime.SetLoader).
 func SetTransferLoader(eng *runtime.Engine, load func(ctx context.Context, key string) (*Transfer, error)) {
 	runtime.SetLoader(eng, TransferModel, load)
 }

@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -230,19 +232,20 @@ func (w *Writer) end(object bool) {
 	w.afterValue()
 }
 
-// Key writes the key of the next member of an object.
-func (w *Writer) Key(name string) {
+// Key writes the key of the next member of an object, and returns w so
+// that the value can follow: w.Key("ID").String(m.ID).
+func (w *Writer) Key(name string) *Writer {
 	if w.err != nil {
-		return
+		return w
 	}
 	if len(w.stack) == 0 || !w.stack[len(w.stack)-1].object {
 		w.fail(fmt.Errorf("key %q outside an object", name))
-		return
+		return w
 	}
 	f := &w.stack[len(w.stack)-1]
 	if w.key {
 		w.fail(fmt.Errorf("key %q has no value", f.key))
-		return
+		return w
 	}
 	if f.n > 0 {
 		w.buf = append(w.buf, ',')
@@ -251,6 +254,7 @@ func (w *Writer) Key(name string) {
 	w.buf = append(w.buf, ':')
 	f.key, f.keyed = name, true
 	w.key = true
+	return w
 }
 
 // IntKey writes an integer as the key of the next member, in decimal.
@@ -288,6 +292,42 @@ func (w *Writer) String(s string) {
 		w.buf = appendString(w.buf, s)
 		w.afterValue()
 	}
+}
+
+// StringPtr writes the string p points to, or null for a nil p.
+func (w *Writer) StringPtr(p *string) {
+	if p == nil {
+		w.Null()
+		return
+	}
+	w.String(*p)
+}
+
+// Strings writes an array of strings, or null for a nil slice.
+func (w *Writer) Strings(s []string) {
+	if s == nil {
+		w.Null()
+		return
+	}
+	w.BeginArray()
+	for _, v := range s {
+		w.String(v)
+	}
+	w.EndArray()
+}
+
+// StringMap writes an object of strings with its keys in order, or null
+// for a nil map.
+func (w *Writer) StringMap(m map[string]string) {
+	if m == nil {
+		w.Null()
+		return
+	}
+	w.BeginObject()
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		w.Key(k).String(m[k])
+	}
+	w.EndObject()
 }
 
 // Bool writes true or false.
@@ -559,6 +599,20 @@ type Reader struct {
 	err   error
 	depth int
 	path  []pathElem
+	// frames are the objects and arrays being read with BeginObject,
+	// BeginArray and More, innermost last.
+	frames []rframe
+}
+
+// rframe is an object or array that More reads.
+type rframe struct {
+	object   bool
+	ok       bool   // its opening bracket was read
+	open     int    // offset of its opening bracket
+	start    int    // offset of the current member's value; -1 before the first
+	index    int    // of the current element
+	key      string // of the current member
+	inMember bool   // the current member's path element is pushed
 }
 
 // NewReader returns a reader of data.
@@ -707,6 +761,130 @@ func (r *Reader) Object() iter.Seq[string] {
 	}
 }
 
+// BeginObject starts reading an object with More: call More before each
+// member, read the member's key with Key and its value with the other
+// methods (reading nothing skips it); More returns false, and ends the
+// object, after the last member. Anything but an object is an error.
+//
+//	for r.BeginObject(); r.More(); {
+//		switch r.Key() { ... }
+//	}
+func (r *Reader) BeginObject() { r.begin(true) }
+
+// BeginArray starts reading an array with More, as BeginObject does an
+// object: call More before each element and read it (reading nothing
+// skips it).
+//
+//	for r.BeginArray(); r.More(); {
+//		s = append(s, r.String())
+//	}
+func (r *Reader) BeginArray() { r.begin(false) }
+
+func (r *Reader) begin(object bool) {
+	f := rframe{object: object, start: -1}
+	open, what := byte('['), "an array"
+	if object {
+		open, what = '{', "an object"
+	}
+	if r.err == nil {
+		switch {
+		case r.peek() != open:
+			r.want(what)
+		case r.enter():
+			f.ok, f.open = true, r.pos
+			r.pos++
+		}
+	}
+	r.frames = append(r.frames, f)
+}
+
+// More reports whether the object or array begun last has another member
+// or element, and moves to it; at the end, or after an error, it ends the
+// object or array and returns false.
+func (r *Reader) More() bool {
+	if len(r.frames) == 0 {
+		r.failf(r.pos, "More without BeginObject or BeginArray")
+		return false
+	}
+	f := &r.frames[len(r.frames)-1]
+	if !f.ok || r.err != nil {
+		return r.leave(f)
+	}
+	closer, what := byte(']'), "',' or ']' after an array element"
+	if f.object {
+		closer, what = '}', "',' or '}' after an object member"
+	}
+	if f.start >= 0 {
+		if r.pos == f.start {
+			r.skipValue()
+		}
+		r.path = r.path[:len(r.path)-1]
+		f.inMember = false
+		if r.err != nil {
+			return r.leave(f)
+		}
+		switch r.peek() {
+		case ',':
+			r.pos++
+			f.index++
+		case closer:
+			r.pos++
+			return r.leave(f)
+		default:
+			r.want(what)
+			return r.leave(f)
+		}
+	} else if r.peek() == closer {
+		r.pos++
+		return r.leave(f)
+	}
+	if f.object {
+		if r.peek() != '"' {
+			r.want("a string key")
+			return r.leave(f)
+		}
+		keyAt := r.pos
+		raw, ok := r.readString()
+		if !ok {
+			return r.leave(f)
+		}
+		if r.peek() != ':' {
+			r.want("':' after the key")
+			return r.leave(f)
+		}
+		r.pos++
+		f.key, r.keyAt = string(raw), keyAt
+		r.path = append(r.path, pathElem{key: f.key, hasKey: true})
+	} else {
+		r.path = append(r.path, pathElem{index: f.index})
+	}
+	r.peek()
+	f.inMember, f.start, r.last = true, r.pos, r.pos
+	return true
+}
+
+// leave ends the frame f, the innermost, and returns false.
+func (r *Reader) leave(f *rframe) bool {
+	if f.inMember {
+		r.path = r.path[:len(r.path)-1]
+	}
+	if f.ok {
+		r.depth--
+		// Now the value read last is the whole object or array.
+		r.last = f.open
+	}
+	r.frames = r.frames[:len(r.frames)-1]
+	return false
+}
+
+// Key returns the key of the object member More moved to.
+func (r *Reader) Key() string {
+	if len(r.frames) == 0 {
+		return ""
+	}
+	return r.frames[len(r.frames)-1].key
+}
+
 // Array iterates over the elements of an array, yielding each index; the
 // loop body must read the element (a body that reads nothing skips it).
 // Breaking out of the loop skips the rest of the array. Anything but an
@@ -810,6 +988,41 @@ func (r *Reader) String() string {
 	r.last = r.pos
 	s, _ := r.readString()
 	return string(s)
+}
+
+// StringPtr reads null as a nil pointer, and a string as a pointer to it.
+func (r *Reader) StringPtr() *string {
+	if r.Null() {
+		return nil
+	}
+	s := r.String()
+	return &s
+}
+
+// Strings reads null as a nil slice, and an array of strings as a slice
+// (an empty array as an empty slice).
+func (r *Reader) Strings() []string {
+	if r.Null() {
+		return nil
+	}
+	s := []string{}
+	for r.BeginArray(); r.More(); {
+		s = append(s, r.String())
+	}
+	return s
+}
+
+// StringMap reads null as a nil map, and an object of strings as a map
+// (an empty object as an empty map).
+func (r *Reader) StringMap() map[string]string {
+	if r.Null() {
+		return nil
+	}
+	m := map[string]string{}
+	for r.BeginObject(); r.More(); {
+		m[r.Key()] = r.String()
+	}
+	return m
 }
 
 // Bool reads true or false.

@@ -17,11 +17,12 @@ import (
 // Model binds a generated model (the MModel variable of its package) to the
 // plugin.
 func Model[M, C, B any](m *runtime.Model[M, C, B]) Binding {
-	return &binding[M, C, B]{model: m}
+	return &binding[M, C, B]{model: m, spec: runtime.Spec(m)}
 }
 
 type binding[M, C, B any] struct {
 	model *runtime.Model[M, C, B]
+	spec  runtime.ModelSpec[M, C, B]
 	snaps snapshots[M]
 
 	// saving holds the records of Save calls that found no row: GORM then
@@ -31,7 +32,19 @@ type binding[M, C, B any] struct {
 	saving map[*M]struct{}
 }
 
-func (b *binding[M, C, B]) name() string { return b.model.Name() }
+func (b *binding[M, C, B]) name() string { return b.spec.Name }
+
+// diff returns the tracked fields that differ between old and new, with
+// each field's generated equality.
+func (b *binding[M, C, B]) diff(old, new *M) runtime.FieldSet {
+	if b.spec.ChangedSet == nil || b.spec.Change == nil {
+		return runtime.FieldSet{}
+	}
+	var c C
+	ch := b.spec.Change(&c)
+	ch.Old, ch.New = old, new
+	return b.spec.ChangedSet(&c)
+}
 
 // records returns the records a statement's destination holds, and
 // reports whether they are the elements of one array.
@@ -92,7 +105,7 @@ func (b *binding[M, C, B]) put(ms []*M, array bool) {
 	keys := make([]string, len(ms))
 	states := make([]M, len(ms))
 	for i, m := range ms {
-		keys[i], states[i] = b.model.Key(m), b.model.Snapshot(m)
+		keys[i], states[i] = b.spec.Key(m), b.spec.Snapshot(m)
 	}
 	b.snaps.put(ms, keys, states, array)
 }
@@ -104,7 +117,7 @@ func (b *binding[M, C, B]) remember(p *Plugin, ctx context.Context, ms []*M, arr
 	keys := make([]string, len(ms))
 	states := make([]M, len(ms))
 	for i, m := range ms {
-		keys[i], states[i] = b.model.Key(m), b.model.Snapshot(m)
+		keys[i], states[i] = b.spec.Key(m), b.spec.Snapshot(m)
 		b.snaps.touch(keys[i])
 	}
 	if p.AlwaysReadRows {
@@ -116,7 +129,7 @@ func (b *binding[M, C, B]) remember(p *Plugin, ctx context.Context, ms []*M, arr
 // touch marks the snapshots of the rows' keys out of date.
 func (b *binding[M, C, B]) touch(rows []M) {
 	for i := range rows {
-		b.snaps.touch(b.model.Key(&rows[i]))
+		b.snaps.touch(b.spec.Key(&rows[i]))
 	}
 }
 
@@ -133,7 +146,7 @@ func reader(db *gorm.DB) *gorm.DB {
 // readByKey reads the row of m by its primary key; ok is false when there
 // is none.
 func (b *binding[M, C, B]) readByKey(db *gorm.DB, m *M) (row M, ok bool, err error) {
-	row = b.model.Snapshot(m)
+	row = b.spec.Snapshot(m)
 	res := reader(db).Limit(1).Find(&row)
 	return row, res.RowsAffected == 1, res.Error
 }
@@ -141,7 +154,7 @@ func (b *binding[M, C, B]) readByKey(db *gorm.DB, m *M) (row M, ok bool, err err
 // old returns the database state of m: its snapshot, or its row.
 func (b *binding[M, C, B]) old(db *gorm.DB, m *M) (M, bool, error) {
 	if snap, ok := b.snaps.get(m); ok {
-		return b.model.Snapshot(&snap), true, nil
+		return b.spec.Snapshot(&snap), true, nil
 	}
 	return b.readByKey(db, m)
 }
@@ -324,7 +337,7 @@ func isExpr(v any) bool {
 // model's field numbers.
 func (b *binding[M, C, B]) columns(s *schema.Schema, fields runtime.FieldSet) []*schema.Field {
 	var out []*schema.Field
-	for i, name := range b.model.Fields() {
+	for i, name := range b.spec.Fields {
 		if !fields.Has(uint16(i)) {
 			continue
 		}
@@ -360,9 +373,9 @@ func (b *binding[M, C, B]) updateOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 		return
 	}
 	// m becomes the row with GORM's assignments: what the update saves.
-	*m = b.model.Snapshot(&old)
+	*m = b.spec.Snapshot(&old)
 	exprs := apply(db, set)
-	before := b.model.Snapshot(m)
+	before := b.spec.Snapshot(m)
 	assigned := make(map[string]bool, len(set))
 	for _, a := range set {
 		assigned[a.Column.Name] = true
@@ -380,7 +393,7 @@ func (b *binding[M, C, B]) updateOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 			}
 			out = append(out, a)
 		}
-		for _, f := range b.columns(s.Schema, b.model.Diff(&before, m)) {
+		for _, f := range b.columns(s.Schema, b.diff(&before, m)) {
 			if !assigned[f.DBName] {
 				v, _ := f.ValueOf(s.Context, s.ReflectValue)
 				out = append(out, clause.Assignment{Column: clause.Column{Name: f.DBName}, Value: v})
@@ -426,11 +439,11 @@ func (b *binding[M, C, B]) updateWhere(p *Plugin, db *gorm.DB, next func(*gorm.D
 	before := make([]M, len(rows))
 	var exprs bool
 	for i := range rows {
-		*target = b.model.Snapshot(&rows[i])
+		*target = b.spec.Snapshot(&rows[i])
 		exprs = apply(db, set)
 		items[i] = new(M)
 		*items[i] = *target
-		before[i] = b.model.Snapshot(items[i])
+		before[i] = b.spec.Snapshot(items[i])
 	}
 	*target = saved
 	err = runtime.UpdateMany(ctx, p.eng, b.model, rows, items, func(ctx context.Context, items []*M) error {
@@ -444,7 +457,7 @@ func (b *binding[M, C, B]) updateWhere(p *Plugin, db *gorm.DB, next func(*gorm.D
 			return db.Session(&gorm.Session{NewDB: true, SkipHooks: true, Context: ctx}).Table(db.Statement.Table)
 		}
 		for i, it := range items {
-			cols := b.columns(db.Statement.Schema, b.model.Diff(&before[i], it))
+			cols := b.columns(db.Statement.Schema, b.diff(&before[i], it))
 			if len(cols) > 0 {
 				names := make([]string, len(cols))
 				for j, f := range cols {
@@ -546,7 +559,7 @@ func (b *binding[M, C, B]) deleteOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
-		b.snaps.touch(b.model.Key(&old))
+		b.snaps.touch(b.spec.Key(&old))
 		afterCommit(ctx, func() { b.snaps.forget(m) })
 		return nil
 	})

@@ -120,7 +120,7 @@ func newEngine(t testing.TB) (*runtime.Engine, *runs) {
 		Options:    runtime.Options{Priority: runtime.PriorityHigh},
 		Actions: []runtime.Action[widgetChange]{func(ctx context.Context, c *widgetChange) error {
 			a, _ := runtime.ActorFrom(ctx)
-			rs.add(fmt.Sprintf("%s %s %s %s", c.New.ID, widgetModel.EventName(c.Event), a.ID, runtime.RequestIDFrom(ctx)))
+			rs.add(fmt.Sprintf("%s %s %s %s", c.New.ID, runtime.EventName(widgetModel, c.Event), a.ID, runtime.RequestIDFrom(ctx)))
 			return nil
 		}},
 	}))

@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+)
+
+// Op names a lifecycle operation for Do and DoMany: OpCreate, OpUpdate,
+// OpDelete, or FireOp(ev), the triggers of one event alone.
+type Op uint16
+
+// The operations of Do and DoMany; FireOp makes the others.
+const (
+	OpCreate Op = 256 + iota
+	OpUpdate
+	OpDelete
+)
+
+// FireOp returns the operation that runs the triggers of ev alone, as Fire
+// does.
+func FireOp(ev Event) Op { return Op(ev) }
+
+// Do runs one operation on one instance of model: OpCreate and OpDelete
+// with m, OpUpdate with old and m, as Create, Delete and Update do, and
+// FireOp(ev) with old and m as Fire's old and new. Generated lifecycle
+// functions call it: one function for every operation, so that a program
+// compiles one instance of it per model rather than one per operation and
+// model.
+func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old, m *M, persist func(context.Context, *M) error) error {
+	switch op {
+	case OpCreate:
+		return single(ctx, eng, model.core, opCreate, nil, m, persist)
+	case OpUpdate:
+		if old == m && m != nil {
+			return sameInstance(model.core.name, 1)
+		}
+		return single(ctx, eng, model.core, opUpdate, old, m, persist)
+	case OpDelete:
+		return single(ctx, eng, model.core, opDelete, m, nil, persist)
+	}
+	if op > 255 {
+		return fmt.Errorf("triggergen: %s: unknown operation %d", model.core.name, op)
+	}
+	return fire(ctx, eng, model.core, Event(op), old, m)
+}
+
+// DoMany runs one bulk operation on ms: OpCreate, OpUpdate (old[i] is the
+// snapshot of ms[i]) or OpDelete, as CreateMany, UpdateMany and DeleteMany
+// do. Generated bulk functions call it.
+func DoMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old []M, ms []*M, persist func(context.Context, []*M) error) error {
+	switch op {
+	case OpCreate:
+		return bulk(ctx, eng, model.core, opCreate, nil, ms, persist)
+	case OpDelete:
+		return bulk(ctx, eng, model.core, opDelete, nil, ms, persist)
+	case OpUpdate:
+	default:
+		return fmt.Errorf("triggergen: %s: operation %d is not a bulk operation", model.core.name, op)
+	}
+	if len(old) != len(ms) {
+		return fmt.Errorf("triggergen: update of %d %s items with %d snapshots", len(ms), model.core.name, len(old))
+	}
+	// Point at the snapshots; small batches keep the pointers on the stack.
+	var buf [16]*M
+	olds := buf[:0]
+	if len(old) > len(buf) {
+		olds = make([]*M, 0, len(old))
+	}
+	for i := range old {
+		if &old[i] == ms[i] {
+			return sameInstance(model.core.name, len(ms))
+		}
+		olds = append(olds, &old[i])
+	}
+	return bulk(ctx, eng, model.core, opUpdate, olds, ms, persist)
+}
+
+// sameInstance is the error of an update whose snapshot is the instance
+// itself: every field would compare equal to itself, so no `changed`
+// condition could ever hold.
+func sameInstance(model string, n int) error {
+	what := "old and m are"
+	if n > 1 {
+		what = "an item of old and of ms is"
+	}
+	return fmt.Errorf("triggergen: update of %s: %s the same pointer, so no field can change; take the snapshot with Snapshot%s before editing, or use Edit%s", model, what, model, model)
+}
