@@ -44,8 +44,8 @@ var _ prometheus.Collector = (*Collector)(nil)
 //	triggergen_queue_jobs_failed_total            counter
 //
 // A scrape reads the engine's trigger list and queue figures only; it does
-// not run the health checks (Engine.Status and Engine.Health read the audit
-// sink, which may be a database).
+// not run the health checks (report.StatusOf and report.HealthOf in
+// runtime/report read the audit sink, which may be a database).
 func NewCollector(eng *runtime.Engine, opts ...Option) *Collector {
 	c := newConfig(opts)
 	desc := func(sub, name, help string, labels ...string) *prometheus.Desc {

@@ -20,7 +20,7 @@
 //
 // Each audit record is one attempt, so with retries these count attempts:
 // a run that fails once and then succeeds adds one failure and one success.
-// (runtime.Stats, in Engine.Metrics, counts runs instead.) Failures are the
+// (runtime.Stats, in TriggerInfo and report.MetricsOf, counts runs instead.) Failures are the
 // records whose outcome is not "success": failures, timeouts and panics.
 // Runs skipped because their conditions did not hold leave no record and
 // are not counted.
