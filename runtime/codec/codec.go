@@ -698,64 +698,10 @@ func (r *Reader) enter() bool {
 // an object is an error.
 func (r *Reader) Object() iter.Seq[string] {
 	return func(yield func(string) bool) {
-		if r.err != nil {
-			return
-		}
-		if r.peek() != '{' {
-			r.want("an object")
-			return
-		}
-		if !r.enter() {
-			return
-		}
-		// After the loop, the value read last is the whole object.
-		open := r.pos
-		defer func() { r.depth--; r.last = open }()
-		r.pos++
-		if r.peek() == '}' {
-			r.pos++
-			return
-		}
 		more := true
-		for {
-			if r.peek() != '"' {
-				r.want("a string key")
-				return
-			}
-			keyAt := r.pos
-			raw, ok := r.readString()
-			if !ok {
-				return
-			}
-			if r.peek() != ':' {
-				r.want("':' after the key")
-				return
-			}
-			r.pos++
-			r.peek()
-			key := string(raw)
-			r.path = append(r.path, pathElem{key: key, hasKey: true})
-			start := r.pos
-			r.last, r.keyAt = start, keyAt
+		for r.BeginObject(); r.More(); {
 			if more {
-				more = yield(key)
-			}
-			if r.err == nil && r.pos == start {
-				r.skipValue()
-			}
-			r.path = r.path[:len(r.path)-1]
-			if r.err != nil {
-				return
-			}
-			switch r.peek() {
-			case ',':
-				r.pos++
-			case '}':
-				r.pos++
-				return
-			default:
-				r.want("',' or '}' after an object member")
-				return
+				more = yield(r.Key())
 			}
 		}
 	}
@@ -817,6 +763,7 @@ func (r *Reader) More() bool {
 	if f.start >= 0 {
 		if r.pos == f.start {
 			r.skipValue()
+			f = &r.frames[len(r.frames)-1] // skipping may have grown r.frames
 		}
 		r.path = r.path[:len(r.path)-1]
 		f.inMember = false
@@ -891,49 +838,10 @@ func (r *Reader) Key() string {
 // array is an error.
 func (r *Reader) Array() iter.Seq[int] {
 	return func(yield func(int) bool) {
-		if r.err != nil {
-			return
-		}
-		if r.peek() != '[' {
-			r.want("an array")
-			return
-		}
-		if !r.enter() {
-			return
-		}
-		// After the loop, the value read last is the whole array.
-		open := r.pos
-		defer func() { r.depth--; r.last = open }()
-		r.pos++
-		if r.peek() == ']' {
-			r.pos++
-			return
-		}
 		more := true
-		for i := 0; ; i++ {
-			r.path = append(r.path, pathElem{index: i})
-			start := r.pos
-			r.last = start
+		for r.BeginArray(); r.More(); {
 			if more {
-				more = yield(i)
-			}
-			if r.err == nil && r.pos == start {
-				r.skipValue()
-			}
-			r.path = r.path[:len(r.path)-1]
-			if r.err != nil {
-				return
-			}
-			switch r.peek() {
-			case ',':
-				r.pos++
-				r.peek()
-			case ']':
-				r.pos++
-				return
-			default:
-				r.want("',' or ']' after an array element")
-				return
+				more = yield(r.frames[len(r.frames)-1].index)
 			}
 		}
 	}
