@@ -101,8 +101,7 @@ func (s *snapshots[M]) get(p *M) (M, bool) {
 		return zero, false
 	}
 	if e.owner.Value() == nil { // an earlier record's address, reused
-		delete(s.m, addr(p))
-		s.release(e.key)
+		s.remove(addr(p), e)
 		return zero, false
 	}
 	if s.keys[e.key].version != e.version {
@@ -124,8 +123,7 @@ func (s *snapshots[M]) touch(key string) {
 func (s *snapshots[M]) forget(p *M) {
 	s.mu.Lock()
 	if e, ok := s.m[addr(p)]; ok {
-		delete(s.m, addr(p))
-		s.release(e.key)
+		s.remove(addr(p), e)
 	}
 	s.mu.Unlock()
 }
@@ -136,11 +134,16 @@ func (s *snapshots[M]) drop(c owned[M]) {
 	s.mu.Lock()
 	for _, a := range c.addrs {
 		if e, ok := s.m[a]; ok && e.owner == c.owner {
-			delete(s.m, a)
-			s.release(e.key)
+			s.remove(a, e)
 		}
 	}
 	s.mu.Unlock()
+}
+
+// remove drops the entry e at address a; s.mu is held.
+func (s *snapshots[M]) remove(a uintptr, e *snapshot[M]) {
+	delete(s.m, a)
+	s.release(e.key)
 }
 
 // release drops one snapshot's hold on key's version; s.mu is held.
