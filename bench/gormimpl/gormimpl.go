@@ -7,6 +7,7 @@ package gormimpl
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -145,21 +146,32 @@ type Env struct {
 	Cards []SimCard
 }
 
-// Open creates a fresh in-memory database, migrates it and stores pool
-// copies of scenario.Before.
-func Open(ctx context.Context, pool int) (*Env, error) {
-	dsn := fmt.Sprintf("file:gorm%d?mode=memory&_pragma=foreign_keys(1)", dbSeq.Add(1))
+// OpenMemory opens a fresh in-memory SQLite database, named after prefix,
+// on one connection: each connection to a mode=memory database is a
+// database of its own.
+func OpenMemory(prefix string) (*gorm.DB, *sql.DB, error) {
+	dsn := fmt.Sprintf("file:%s%d?mode=memory&_pragma=foreign_keys(1)", prefix, dbSeq.Add(1))
 	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sqlDB.SetMaxOpenConns(1)
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
+	return db, sqlDB, nil
+}
+
+// Open creates a fresh in-memory database, migrates it and stores pool
+// copies of scenario.Before.
+func Open(ctx context.Context, pool int) (*Env, error) {
+	db, sqlDB, err := OpenMemory("gorm")
+	if err != nil {
+		return nil, err
+	}
 	db = db.WithContext(ctx)
 	if err := db.AutoMigrate(&SimCard{}); err != nil {
 		sqlDB.Close()

@@ -9,19 +9,15 @@ package gormplugin
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
+	"github.com/triggergen/triggergen/bench/gormimpl"
 	"github.com/triggergen/triggergen/bench/models"
 	"github.com/triggergen/triggergen/bench/scenario"
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/gormtrigger"
 )
-
-var dbSeq atomic.Int64
 
 // Env is one in-memory database holding a pool of cards, all INACTIVE, as
 // loaded through GORM (with the plugin installed, loading them took their
@@ -37,20 +33,10 @@ type Env struct {
 // registered, the database runs them through gormtrigger; with nil it is
 // plain GORM.
 func Open(ctx context.Context, pool int, eng *runtime.Engine) (*Env, error) {
-	dsn := fmt.Sprintf("file:gormplugin%d?mode=memory&_pragma=foreign_keys(1)", dbSeq.Add(1))
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+	db, sqlDB, err := gormimpl.OpenMemory("gormplugin")
 	if err != nil {
 		return nil, err
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	// One connection: each connection to a mode=memory database is a
-	// database of its own.
-	sqlDB.SetMaxOpenConns(1)
-	sqlDB.SetMaxIdleConns(1)
-	sqlDB.SetConnMaxLifetime(0)
 	fail := func(err error) (*Env, error) {
 		sqlDB.Close()
 		return nil, err
