@@ -218,7 +218,7 @@ func (e *emitter) emitModel(m *model) {
 		params    []jen.Code
 		body      []jen.Code
 	}{
-		{"Create" + n, fmt.Sprintf("runs the create and save triggers of %s around persist (see runtime.Create).", n),
+		{"Create" + n, fmt.Sprintf("runs the create and save triggers of %s around persist (see runtime.Do).", n),
 			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpCreate"), jen.Nil(), jen.Id("m"), jen.Id("persist"))}},
 		{"Update" + n, fmt.Sprintf("runs the update and save triggers of %s around persist; old is Snapshot%s(m).", n, n),
 			[]jen.Code{ctx, eng, jen.List(jen.Id("old"), jen.Id("m")).Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpUpdate"), jen.Id("old"), jen.Id("m"), jen.Id("persist"))}},
@@ -230,7 +230,7 @@ func (e *emitter) emitModel(m *model) {
 			}},
 		{"Delete" + n, fmt.Sprintf("runs the delete triggers of %s around persist, like Create%s.", n, n),
 			[]jen.Code{ctx, eng, jen.Id("m").Op("*").Id(n), persist1}, []jen.Code{do(e.rt("OpDelete"), jen.Nil(), jen.Id("m"), jen.Id("persist"))}},
-		{"Create" + n + "s", fmt.Sprintf("creates many %s values with one persist (see runtime.CreateMany).", n),
+		{"Create" + n + "s", fmt.Sprintf("creates many %s values with one persist (see runtime.DoMany).", n),
 			[]jen.Code{ctx, eng, jen.Id("ms").Index().Op("*").Id(n), persistN}, []jen.Code{doMany("OpCreate", jen.Nil())}},
 		{"Update" + n + "s", fmt.Sprintf("updates many %s values like Create%ss; old[i] is the snapshot of ms[i].", n, n),
 			[]jen.Code{ctx, eng, jen.Id("old").Index().Id(n), jen.Id("ms").Index().Op("*").Id(n), persistN}, []jen.Code{doMany("OpUpdate", jen.Id("old"))}},

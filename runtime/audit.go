@@ -62,29 +62,35 @@ type LogReader interface {
 	Logs(LogFilter) []ExecutionRecord
 }
 
-// MemoryAudit is an AuditSink and LogReader that keeps the last N records in
-// a ring. It is safe for concurrent use; Record does not allocate.
-type MemoryAudit struct {
+// memoryAudit is the AuditSink and LogReader NewMemoryAudit returns: the last
+// N records in a ring. It is safe for concurrent use; Record does not
+// allocate.
+type memoryAudit struct {
 	mu   sync.Mutex
 	buf  []ExecutionRecord // fixed length: the capacity
 	next int               // index the next record is written to
 	n    int               // number of valid records, <= len(buf)
 }
 
-// NewMemoryAudit returns a MemoryAudit that keeps the last capacity records;
-// capacity <= 0 means 1000. The whole ring is allocated up front.
-func NewMemoryAudit(capacity int) *MemoryAudit {
+// NewMemoryAudit returns the engine's default AuditSink: it keeps the last
+// capacity records (capacity <= 0 means 1000) in a ring allocated up front,
+// and it is a LogReader, so Engine.Logs answers from it. Record does not
+// allocate and is safe for concurrent use; a full ring overwrites its
+// oldest record.
+func NewMemoryAudit(capacity int) AuditSink { return newMemoryAudit(capacity) }
+
+func newMemoryAudit(capacity int) *memoryAudit {
 	if capacity <= 0 {
 		capacity = 1000
 	}
-	return &MemoryAudit{buf: make([]ExecutionRecord, capacity)}
+	return &memoryAudit{buf: make([]ExecutionRecord, capacity)}
 }
 
 // Record stores r, overwriting the oldest record when the ring is full.
-func (m *MemoryAudit) Record(r ExecutionRecord) { m.put(&r) }
+func (m *memoryAudit) Record(r ExecutionRecord) { m.put(&r) }
 
 // put is Record for a record the caller keeps.
-func (m *MemoryAudit) put(r *ExecutionRecord) {
+func (m *memoryAudit) put(r *ExecutionRecord) {
 	m.mu.Lock()
 	m.buf[m.next] = *r
 	m.next++
@@ -100,7 +106,7 @@ func (m *MemoryAudit) put(r *ExecutionRecord) {
 // Logs returns the stored records that match f, newest first, at most
 // f.Limit of them when f.Limit > 0. The result is a fresh slice (never nil)
 // that the caller may keep.
-func (m *MemoryAudit) Logs(f LogFilter) []ExecutionRecord {
+func (m *memoryAudit) Logs(f LogFilter) []ExecutionRecord {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	size := m.n
@@ -125,18 +131,10 @@ func (m *MemoryAudit) Logs(f LogFilter) []ExecutionRecord {
 }
 
 // Len returns how many records are stored.
-func (m *MemoryAudit) Len() int {
+func (m *memoryAudit) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.n
-}
-
-// Clear removes every stored record (keeping the ring's capacity).
-func (m *MemoryAudit) Clear() {
-	m.mu.Lock()
-	clear(m.buf)
-	m.next, m.n = 0, 0
-	m.mu.Unlock()
 }
 
 // NewSlogAudit returns an AuditSink that logs each record to l and then,

@@ -31,7 +31,7 @@ func TestNewMemoryAuditCapacity(t *testing.T) {
 	}{{-1, 1000}, {0, 1000}, {1, 1}, {7, 7}}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.in), func(t *testing.T) {
-			m := NewMemoryAudit(tt.in)
+			m := newMemoryAudit(tt.in)
 			assert.Len(t, m.buf, tt.want)
 			assert.Zero(t, m.Len())
 			assert.NotNil(t, m.Logs(LogFilter{}))
@@ -57,7 +57,7 @@ func TestMemoryAuditRing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := NewMemoryAudit(tt.capacity)
+			m := newMemoryAudit(tt.capacity)
 			for i := 1; i <= tt.records; i++ {
 				m.Record(auditRec("t", "m", OutcomeSuccess, i))
 			}
@@ -68,7 +68,7 @@ func TestMemoryAuditRing(t *testing.T) {
 }
 
 func TestMemoryAuditLogsFilter(t *testing.T) {
-	m := NewMemoryAudit(10)
+	m := newMemoryAudit(10)
 	m.Record(auditRec("a", "User", OutcomeSuccess, 1))
 	m.Record(auditRec("b", "User", OutcomeFailure, 2))
 	m.Record(auditRec("a", "Order", OutcomeTimeout, 3))
@@ -101,30 +101,16 @@ func TestMemoryAuditLogsFilter(t *testing.T) {
 }
 
 func TestMemoryAuditLogsIsACopy(t *testing.T) {
-	m := NewMemoryAudit(2)
+	m := newMemoryAudit(2)
 	m.Record(auditRec("a", "m", OutcomeSuccess, 1))
 	got := m.Logs(LogFilter{})
 	got[0].Trigger = "changed"
 	assert.Equal(t, "a", m.Logs(LogFilter{})[0].Trigger)
 }
 
-func TestMemoryAuditClear(t *testing.T) {
-	m := NewMemoryAudit(3)
-	for i := 1; i <= 5; i++ {
-		m.Record(auditRec("t", "m", OutcomeSuccess, i))
-	}
-	m.Clear()
-	assert.Zero(t, m.Len())
-	assert.Empty(t, m.Logs(LogFilter{}))
-	assert.Equal(t, ExecutionRecord{}, m.buf[1], "cleared slots release their data")
-	m.Record(auditRec("t", "m", OutcomeSuccess, 9))
-	assert.Equal(t, []int{9}, recAttempts(m.Logs(LogFilter{})))
-	assert.Len(t, m.buf, 3)
-}
-
 func TestMemoryAuditConcurrent(t *testing.T) {
 	const goroutines, per = 8, 200
-	m := NewMemoryAudit(64)
+	m := newMemoryAudit(64)
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
@@ -145,7 +131,7 @@ func TestMemoryAuditConcurrent(t *testing.T) {
 }
 
 func TestMemoryAuditRecordAllocs(t *testing.T) {
-	m := NewMemoryAudit(16)
+	m := newMemoryAudit(16)
 	r := ExecutionRecord{
 		Trigger: "notify", Model: "User", Key: "42", Event: "after_update",
 		ActorID: "u1", RequestID: "req-1", Start: time.Now(), Duration: time.Millisecond,
@@ -173,7 +159,7 @@ func TestSlogAudit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.outcome, func(t *testing.T) {
 			var buf bytes.Buffer
-			next := NewMemoryAudit(4)
+			next := newMemoryAudit(4)
 			sink := NewSlogAudit(slog.New(slog.NewJSONHandler(&buf, nil)), next)
 			r := ExecutionRecord{
 				Trigger: "notify", Model: "User", Key: "42", Event: "after_update",
@@ -238,7 +224,7 @@ func (c *countingSink) Record(ExecutionRecord) { c.n++ }
 func TestTee(t *testing.T) {
 	t.Run("records to all, logs from first reader", func(t *testing.T) {
 		var c countingSink
-		first, second := NewMemoryAudit(4), NewMemoryAudit(4)
+		first, second := newMemoryAudit(4), newMemoryAudit(4)
 		sink := Tee(&c, nil, first, second)
 		sink.Record(auditRec("a", "m", OutcomeSuccess, 1))
 		second.Record(auditRec("only-second", "m", OutcomeSuccess, 2))
@@ -260,7 +246,7 @@ func TestTee(t *testing.T) {
 		assert.Equal(t, 1, b.n)
 	})
 	t.Run("single sink is returned as is", func(t *testing.T) {
-		m := NewMemoryAudit(1)
+		m := newMemoryAudit(1)
 		assert.Same(t, m, Tee(nil, m))
 	})
 	t.Run("empty is a no-op", func(t *testing.T) {
@@ -273,7 +259,7 @@ func TestTee(t *testing.T) {
 }
 
 func BenchmarkMemoryAuditRecord(b *testing.B) {
-	m := NewMemoryAudit(1000)
+	m := newMemoryAudit(1000)
 	r := ExecutionRecord{
 		Trigger: "notify", Model: "User", Key: "42", Event: "after_update",
 		Start: time.Now(), Duration: time.Millisecond, Outcome: OutcomeSuccess, Attempt: 1,

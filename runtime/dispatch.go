@@ -8,53 +8,6 @@ import (
 	"time"
 )
 
-// Create runs model's create triggers around persist: before_create and
-// before_save triggers, persist, after_create and after_save triggers, then
-// async and on_commit work. A nil persist is allowed (the triggers run
-// around nothing).
-func Create[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return Do(ctx, eng, model, OpCreate, nil, m, persist)
-}
-
-// Update runs model's update triggers around persist; old is the snapshot
-// of m taken before the changes (see the generated SnapshotM). Before
-// triggers may modify m, and persist saves it afterwards.
-func Update[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old, m *M, persist func(context.Context, *M) error) error {
-	return Do(ctx, eng, model, OpUpdate, old, m, persist)
-}
-
-// Delete runs model's delete triggers around persist.
-func Delete[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], m *M, persist func(context.Context, *M) error) error {
-	return Do(ctx, eng, model, OpDelete, nil, m, persist)
-}
-
-// CreateMany runs a bulk create: before_bulk_create triggers, each item's
-// create triggers, one persist of all items, each item's after triggers,
-// after_bulk_create triggers, then async and on_commit work.
-func CreateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return DoMany(ctx, eng, model, OpCreate, nil, ms, persist)
-}
-
-// UpdateMany runs a bulk update like CreateMany; old[i] is the snapshot of
-// ms[i], and the two slices must have the same length.
-func UpdateMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], old []M, ms []*M, persist func(context.Context, []*M) error) error {
-	return DoMany(ctx, eng, model, OpUpdate, old, ms, persist)
-}
-
-// DeleteMany runs a bulk delete like CreateMany.
-func DeleteMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ms []*M, persist func(context.Context, []*M) error) error {
-	return DoMany(ctx, eng, model, OpDelete, nil, ms, persist)
-}
-
-// Fire runs the triggers of exactly one event for code that persists on its
-// own or raises a custom event: no save merging and no persist. A nil old
-// or new reads as a zero value. For a before event the first error aborts
-// and is returned; otherwise every trigger runs and the errors come back
-// joined.
-func Fire[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], ev Event, old, new *M) error {
-	return Do(ctx, eng, model, FireOp(ev), old, new, nil)
-}
-
 func fire[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], ev Event, old, new M) error {
 	if !coreValidEvent(model, ev) {
 		return fmt.Errorf("triggergen: %s is not an event of %s", ev, model.name)

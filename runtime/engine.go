@@ -45,7 +45,11 @@ type Config struct {
 	// Audit receives one record per run attempt (default: the last 1000
 	// records in memory, see NewMemoryAudit).
 	Audit AuditSink
-	// Queue runs async triggers (default: an in-process pool of MaxWorkers).
+	// Queue runs async triggers. The default is an in-process pool of
+	// MaxWorkers goroutines with room for 64 waiting jobs per worker; it
+	// never drops a job (Enqueue waits for room until its context ends, then
+	// fails), starts its workers on first use, reports QueueStats, and
+	// Close drains it.
 	Queue Queue
 	// Observation is how much of each run the engine records (default
 	// ObserveFull: every run timed, counted and audited).
@@ -105,15 +109,15 @@ const defaultSampleEvery = 64
 
 // Environment variables read by ConfigFromEnv.
 const (
-	EnvDebug          = "TRIGGER_DEBUG"
-	EnvMaxWorkers     = "TRIGGER_MAX_WORKERS"
-	EnvDefaultTimeout = "TRIGGER_DEFAULT_TIMEOUT"
-	EnvCacheTimeout   = "TRIGGER_CACHE_TIMEOUT"
-	EnvCacheSize      = "TRIGGER_CACHE_SIZE"
+	envDebug          = "TRIGGER_DEBUG"
+	envMaxWorkers     = "TRIGGER_MAX_WORKERS"
+	envDefaultTimeout = "TRIGGER_DEFAULT_TIMEOUT"
+	envCacheTimeout   = "TRIGGER_CACHE_TIMEOUT"
+	envCacheSize      = "TRIGGER_CACHE_SIZE"
 	// The observation (Config.Observation: full, sampled or counts) and
 	// the sampling interval (Config.SampleEvery).
-	EnvObservation = "TRIGGER_OBSERVATION"
-	EnvSampleEvery = "TRIGGER_SAMPLE_EVERY"
+	envObservation = "TRIGGER_OBSERVATION"
+	envSampleEvery = "TRIGGER_SAMPLE_EVERY"
 )
 
 // ConfigFromEnv returns a Config read from TRIGGER_DEBUG (a bool),
@@ -131,17 +135,17 @@ const (
 func ConfigFromEnv() (Config, error) {
 	cfg := Config{MaxWorkers: 10, DefaultTimeout: 30 * time.Second, CacheSize: defaultCacheSize}
 	var errs []error
-	if v, ok := os.LookupEnv(EnvDebug); ok && v != "" {
+	if v, ok := os.LookupEnv(envDebug); ok && v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", EnvDebug, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", envDebug, v))
 		}
 		cfg.Debug = b
 	}
 	for _, d := range []struct {
 		name string
 		dst  *int
-	}{{EnvMaxWorkers, &cfg.MaxWorkers}, {EnvCacheSize, &cfg.CacheSize}, {EnvSampleEvery, &cfg.SampleEvery}} {
+	}{{envMaxWorkers, &cfg.MaxWorkers}, {envCacheSize, &cfg.CacheSize}, {envSampleEvery, &cfg.SampleEvery}} {
 		if v, ok := os.LookupEnv(d.name); ok && v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
@@ -151,17 +155,17 @@ func ConfigFromEnv() (Config, error) {
 			}
 		}
 	}
-	if v, ok := os.LookupEnv(EnvObservation); ok && v != "" {
+	if v, ok := os.LookupEnv(envObservation); ok && v != "" {
 		o, ok := ParseObservation(v)
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s=%q: want full, sampled or counts", EnvObservation, v))
+			errs = append(errs, fmt.Errorf("%s=%q: want full, sampled or counts", envObservation, v))
 		}
 		cfg.Observation = o
 	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
-	}{{EnvDefaultTimeout, &cfg.DefaultTimeout}, {EnvCacheTimeout, &cfg.CacheTimeout}} {
+	}{{envDefaultTimeout, &cfg.DefaultTimeout}, {envCacheTimeout, &cfg.CacheTimeout}} {
 		v, ok := os.LookupEnv(d.name)
 		if !ok || v == "" {
 			continue
@@ -254,7 +258,7 @@ func New(cfg Config) *Engine {
 		cfg.Audit = NewMemoryAudit(1000)
 	}
 	if cfg.Queue == nil {
-		cfg.Queue = NewPool(cfg.MaxWorkers, 0)
+		cfg.Queue = newPool(cfg.MaxWorkers, 0)
 	}
 	e := &Engine{
 		cfg:      cfg,
@@ -273,23 +277,12 @@ func New(cfg Config) *Engine {
 	return e
 }
 
-// Config returns the engine's configuration with its defaults filled in.
+// Config returns the engine's configuration with its defaults filled in:
+// its Clock, Logger, Audit sink and Queue are the ones the engine uses.
 func (e *Engine) Config() Config { return e.cfg }
 
 // Started returns when the engine was created.
 func (e *Engine) Started() time.Time { return e.started }
-
-// Now returns the engine clock's current time.
-func (e *Engine) Now() time.Time { return e.clock() }
-
-// Logger returns the engine's logger.
-func (e *Engine) Logger() *slog.Logger { return e.log }
-
-// Audit returns the engine's audit sink.
-func (e *Engine) Audit() AuditSink { return e.audit }
-
-// Queue returns the engine's async queue.
-func (e *Engine) Queue() Queue { return e.queue }
 
 // SetDebug switches the debug logging of condition results on or off.
 func (e *Engine) SetDebug(on bool) { e.debug.Store(on) }
@@ -434,9 +427,6 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	return e.queue.Close(ctx)
 }
-
-// Closed reports whether Close was called.
-func (e *Engine) Closed() bool { return e.closed.Load() }
 
 // TriggerInfo describes a registered trigger.
 type TriggerInfo struct {

@@ -311,7 +311,7 @@ func TestDeletePersistGetsTheInstance(t *testing.T) {
 				return nil
 			})
 			require.NoError(t, err)
-			assert.Same(t, c, got, "BUG: runtime.Delete hands persist nil instead of the instance")
+			assert.Same(t, c, got, "BUG: runtime.Do(OpDelete) hands persist nil instead of the instance")
 		})
 	}
 }
@@ -1067,7 +1067,7 @@ func TestFire(t *testing.T) {
 		on(t, eng, runtime.Trigger[CardChange]{Name: "z", Events: []runtime.Event{CardFraudReview}, Actions: acts(noop)})
 		assert.Error(t, FireCard(context.Background(), eng, CardFraudReview+1, nil, nil))
 		assert.Error(t, FireCard(context.Background(), eng, 0, nil, nil))
-		assert.Error(t, runtime.Fire(context.Background(), eng, ShopModel, CardFraudReview, nil, nil), "Shop declares no custom event")
+		assert.Error(t, runtime.Do(context.Background(), eng, ShopModel, runtime.FireOp(CardFraudReview), nil, nil, nil), "Shop declares no custom event")
 	})
 	t.Run("no trigger for the event", func(t *testing.T) {
 		eng := newEngine(t, runtime.Config{})
@@ -1408,7 +1408,7 @@ func TestClockConditions(t *testing.T) {
 			assert.Equal(t, tt.want, rec.get())
 		})
 	}
-	assert.Equal(t, clk.Now(), eng.Now())
+	assert.Equal(t, clk.Now(), eng.Config().Clock())
 }
 
 func TestHasRoleAndActorInRecords(t *testing.T) {
@@ -1540,12 +1540,12 @@ func TestConfigFromEnv(t *testing.T) {
 		wantErr []string // variable names the error must name
 	}{
 		{name: "defaults", want: def},
-		{name: "empty values are defaults", env: map[string]string{runtime.EnvDebug: "", runtime.EnvMaxWorkers: ""}, want: def},
+		{name: "empty values are defaults", env: map[string]string{"TRIGGER_DEBUG": "", "TRIGGER_MAX_WORKERS": ""}, want: def},
 		{
 			name: "all set",
 			env: map[string]string{
-				runtime.EnvDebug: "true", runtime.EnvMaxWorkers: "4",
-				runtime.EnvDefaultTimeout: "5s", runtime.EnvCacheTimeout: "1m30s", runtime.EnvCacheSize: "50",
+				"TRIGGER_DEBUG": "true", "TRIGGER_MAX_WORKERS": "4",
+				"TRIGGER_DEFAULT_TIMEOUT": "5s", "TRIGGER_CACHE_TIMEOUT": "1m30s", "TRIGGER_CACHE_SIZE": "50",
 			},
 			want: with(func(c *runtime.Config) {
 				c.Debug, c.MaxWorkers, c.DefaultTimeout, c.CacheTimeout, c.CacheSize = true, 4, 5*time.Second, 90*time.Second, 50
@@ -1553,31 +1553,31 @@ func TestConfigFromEnv(t *testing.T) {
 		},
 		{
 			name: "seconds as the original framework writes them",
-			env:  map[string]string{runtime.EnvDefaultTimeout: "30", runtime.EnvCacheTimeout: "300"},
+			env:  map[string]string{"TRIGGER_DEFAULT_TIMEOUT": "30", "TRIGGER_CACHE_TIMEOUT": "300"},
 			want: with(func(c *runtime.Config) {
 				c.DefaultTimeout, c.CacheTimeout = 30*time.Second, 300*time.Second
 			}),
 		},
-		{name: "zero seconds", env: map[string]string{runtime.EnvCacheTimeout: "0"}, want: def},
-		{name: "debug 1", env: map[string]string{runtime.EnvDebug: "1"}, want: with(func(c *runtime.Config) { c.Debug = true })},
-		{name: "bad debug", env: map[string]string{runtime.EnvDebug: "yes please"}, want: def, wantErr: []string{runtime.EnvDebug}},
-		{name: "bad workers", env: map[string]string{runtime.EnvMaxWorkers: "many"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
-		{name: "zero workers", env: map[string]string{runtime.EnvMaxWorkers: "0"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
-		{name: "negative workers", env: map[string]string{runtime.EnvMaxWorkers: "-3"}, want: def, wantErr: []string{runtime.EnvMaxWorkers}},
-		{name: "negative seconds", env: map[string]string{runtime.EnvDefaultTimeout: "-30"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
-		{name: "fractional seconds", env: map[string]string{runtime.EnvDefaultTimeout: "1.5"}, want: def, wantErr: []string{runtime.EnvDefaultTimeout}},
-		{name: "negative cache", env: map[string]string{runtime.EnvCacheTimeout: "-1s"}, want: def, wantErr: []string{runtime.EnvCacheTimeout}},
-		{name: "bad cache size", env: map[string]string{runtime.EnvCacheSize: "0"}, want: def, wantErr: []string{runtime.EnvCacheSize}},
+		{name: "zero seconds", env: map[string]string{"TRIGGER_CACHE_TIMEOUT": "0"}, want: def},
+		{name: "debug 1", env: map[string]string{"TRIGGER_DEBUG": "1"}, want: with(func(c *runtime.Config) { c.Debug = true })},
+		{name: "bad debug", env: map[string]string{"TRIGGER_DEBUG": "yes please"}, want: def, wantErr: []string{"TRIGGER_DEBUG"}},
+		{name: "bad workers", env: map[string]string{"TRIGGER_MAX_WORKERS": "many"}, want: def, wantErr: []string{"TRIGGER_MAX_WORKERS"}},
+		{name: "zero workers", env: map[string]string{"TRIGGER_MAX_WORKERS": "0"}, want: def, wantErr: []string{"TRIGGER_MAX_WORKERS"}},
+		{name: "negative workers", env: map[string]string{"TRIGGER_MAX_WORKERS": "-3"}, want: def, wantErr: []string{"TRIGGER_MAX_WORKERS"}},
+		{name: "negative seconds", env: map[string]string{"TRIGGER_DEFAULT_TIMEOUT": "-30"}, want: def, wantErr: []string{"TRIGGER_DEFAULT_TIMEOUT"}},
+		{name: "fractional seconds", env: map[string]string{"TRIGGER_DEFAULT_TIMEOUT": "1.5"}, want: def, wantErr: []string{"TRIGGER_DEFAULT_TIMEOUT"}},
+		{name: "negative cache", env: map[string]string{"TRIGGER_CACHE_TIMEOUT": "-1s"}, want: def, wantErr: []string{"TRIGGER_CACHE_TIMEOUT"}},
+		{name: "bad cache size", env: map[string]string{"TRIGGER_CACHE_SIZE": "0"}, want: def, wantErr: []string{"TRIGGER_CACHE_SIZE"}},
 		{
 			name: "several bad",
-			env:  map[string]string{runtime.EnvMaxWorkers: "x", runtime.EnvCacheTimeout: "soon"},
-			want: def, wantErr: []string{runtime.EnvMaxWorkers, runtime.EnvCacheTimeout},
+			env:  map[string]string{"TRIGGER_MAX_WORKERS": "x", "TRIGGER_CACHE_TIMEOUT": "soon"},
+			want: def, wantErr: []string{"TRIGGER_MAX_WORKERS", "TRIGGER_CACHE_TIMEOUT"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{runtime.EnvDebug, runtime.EnvMaxWorkers, runtime.EnvDefaultTimeout, runtime.EnvCacheTimeout,
-				runtime.EnvCacheSize} {
+			for _, k := range []string{"TRIGGER_DEBUG", "TRIGGER_MAX_WORKERS", "TRIGGER_DEFAULT_TIMEOUT", "TRIGGER_CACHE_TIMEOUT",
+				"TRIGGER_CACHE_SIZE"} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := runtime.ConfigFromEnv()
@@ -1592,10 +1592,10 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, "TRIGGER_DEBUG", runtime.EnvDebug)
-	assert.Equal(t, "TRIGGER_MAX_WORKERS", runtime.EnvMaxWorkers)
-	assert.Equal(t, "TRIGGER_DEFAULT_TIMEOUT", runtime.EnvDefaultTimeout)
-	assert.Equal(t, "TRIGGER_CACHE_TIMEOUT", runtime.EnvCacheTimeout)
+	assert.Equal(t, "TRIGGER_DEBUG", "TRIGGER_DEBUG")
+	assert.Equal(t, "TRIGGER_MAX_WORKERS", "TRIGGER_MAX_WORKERS")
+	assert.Equal(t, "TRIGGER_DEFAULT_TIMEOUT", "TRIGGER_DEFAULT_TIMEOUT")
+	assert.Equal(t, "TRIGGER_CACHE_TIMEOUT", "TRIGGER_CACHE_TIMEOUT")
 }
 
 func TestNewDefaults(t *testing.T) {
@@ -1608,11 +1608,11 @@ func TestNewDefaults(t *testing.T) {
 	assert.Zero(t, cfg.CacheTimeout)
 	assert.Equal(t, 1000, cfg.CacheSize)
 	assert.NotNil(t, cfg.Clock)
-	assert.NotNil(t, eng.Logger())
-	assert.NotNil(t, eng.Queue())
-	_, ok := eng.Audit().(*runtime.MemoryAudit)
+	assert.NotNil(t, eng.Config().Logger)
+	assert.NotNil(t, eng.Config().Queue)
+	_, ok := eng.Config().Audit.(runtime.LogReader)
 	assert.True(t, ok, "the default audit keeps records in memory")
-	assert.WithinDuration(t, time.Now(), eng.Now(), time.Minute)
+	assert.WithinDuration(t, time.Now(), eng.Config().Clock(), time.Minute)
 	assert.True(t, eng.EngineEnabled())
 	require.NoError(t, eng.Close(context.Background()))
 	require.NoError(t, eng.Close(context.Background()), "Close is idempotent")
@@ -1661,7 +1661,7 @@ func TestRefusedBeforePersist(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eng := tt.eng(t)
 			var validated atomic.Int32
-			if eng != nil && !eng.Closed() {
+			if eng != nil && !runtime.Closed(eng) {
 				on(t, eng, runtime.Trigger[CardChange]{Name: "validate", Events: []runtime.Event{runtime.BeforeSave, runtime.BeforeDelete},
 					Actions: acts(func(context.Context, *CardChange) error { validated.Add(1); return nil })})
 			}

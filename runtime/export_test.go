@@ -17,3 +17,10 @@ func (st *modelState[M, C, B]) cacheLen() int {
 	defer st.loadMu.Unlock()
 	return len(st.cache)
 }
+
+// NewPool returns an in-process pool of workers with room for capacity
+// waiting jobs, as the default Config.Queue is, for tests that fill it.
+func NewPool(workers, capacity int) Queue { return newPool(workers, capacity) }
+
+// Closed reports whether eng.Close was called.
+func Closed(e *Engine) bool { return e.closed.Load() }

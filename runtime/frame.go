@@ -67,7 +67,7 @@ func EngineFrom(ctx context.Context) (*Engine, bool) {
 // trigger that ctx was passed to (Config.Clock), or time.Now outside one.
 func Now(ctx context.Context) time.Time {
 	if e, ok := EngineFrom(ctx); ok {
-		return e.Now()
+		return e.clock()
 	}
 	return time.Now()
 }

@@ -16,16 +16,26 @@ const (
 	OpDelete
 )
 
-// FireOp returns the operation that runs the triggers of ev alone, as Fire
-// does.
+// FireOp returns the operation that runs the triggers of ev alone: no save
+// merging and no persist, for code that persists on its own or raises a
+// custom event.
 func FireOp(ev Event) Op { return Op(ev) }
 
-// Do runs one operation on one instance of model: OpCreate and OpDelete
-// with m, OpUpdate with old and m, as Create, Delete and Update do, and
-// FireOp(ev) with old and m as Fire's old and new. Generated lifecycle
-// functions call it: one function for every operation, so that a program
-// compiles one instance of it per model rather than one per operation and
-// model.
+// Do runs one operation on one instance of model; the generated CreateM,
+// UpdateM, DeleteM, EditM and FireM call it.
+//
+//   - OpCreate: before_create and before_save triggers, persist(m),
+//     after_create and after_save triggers, then async and on_commit work.
+//   - OpUpdate: the same with the update events; old is the snapshot of m
+//     taken before the changes (the generated SnapshotM), and before
+//     triggers may modify m before persist saves it. old == m is an error.
+//   - OpDelete: the delete events around persist(m); old is ignored.
+//   - FireOp(ev): the triggers of ev alone, with old and m as the change's
+//     Old and New (nil reads as a zero value) and no persist. For a before
+//     event the first error aborts and is returned; otherwise every trigger
+//     runs and the errors come back joined.
+//
+// A nil persist is allowed: the triggers run around nothing.
 func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old, m *M, persist func(context.Context, *M) error) error {
 	switch op {
 	case OpCreate:
@@ -44,9 +54,12 @@ func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op
 	return fire(ctx, eng, model.core, Event(op), old, m)
 }
 
-// DoMany runs one bulk operation on ms: OpCreate, OpUpdate (old[i] is the
-// snapshot of ms[i]) or OpDelete, as CreateMany, UpdateMany and DeleteMany
-// do. Generated bulk functions call it.
+// DoMany runs one bulk operation on ms with a single persist; the generated
+// CreateMs, UpdateMs and DeleteMs call it. The order is before_bulk_*
+// triggers, each item's before triggers, persist, each item's after
+// triggers, after_bulk_* triggers, then async and on_commit work. For
+// OpUpdate, old[i] is the snapshot of ms[i] and the slices have the same
+// length; OpCreate and OpDelete ignore old.
 func DoMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old []M, ms []*M, persist func(context.Context, []*M) error) error {
 	switch op {
 	case OpCreate:

@@ -65,7 +65,7 @@ func TestCloseFromInsideATrigger(t *testing.T) {
 				t.Fatal("the trigger did not run")
 			}
 			assert.Less(t, time.Duration(took.Load()), 2*time.Second, "Close from inside the run returns at once")
-			assert.True(t, eng.Closed())
+			assert.True(t, runtime.Closed(eng))
 			require.NoError(t, within(t, 5*time.Second, "Close from outside", func() error { return eng.Close(context.Background()) }),
 				"a Close from outside waits for the drain")
 			assert.Equal(t, int64(1), func() int64 { i, _ := eng.Trigger("shutdown"); return i.Stats.Successes }())
@@ -93,7 +93,7 @@ func TestCloseDrainLetsTriggersOperate(t *testing.T) {
 	require.NoError(t, CreateCard(context.Background(), eng, &Card{ID: "c1"}, cards.Save))
 	closed := make(chan error, 1)
 	go func() { closed <- eng.Close(context.Background()) }()
-	require.Eventually(t, eng.Closed, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return runtime.Closed(eng) }, 5*time.Second, time.Millisecond)
 	close(release)
 	require.NoError(t, <-closed)
 	require.NoError(t, <-nested)
@@ -110,7 +110,7 @@ func TestFullAsyncQueueFailsAfterPersist(t *testing.T) {
 	})
 	cards := newCardStore()
 	require.NoError(t, CreateCard(context.Background(), eng, &Card{ID: "running"}, cards.Save))
-	require.Eventually(t, func() bool { return eng.Queue().(runtime.QueueStatser).QueueStats().Running == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return eng.Config().Queue.(runtime.QueueStatser).QueueStats().Running == 1 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, CreateCard(context.Background(), eng, &Card{ID: "waiting"}, cards.Save))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

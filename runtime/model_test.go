@@ -205,38 +205,38 @@ func SetCardLoader(eng *runtime.Engine, load func(ctx context.Context, key strin
 
 // CreateCard runs Card's create triggers around persist.
 func CreateCard(ctx context.Context, eng *runtime.Engine, m *Card, persist func(context.Context, *Card) error) error {
-	return runtime.Create(ctx, eng, CardModel, m, persist)
+	return runtime.Do(ctx, eng, CardModel, runtime.OpCreate, nil, m, persist)
 }
 
 // UpdateCard runs Card's update triggers around persist; old is
 // SnapshotCard(m) taken before the changes.
 func UpdateCard(ctx context.Context, eng *runtime.Engine, old, m *Card, persist func(context.Context, *Card) error) error {
-	return runtime.Update(ctx, eng, CardModel, old, m, persist)
+	return runtime.Do(ctx, eng, CardModel, runtime.OpUpdate, old, m, persist)
 }
 
 // DeleteCard runs Card's delete triggers around persist.
 func DeleteCard(ctx context.Context, eng *runtime.Engine, m *Card, persist func(context.Context, *Card) error) error {
-	return runtime.Delete(ctx, eng, CardModel, m, persist)
+	return runtime.Do(ctx, eng, CardModel, runtime.OpDelete, nil, m, persist)
 }
 
 // CreateCards runs a bulk create of Cards.
 func CreateCards(ctx context.Context, eng *runtime.Engine, ms []*Card, persist func(context.Context, []*Card) error) error {
-	return runtime.CreateMany(ctx, eng, CardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, CardModel, runtime.OpCreate, nil, ms, persist)
 }
 
 // UpdateCards runs a bulk update of Cards; old[i] is SnapshotCard(ms[i]).
 func UpdateCards(ctx context.Context, eng *runtime.Engine, old []Card, ms []*Card, persist func(context.Context, []*Card) error) error {
-	return runtime.UpdateMany(ctx, eng, CardModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, CardModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // DeleteCards runs a bulk delete of Cards.
 func DeleteCards(ctx context.Context, eng *runtime.Engine, ms []*Card, persist func(context.Context, []*Card) error) error {
-	return runtime.DeleteMany(ctx, eng, CardModel, ms, persist)
+	return runtime.DoMany(ctx, eng, CardModel, runtime.OpDelete, nil, ms, persist)
 }
 
 // FireCard runs the Card triggers of exactly one event.
 func FireCard(ctx context.Context, eng *runtime.Engine, ev runtime.Event, old, new *Card) error {
-	return runtime.Fire(ctx, eng, CardModel, ev, old, new)
+	return runtime.Do(ctx, eng, CardModel, runtime.FireOp(ev), old, new, nil)
 }
 
 // ---------------------------------------------------------------------------
@@ -288,17 +288,17 @@ var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
 
 // CreateShop runs Shop's create triggers around persist.
 func CreateShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Create(ctx, eng, ShopModel, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpCreate, nil, m, persist)
 }
 
 // UpdateShop runs Shop's update triggers around persist.
 func UpdateShop(ctx context.Context, eng *runtime.Engine, old, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Update(ctx, eng, ShopModel, old, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpUpdate, old, m, persist)
 }
 
 // DeleteShop runs Shop's delete triggers around persist.
 func DeleteShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(context.Context, *Shop) error) error {
-	return runtime.Delete(ctx, eng, ShopModel, m, persist)
+	return runtime.Do(ctx, eng, ShopModel, runtime.OpDelete, nil, m, persist)
 }
 
 // ---------------------------------------------------------------------------

@@ -154,16 +154,16 @@ func TestObservationNames(t *testing.T) {
 	_, ok := runtime.ParseObservation("some")
 	assert.False(t, ok)
 
-	t.Setenv(runtime.EnvObservation, "counts")
-	t.Setenv(runtime.EnvSampleEvery, "8")
+	t.Setenv("TRIGGER_OBSERVATION", "counts")
+	t.Setenv("TRIGGER_SAMPLE_EVERY", "8")
 	cfg, err := runtime.ConfigFromEnv()
 	require.NoError(t, err)
 	assert.Equal(t, runtime.ObserveCounts, cfg.Observation)
 	assert.Equal(t, 8, cfg.SampleEvery)
 
-	t.Setenv(runtime.EnvObservation, "most")
+	t.Setenv("TRIGGER_OBSERVATION", "most")
 	_, err = runtime.ConfigFromEnv()
-	assert.ErrorContains(t, err, runtime.EnvObservation)
+	assert.ErrorContains(t, err, "TRIGGER_OBSERVATION")
 
 	assert.Equal(t, 64, runtime.New(runtime.Config{}).Config().SampleEvery)
 }

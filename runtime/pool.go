@@ -112,17 +112,17 @@ var ErrQueueClosed = errors.New("triggergen: queue is closed")
 // Enqueue returns when its context ends while it waits for room.
 var ErrQueueFull = errors.New("triggergen: async queue is full")
 
-// errNilRun is returned by Pool.Enqueue for a Job without Run.
+// errNilRun is returned by pool.Enqueue for a Job without Run.
 var errNilRun = errors.New("triggergen: job has no Run function")
 
-// Pool is the default in-process Queue: a bounded buffer of jobs served by
+// pool is the default in-process Queue: a bounded buffer of jobs served by
 // a fixed number of worker goroutines. It never drops a job: Enqueue either
 // accepts the job, and the job is then run, or returns an error.
 //
-// Workers are started on the first Enqueue, so an unused Pool owns no
+// Workers are started on the first Enqueue, so an unused pool owns no
 // goroutines; after Close has drained the queue every worker has exited.
-// A Pool is safe for concurrent use and implements QueueStatser.
-type Pool struct {
+// A pool is safe for concurrent use and implements QueueStatser.
+type pool struct {
 	workers int
 	jobs    chan Job
 
@@ -146,10 +146,10 @@ type Pool struct {
 	failed    atomic.Int64
 }
 
-// NewPool returns a Pool with the given number of workers (10 when <= 0)
+// newPool returns a pool with the given number of workers (10 when <= 0)
 // and room for capacity waiting jobs (workers*64 when <= 0). It starts no
 // goroutines.
-func NewPool(workers, capacity int) *Pool {
+func newPool(workers, capacity int) *pool {
 	if workers <= 0 {
 		workers = 10
 	}
@@ -157,7 +157,7 @@ func NewPool(workers, capacity int) *Pool {
 		capacity = workers * 64
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pool{
+	return &pool{
 		workers:   workers,
 		jobs:      make(chan Job, capacity),
 		closing:   make(chan struct{}),
@@ -173,7 +173,7 @@ func NewPool(workers, capacity int) *Pool {
 // ErrQueueFull and ctx.Err(). After Close it returns ErrQueueClosed (an
 // Enqueue racing with Close may still be accepted; it is then drained like
 // every other queued job). A job with a nil Run is rejected with an error.
-func (p *Pool) Enqueue(ctx context.Context, job Job) error {
+func (p *pool) Enqueue(ctx context.Context, job Job) error {
 	if job.Run == nil {
 		return errNilRun
 	}
@@ -206,7 +206,7 @@ func (p *Pool) Enqueue(ctx context.Context, job Job) error {
 }
 
 // start launches the workers.
-func (p *Pool) start() {
+func (p *pool) start() {
 	p.live.Store(int64(p.workers))
 	for range p.workers {
 		go p.work()
@@ -214,7 +214,7 @@ func (p *Pool) start() {
 }
 
 // work runs jobs until the queue is closed and empty.
-func (p *Pool) work() {
+func (p *pool) work() {
 	defer func() {
 		if p.live.Add(-1) == 0 {
 			close(p.done)
@@ -226,7 +226,7 @@ func (p *Pool) work() {
 }
 
 // run runs one job, counting its result and recovering a panic.
-func (p *Pool) run(job Job) {
+func (p *pool) run(job Job) {
 	p.running.Add(1)
 	defer p.running.Add(-1)
 	defer func() {
@@ -257,7 +257,7 @@ func (p *Pool) run(job Job) {
 // the workers keep draining the queue in the background. Close is
 // idempotent and safe to call concurrently with Enqueue and with itself;
 // later calls wait for the drain like the first.
-func (p *Pool) Close(ctx context.Context) error {
+func (p *pool) Close(ctx context.Context) error {
 	p.closeOnce.Do(func() {
 		close(p.closing) // wake senders waiting for room
 		p.mu.Lock()
@@ -282,7 +282,7 @@ func (p *Pool) Close(ctx context.Context) error {
 }
 
 // QueueStats returns the pool's current figures.
-func (p *Pool) QueueStats() QueueStats {
+func (p *pool) QueueStats() QueueStats {
 	return QueueStats{
 		Workers:   p.workers,
 		Capacity:  cap(p.jobs),

@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	_ Queue        = (*Pool)(nil)
-	_ QueueStatser = (*Pool)(nil)
+	_ Queue        = (*pool)(nil)
+	_ QueueStatser = (*pool)(nil)
 )
 
 func poolJob(run func(ctx context.Context) error) Job {
@@ -42,14 +42,14 @@ func TestNewPoolDefaults(t *testing.T) {
 		{3, 5, 3, 5},
 	}
 	for _, tt := range tests {
-		p := NewPool(tt.workers, tt.capacity)
+		p := newPool(tt.workers, tt.capacity)
 		assert.Equal(t, QueueStats{Workers: tt.wantWorkers, Capacity: tt.wantCapacity}, p.QueueStats())
 		require.NoError(t, p.Close(context.Background()))
 	}
 }
 
 func TestPoolStartsWorkersLazily(t *testing.T) {
-	p := NewPool(3, 3)
+	p := newPool(3, 3)
 	assert.Zero(t, p.live.Load(), "no workers before the first Enqueue")
 	done := make(chan struct{})
 	require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
@@ -63,7 +63,7 @@ func TestPoolStartsWorkersLazily(t *testing.T) {
 }
 
 func TestPoolRunsJobsWithDetachedContext(t *testing.T) {
-	p := NewPool(1, 1)
+	p := newPool(1, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	got := make(chan error, 1)
 	hasDeadline := make(chan bool, 1)
@@ -80,7 +80,7 @@ func TestPoolRunsJobsWithDetachedContext(t *testing.T) {
 }
 
 func TestPoolEnqueueBlocksWhileFullThenFails(t *testing.T) {
-	p := NewPool(1, 1)
+	p := newPool(1, 1)
 	started, release := make(chan struct{}), make(chan struct{})
 	require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
 		close(started)
@@ -111,7 +111,7 @@ func TestPoolEnqueueBlocksWhileFullThenFails(t *testing.T) {
 }
 
 func TestPoolEnqueueWaitsForRoom(t *testing.T) {
-	p := NewPool(1, 1)
+	p := newPool(1, 1)
 	started, release := make(chan struct{}), make(chan struct{})
 	var ran atomic.Int64
 	require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
@@ -133,7 +133,7 @@ func TestPoolEnqueueWaitsForRoom(t *testing.T) {
 }
 
 func TestPoolEnqueueAcceptsWithRoomEvenIfContextDone(t *testing.T) {
-	p := NewPool(1, 4)
+	p := newPool(1, 4)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	require.NoError(t, p.Enqueue(ctx, poolJob(func(context.Context) error { return nil })))
@@ -143,7 +143,7 @@ func TestPoolEnqueueAcceptsWithRoomEvenIfContextDone(t *testing.T) {
 
 func TestPoolCloseDrainsQueuedJobs(t *testing.T) {
 	const jobs = 50
-	p := NewPool(2, jobs)
+	p := newPool(2, jobs)
 	gate := make(chan struct{})
 	var ran atomic.Int64
 	for range jobs {
@@ -165,7 +165,7 @@ func TestPoolCloseDrainsQueuedJobs(t *testing.T) {
 }
 
 func TestPoolCloseContextExpires(t *testing.T) {
-	p := NewPool(1, 4)
+	p := newPool(1, 4)
 	started := make(chan struct{})
 	jobErr := make(chan error, 1)
 	var laterRan atomic.Bool
@@ -196,7 +196,7 @@ func TestPoolCloseContextExpires(t *testing.T) {
 
 func TestPoolEnqueueAfterClose(t *testing.T) {
 	for _, started := range []bool{false, true} {
-		p := NewPool(1, 1)
+		p := newPool(1, 1)
 		if started {
 			require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error { return nil })))
 		}
@@ -208,7 +208,7 @@ func TestPoolEnqueueAfterClose(t *testing.T) {
 }
 
 func TestPoolCloseWakesBlockedEnqueue(t *testing.T) {
-	p := NewPool(1, 1)
+	p := newPool(1, 1)
 	started, release := make(chan struct{}), make(chan struct{})
 	require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
 		close(started)
@@ -234,7 +234,7 @@ func TestPoolCloseWakesBlockedEnqueue(t *testing.T) {
 }
 
 func TestPoolCloseIdempotent(t *testing.T) {
-	p := NewPool(2, 4)
+	p := newPool(2, 4)
 	var ran atomic.Int64
 	for range 4 {
 		require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
@@ -250,14 +250,14 @@ func TestPoolCloseIdempotent(t *testing.T) {
 	require.NoError(t, p.Close(context.Background()))
 	assert.Equal(t, int64(4), ran.Load())
 
-	unused := NewPool(1, 1)
+	unused := newPool(1, 1)
 	require.NoError(t, unused.Close(context.Background()))
 	require.NoError(t, unused.Close(context.Background()))
 	assert.Zero(t, unused.live.Load(), "Close of an unused pool starts nothing")
 }
 
 func TestPoolRecoversPanics(t *testing.T) {
-	p := NewPool(1, 4)
+	p := newPool(1, 4)
 	var after atomic.Bool
 	require.NoError(t, p.Enqueue(context.Background(), poolJob(func(context.Context) error {
 		panic("boom")
@@ -277,7 +277,7 @@ func TestPoolRecoversPanics(t *testing.T) {
 }
 
 func TestPoolRejectsNilRun(t *testing.T) {
-	p := NewPool(1, 1)
+	p := newPool(1, 1)
 	assert.Error(t, p.Enqueue(context.Background(), Job{Trigger: "t"}))
 	assert.Zero(t, p.live.Load())
 	require.NoError(t, p.Close(context.Background()))
@@ -285,7 +285,7 @@ func TestPoolRejectsNilRun(t *testing.T) {
 
 func TestPoolConcurrentEnqueueAndClose(t *testing.T) {
 	const producers, per = 8, 100
-	p := NewPool(4, 16)
+	p := newPool(4, 16)
 	var ran, accepted atomic.Int64
 	var wg sync.WaitGroup
 	for range producers {

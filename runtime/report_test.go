@@ -290,7 +290,7 @@ func TestHealth(t *testing.T) {
 			name: "recent timeouts",
 			setup: func(t *testing.T, eng *runtime.Engine) {
 				opsFailing(t, eng)
-				a := eng.Audit()
+				a := eng.Config().Audit
 				a.Record(timeout("steady", time.Minute))
 				a.Record(timeout("flaky", 2*time.Minute))
 				a.Record(timeout("steady", time.Second))
@@ -303,7 +303,7 @@ func TestHealth(t *testing.T) {
 			name: "old timeouts are outside the window",
 			setup: func(t *testing.T, eng *runtime.Engine) {
 				opsFailing(t, eng)
-				eng.Audit().Record(timeout("steady", time.Hour))
+				eng.Config().Audit.Record(timeout("steady", time.Hour))
 			},
 			want: []string{},
 		},
@@ -311,10 +311,10 @@ func TestHealth(t *testing.T) {
 			name: "timeouts within the tolerance",
 			setup: func(t *testing.T, eng *runtime.Engine) {
 				opsFailing(t, eng)
-				eng.Audit().Record(timeout("steady", time.Second))
-				eng.Audit().Record(timeout("steady", 90*time.Minute))
-				eng.Audit().Record(timeout("flaky", time.Second))
-				eng.Audit().Record(timeout("flaky", 3*time.Hour))
+				eng.Config().Audit.Record(timeout("steady", time.Second))
+				eng.Config().Audit.Record(timeout("steady", 90*time.Minute))
+				eng.Config().Audit.Record(timeout("flaky", time.Second))
+				eng.Config().Audit.Record(timeout("flaky", 3*time.Hour))
 			},
 			th:   report.Thresholds{MaxTimeouts: 1, TimeoutWindow: 2 * time.Hour},
 			want: []string{"recent_timeouts:steady"},
@@ -324,7 +324,7 @@ func TestHealth(t *testing.T) {
 			cfg:  runtime.Config{Audit: opsPlainSink{}},
 			setup: func(t *testing.T, eng *runtime.Engine) {
 				opsFailing(t, eng)
-				eng.Audit().Record(timeout("steady", time.Second))
+				eng.Config().Audit.Record(timeout("steady", time.Second))
 			},
 			want: []string{},
 		},

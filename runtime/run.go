@@ -180,7 +180,7 @@ func recordRun[M, C, B any](st *modelState[M, C, B], ctx context.Context, v *ctx
 			slog.String("trigger", t.name), slog.String("key", key), slog.String("event", r.Event),
 			slog.Int("attempt", attempt), slog.String("error", r.Error))
 	}
-	if m, ok := st.eng.audit.(*MemoryAudit); ok {
+	if m, ok := st.eng.audit.(*memoryAudit); ok {
 		m.put(&r) // one copy of the record instead of two
 		return
 	}

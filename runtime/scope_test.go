@@ -408,7 +408,7 @@ func (q *fakeQueue) Close(context.Context) error {
 func TestAsyncUsesConfiguredQueue(t *testing.T) {
 	q := &fakeQueue{}
 	eng := newEngine(t, runtime.Config{Queue: q, DefaultTimeout: time.Hour})
-	assert.Same(t, q, eng.Queue())
+	assert.Same(t, q, eng.Config().Queue)
 	var rec recorder
 	on(t, eng, runtime.Trigger[CardChange]{
 		Name: "notify", Events: []runtime.Event{runtime.AfterUpdate}, Options: runtime.Options{Async: true, Queue: "alerts"},

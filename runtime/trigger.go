@@ -196,7 +196,7 @@ func HasRole[C any](role string) Condition[C] {
 func TimeBetween[C any](eng *Engine, start, end time.Duration) Condition[C] {
 	return Condition[C]{
 		Description: "time " + clockString(start) + "-" + clockString(end),
-		Test:        func(context.Context, *C) bool { return ClockWindow(eng.Now(), start, end) },
+		Test:        func(context.Context, *C) bool { return ClockWindow(eng.clock(), start, end) },
 	}
 }
 
@@ -209,7 +209,7 @@ func Weekdays[C any](eng *Engine, from, to time.Weekday) Condition[C] {
 	}
 	return Condition[C]{
 		Description: d,
-		Test:        func(context.Context, *C) bool { return WeekdayIn(eng.Now(), from, to) },
+		Test:        func(context.Context, *C) bool { return WeekdayIn(eng.clock(), from, to) },
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // Notify records a notification for a recipient (triggers.Store).
 func (t *Tx) Notify(ctx context.Context, recipient, message string) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO notifications (recipient, message, created_at) VALUES (?, ?, ?)`,
-		recipient, message, formatTime(t.eng.Now()))
+		recipient, message, formatTime(t.now()))
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", recipient, err)
 	}
@@ -29,7 +29,7 @@ func (t *Tx) RecordQuality(ctx context.Context, shopID string, old, new int) err
 		ON CONFLICT (shop_id) DO UPDATE SET updates = updates + 1,
 			total_delta = total_delta + excluded.total_delta, quality_sum = quality_sum + excluded.quality_sum,
 			last_quality = excluded.last_quality, updated_at = excluded.updated_at`,
-		shopID, new-old, new, new, formatTime(t.eng.Now()))
+		shopID, new-old, new, new, formatTime(t.now()))
 	if err != nil {
 		return fmt.Errorf("record quality of shop %s: %w", shopID, err)
 	}
@@ -43,7 +43,7 @@ func (t *Tx) RecordQuality(ctx context.Context, shopID string, old, new int) err
 func (t *Tx) FraudAlert(ctx context.Context, card models.SimCard) error {
 	a := FraudAlert{
 		SimCardID: card.ID, SerialNumber: card.SerialNumber, ShopID: card.ShopID,
-		CardStatus: card.Status, RaisedAt: t.eng.Now(),
+		CardStatus: card.Status, RaisedAt: t.now(),
 	}
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO fraud_alerts
 		(sim_card_id, serial_number, shop_id, card_status, raised_at) VALUES (?, ?, ?, ?, ?)`,
@@ -57,7 +57,7 @@ func (t *Tx) FraudAlert(ctx context.Context, card models.SimCard) error {
 	if n := t.s.Notifier; n != nil {
 		// Deliver after the commit; the scope drops this on rollback.
 		return runtime.ScopeFrom(ctx).AfterCommit(ctx, func(ctx context.Context) error {
-			t.s.deliver(ctx, n, a, t.eng.Now)
+			t.s.deliver(ctx, n, a, t.now)
 			return nil
 		})
 	}
@@ -69,7 +69,7 @@ func (t *Tx) FraudAlert(ctx context.Context, card models.SimCard) error {
 // (triggers.Store).
 func (t *Tx) RecordAssignment(ctx context.Context, cardID string, from, to *string) error {
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO assignments (sim_card_id, from_assignee, to_assignee, at)
-		VALUES (?, ?, ?, ?)`, cardID, nullString(from), nullString(to), formatTime(t.eng.Now()))
+		VALUES (?, ?, ?, ?)`, cardID, nullString(from), nullString(to), formatTime(t.now()))
 	if err != nil {
 		return fmt.Errorf("record assignment of SIM card %s: %w", cardID, err)
 	}
@@ -105,7 +105,7 @@ func (t *Tx) RecordPerformance(ctx context.Context, shopID string, sales int, re
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (shop_id) DO UPDATE SET sales_count = excluded.sales_count, revenue = excluded.revenue,
 			average_sale = excluded.average_sale, updated_at = excluded.updated_at`,
-		shopID, sales, revenue, avg, formatTime(t.eng.Now()))
+		shopID, sales, revenue, avg, formatTime(t.now()))
 	if err != nil {
 		return fmt.Errorf("record performance of shop %s: %w", shopID, err)
 	}

@@ -27,7 +27,7 @@ func (s *Store) RecordSale(ctx context.Context, eng *runtime.Engine, sale *model
 // models.UpdateSimCard. A zero SoldAt is set to the engine's clock.
 func (t *Tx) RecordSale(ctx context.Context, sale *models.Sale) error {
 	if sale.SoldAt.IsZero() {
-		sale.SoldAt = t.eng.Now()
+		sale.SoldAt = t.now()
 	}
 	if err := models.CreateSale(t.bind(ctx), t.eng, sale, t.insertSale); err != nil {
 		return fmt.Errorf("record sale %q: %w", sale.ID, err)

@@ -61,7 +61,7 @@ func (s *Store) EditShop(ctx context.Context, eng *runtime.Engine, id string, ed
 // set to the engine's clock.
 func (t *Tx) CreateShop(ctx context.Context, shop *models.Shop) error {
 	if shop.UpdatedAt.IsZero() {
-		shop.UpdatedAt = t.eng.Now()
+		shop.UpdatedAt = t.now()
 	}
 	if err := models.CreateShop(t.bind(ctx), t.eng, shop, t.insertShop); err != nil {
 		return fmt.Errorf("create shop %q: %w", shop.ID, err)
@@ -72,7 +72,7 @@ func (t *Tx) CreateShop(ctx context.Context, shop *models.Shop) error {
 // UpdateShop saves shop through models.UpdateShop, with UpdatedAt set to the
 // engine's clock; old is models.SnapshotShop(shop) taken before the edits.
 func (t *Tx) UpdateShop(ctx context.Context, old, shop *models.Shop) error {
-	shop.UpdatedAt = t.eng.Now()
+	shop.UpdatedAt = t.now()
 	if err := models.UpdateShop(t.bind(ctx), t.eng, old, shop, t.updateShop); err != nil {
 		return fmt.Errorf("update shop %q: %w", shop.ID, err)
 	}

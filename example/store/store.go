@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
@@ -100,6 +101,9 @@ type Tx struct {
 }
 
 var _ triggers.Store = (*Tx)(nil)
+
+// now reads the engine's clock (Config.Clock), which the demo may fix.
+func (t *Tx) now() time.Time { return t.eng.Config().Clock() }
 
 // InTx runs fn in a SQL transaction (runtime.InTx: a transaction and a
 // trigger scope bound to it) with a Tx whose operations run eng's triggers.

@@ -236,9 +236,9 @@ func (b *binding[M, C, B]) create(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		return nil
 	}
 	if single {
-		err = runtime.Create(ctx, p.eng, b.model, ms[0], func(ctx context.Context, _ *M) error { return persist(ctx) })
+		err = runtime.Do(ctx, p.eng, b.model, runtime.OpCreate, nil, ms[0], func(ctx context.Context, _ *M) error { return persist(ctx) })
 	} else {
-		err = runtime.CreateMany(ctx, p.eng, b.model, ms, func(ctx context.Context, _ []*M) error { return persist(ctx) })
+		err = runtime.DoMany(ctx, p.eng, b.model, runtime.OpCreate, nil, ms, func(ctx context.Context, _ []*M) error { return persist(ctx) })
 	}
 	addError(db, err)
 	return true
@@ -380,7 +380,7 @@ func (b *binding[M, C, B]) updateOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 	for _, a := range set {
 		assigned[a.Column.Name] = true
 	}
-	err = runtime.Update(ctx, p.eng, b.model, &old, m, func(ctx context.Context, m *M) error {
+	err = runtime.Do(ctx, p.eng, b.model, runtime.OpUpdate, &old, m, func(ctx context.Context, m *M) error {
 		// Save what GORM meant to write, with the values the before
 		// triggers left, and every field they changed besides.
 		s := db.Statement
@@ -446,7 +446,7 @@ func (b *binding[M, C, B]) updateWhere(p *Plugin, db *gorm.DB, next func(*gorm.D
 		before[i] = b.spec.Snapshot(items[i])
 	}
 	*target = saved
-	err = runtime.UpdateMany(ctx, p.eng, b.model, rows, items, func(ctx context.Context, items []*M) error {
+	err = runtime.DoMany(ctx, p.eng, b.model, runtime.OpUpdate, rows, items, func(ctx context.Context, items []*M) error {
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
@@ -525,7 +525,7 @@ func (b *binding[M, C, B]) delete(p *Plugin, db *gorm.DB, next func(*gorm.DB)) b
 		_ = db.AddError(err)
 		return true
 	}
-	err = runtime.DeleteMany(ctx, p.eng, b.model, addrs(rows), func(ctx context.Context, _ []*M) error {
+	err = runtime.DoMany(ctx, p.eng, b.model, runtime.OpDelete, nil, addrs(rows), func(ctx context.Context, _ []*M) error {
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}
@@ -555,7 +555,7 @@ func (b *binding[M, C, B]) deleteOne(p *Plugin, db *gorm.DB, next func(*gorm.DB)
 		_ = db.AddError(err)
 		return
 	}
-	err = runtime.Delete(ctx, p.eng, b.model, &old, func(ctx context.Context, _ *M) error {
+	err = runtime.Do(ctx, p.eng, b.model, runtime.OpDelete, nil, &old, func(ctx context.Context, _ *M) error {
 		if err := b.exec(db, ctx, next); err != nil {
 			return err
 		}

@@ -186,9 +186,9 @@ func TestLatencyEndpoint(t *testing.T) {
 	for i := range 3 {
 		w := &widget{ID: "w1", State: fmt.Sprint(i)}
 		old := *w
-		require.Error(t, runtime.Update(ctx, f.eng, widgetModel, &old, w, nil))
+		require.Error(t, runtime.Do(ctx, f.eng, widgetModel, runtime.OpUpdate, &old, w, nil))
 	}
-	require.NoError(t, runtime.Create(ctx, f.eng, gadgetModel, &gadget{ID: "g1"}, nil))
+	require.NoError(t, runtime.Do(ctx, f.eng, gadgetModel, runtime.OpCreate, nil, &gadget{ID: "g1"}, nil))
 
 	a := f.do(t, http.MethodGet, api+"latency/", "")
 	require.Equal(t, 200, a.code, a.raw)
@@ -254,7 +254,7 @@ func failWidget(t *testing.T, eng *runtime.Engine, n int) {
 	for i := range n {
 		w := &widget{ID: "w1", State: fmt.Sprint("s", i)}
 		old := *w
-		require.Error(t, runtime.Update(context.Background(), eng, widgetModel, &old, w, nil))
+		require.Error(t, runtime.Do(context.Background(), eng, widgetModel, runtime.OpUpdate, &old, w, nil))
 	}
 }
 
@@ -341,9 +341,9 @@ func TestConsoleShowsTriggersAndRefreshes(t *testing.T) {
 
 	// Operations fired in the application show up without a reload.
 	eval[int](tb, `window.notReloaded = 1`)
-	require.NoError(t, runtime.Create(context.Background(), eng, gadgetModel, &gadget{ID: "g1"}, nil))
+	require.NoError(t, runtime.Do(context.Background(), eng, gadgetModel, runtime.OpCreate, nil, &gadget{ID: "g1"}, nil))
 	tb.waitText(row("gadget_noop")+" td.runs", "1")
-	require.NoError(t, runtime.Create(context.Background(), eng, gadgetModel, &gadget{ID: "g2"}, nil))
+	require.NoError(t, runtime.Do(context.Background(), eng, gadgetModel, runtime.OpCreate, nil, &gadget{ID: "g2"}, nil))
 	tb.waitText(row("gadget_noop")+" td.runs", "2")
 	assert.Equal(t, "100%", tb.text(row("gadget_noop")+" td.rate"))
 	assert.NotEqual(t, "–", tb.text(row("gadget_noop")+" td.p50"))
@@ -407,7 +407,7 @@ func TestConsoleLogFilters(t *testing.T) {
 	eng, _ := newEngine(t)
 	url := consoleServer(t, eng, manage.Options{})
 	failWidget(t, eng, 2)
-	require.NoError(t, runtime.Create(context.Background(), eng, gadgetModel, &gadget{ID: "g1"}, nil))
+	require.NoError(t, runtime.Do(context.Background(), eng, gadgetModel, runtime.OpCreate, nil, &gadget{ID: "g1"}, nil))
 	tb := newTab(t)
 	tb.open(url)
 	tb.signIn(testToken)

@@ -225,7 +225,7 @@ func newHandler(eng *runtime.Engine, opts Options) *handler {
 	}
 	if h.log == nil {
 		if eng != nil {
-			h.log = eng.Logger()
+			h.log = eng.Config().Logger
 		} else {
 			h.log = slog.Default()
 		}

@@ -479,7 +479,7 @@ func TestLogsEndpoint(t *testing.T) {
 	for range 3 {
 		w := &widget{ID: "w1", State: "x"}
 		old := *w
-		require.Error(t, runtime.Update(runtime.WithRequestID(ctx, "rid-9"), f.eng, widgetModel, &old, w, nil))
+		require.Error(t, runtime.Do(runtime.WithRequestID(ctx, "rid-9"), f.eng, widgetModel, runtime.OpUpdate, &old, w, nil))
 	}
 	a := f.do(t, http.MethodGet, api+"logs/", "")
 	require.Equal(t, 200, a.code)
@@ -615,7 +615,7 @@ func TestHealthEndpointUsesTheOptionsThresholds(t *testing.T) {
 		}},
 	}))
 	for _, id := range []string{"w1", "w2"} {
-		_ = runtime.Create(context.Background(), eng, widgetModel, &widget{ID: id}, nil)
+		_ = runtime.Do(context.Background(), eng, widgetModel, runtime.OpCreate, nil, &widget{ID: id}, nil)
 	}
 	th := report.Thresholds{MaxMeanDuration: time.Millisecond, MinExecutions: 2, MinSuccessRate: 60}
 	a := serve(t, manage.New(eng, manage.Options{Insecure: true, Health: th}), http.MethodGet, api+"health/", "")

@@ -77,7 +77,7 @@ func on(t *testing.T, eng *runtime.Engine, tr runtime.Trigger[itemChange]) {
 func update(ctx context.Context, eng *runtime.Engine, price int) error {
 	it := &item{ID: "i1", Price: price}
 	old := item{ID: "i1"}
-	return runtime.Update(ctx, eng, itemModel, &old, it, func(context.Context, *item) error { return nil })
+	return runtime.Do(ctx, eng, itemModel, runtime.OpUpdate, &old, it, func(context.Context, *item) error { return nil })
 }
 
 // spans indexes the ended spans by name.
@@ -254,7 +254,7 @@ func TestFireExecuteAndBulkSpans(t *testing.T) {
 	on(t, eng, runtime.Trigger[itemChange]{Name: "ok", Events: []runtime.Event{runtime.AfterUpdate}, Actions: []runtime.Action[itemChange]{ok}})
 	runtime.SetLoader(eng, itemModel, func(context.Context, string) (*item, error) { return &item{ID: "i9"}, nil })
 
-	require.NoError(t, runtime.Fire(context.Background(), eng, itemModel, runtime.AfterUpdate, &item{ID: "i2"}, &item{ID: "i2"}))
+	require.NoError(t, runtime.Do(context.Background(), eng, itemModel, runtime.FireOp(runtime.AfterUpdate), &item{ID: "i2"}, &item{ID: "i2"}, nil))
 	fire := one(t, rec, "fire Item")
 	assert.Equal(t, "after_update", attr(fire, otel.AttrEvent).AsString())
 	assert.Equal(t, "i2", attr(fire, otel.AttrKey).AsString())
@@ -269,7 +269,7 @@ func TestFireExecuteAndBulkSpans(t *testing.T) {
 	require.NotNil(t, executed, "Execute's run has a span")
 
 	olds := []item{{ID: "a"}, {ID: "b"}}
-	require.NoError(t, runtime.UpdateMany(context.Background(), eng, itemModel, olds, []*item{{ID: "a", Price: 1}, {ID: "b", Price: 2}}, nil))
+	require.NoError(t, runtime.DoMany(context.Background(), eng, itemModel, runtime.OpUpdate, olds, []*item{{ID: "a", Price: 1}, {ID: "b", Price: 2}}, nil))
 	bulk := one(t, rec, "update_many Item")
 	assert.Equal(t, int64(2), attr(bulk, otel.AttrItems).AsInt64())
 	assert.Equal(t, "a,b", attr(bulk, otel.AttrKey).AsString())

@@ -90,7 +90,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.triggers, prometheus.GaugeValue, float64(len(ts)))
 	ch <- prometheus.MustNewConstMetric(c.triggersEnabled, prometheus.GaugeValue, float64(enabled))
-	if qs, ok := c.eng.Queue().(runtime.QueueStatser); ok {
+	if qs, ok := c.eng.Config().Queue.(runtime.QueueStatser); ok {
 		q := qs.QueueStats()
 		ch <- prometheus.MustNewConstMetric(c.queueWorkers, prometheus.GaugeValue, float64(q.Workers))
 		ch <- prometheus.MustNewConstMetric(c.queueCapacity, prometheus.GaugeValue, float64(q.Capacity))

@@ -96,13 +96,13 @@ func exercise(t *testing.T, eng *runtime.Engine) {
 	var items []*item
 	for i := range 3 {
 		it := &item{ID: fmt.Sprint("i", i), Price: i}
-		require.ErrorIs(t, runtime.Create(ctx, eng, itemModel, it, persist), errBoom)
+		require.ErrorIs(t, runtime.Do(ctx, eng, itemModel, runtime.OpCreate, nil, it, persist), errBoom)
 		items = append(items, it)
 	}
 	old := *items[0]
 	items[0].Price = 99
-	require.Error(t, runtime.Update(ctx, eng, itemModel, &old, items[0], persist))
-	require.NoError(t, runtime.Delete(ctx, eng, itemModel, items[1], persist))
+	require.Error(t, runtime.Do(ctx, eng, itemModel, runtime.OpUpdate, &old, items[0], persist))
+	require.NoError(t, runtime.Do(ctx, eng, itemModel, runtime.OpDelete, nil, items[1], persist))
 	require.NoError(t, eng.Close(ctx))
 }
 
@@ -173,7 +173,7 @@ func TestSinkCountsEngineRuns(t *testing.T) {
 	assert.Equal(t, 30.0, prom.DefaultBuckets[len(prom.DefaultBuckets)-1])
 
 	// Records reach the next sink, and Logs reads it.
-	assert.Equal(t, 12, mem.Len())
+	assert.Len(t, mem.(runtime.LogReader).Logs(runtime.LogFilter{}), 12)
 	assert.Len(t, eng.Logs(runtime.LogFilter{Trigger: "item_fail"}), 6)
 	assert.Equal(t, "item_async", eng.Logs(runtime.LogFilter{Limit: 1})[0].Trigger, "newest first")
 
@@ -295,7 +295,7 @@ func TestSinkConcurrentRecord(t *testing.T) {
 		"triggergen_trigger_failures_total":   workers * each / 5,
 		"triggergen_trigger_duration_seconds": workers * each,
 	}, totals)
-	assert.Equal(t, 10, mem.Len())
+	assert.Len(t, mem.(runtime.LogReader).Logs(runtime.LogFilter{}), 10)
 }
 
 func TestCollector(t *testing.T) {

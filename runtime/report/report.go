@@ -98,7 +98,7 @@ func StatusOf(eng *runtime.Engine, th Thresholds) Status {
 			s.EnabledTriggers++
 		}
 	}
-	if qs, ok := eng.Queue().(runtime.QueueStatser); ok {
+	if qs, ok := eng.Config().Queue.(runtime.QueueStatser); ok {
 		q := qs.QueueStats()
 		s.Queue = &q
 	}
@@ -367,7 +367,7 @@ func HealthOf(eng *runtime.Engine, th Thresholds) Health {
 	if !eng.EngineEnabled() {
 		add(IssueEngineDisabled, "", "the engine is disabled: no trigger runs")
 	}
-	if qs, ok := eng.Queue().(runtime.QueueStatser); ok {
+	if qs, ok := eng.Config().Queue.(runtime.QueueStatser); ok {
 		q := qs.QueueStats()
 		if q.Capacity > 0 && float64(q.Queued)*100 >= th.QueueSaturation*float64(q.Capacity) {
 			add(IssueQueueSaturated, "", "the async queue is saturated: %d of %d slots in use", q.Queued, q.Capacity)
@@ -387,7 +387,7 @@ func HealthOf(eng *runtime.Engine, th Thresholds) Health {
 				t.Name, s.Mean.Round(time.Microsecond), s.Executions, th.MaxMeanDuration)
 		}
 	}
-	if _, ok := eng.Audit().(runtime.LogReader); ok {
+	if _, ok := eng.Config().Audit.(runtime.LogReader); ok {
 		since := time.Now().Add(-th.TimeoutWindow)
 		counts := map[string]int{}
 		for _, r := range eng.Logs(runtime.LogFilter{Outcome: runtime.OutcomeTimeout, Limit: th.TimeoutScan}) {

@@ -48,15 +48,15 @@ var OrderModel = runtime.NewModel(runtime.ModelSpec[Order, OrderChange, OrderBat
 })
 
 func CreateOrder(ctx context.Context, eng *runtime.Engine, m *Order, persist func(context.Context, *Order) error) error {
-	return runtime.Create(ctx, eng, OrderModel, m, persist)
+	return runtime.Do(ctx, eng, OrderModel, runtime.OpCreate, nil, m, persist)
 }
 
 func UpdateOrder(ctx context.Context, eng *runtime.Engine, old, m *Order, persist func(context.Context, *Order) error) error {
-	return runtime.Update(ctx, eng, OrderModel, old, m, persist)
+	return runtime.Do(ctx, eng, OrderModel, runtime.OpUpdate, old, m, persist)
 }
 
 func UpdateOrders(ctx context.Context, eng *runtime.Engine, old []Order, ms []*Order, persist func(context.Context, []*Order) error) error {
-	return runtime.UpdateMany(ctx, eng, OrderModel, old, ms, persist)
+	return runtime.DoMany(ctx, eng, OrderModel, runtime.OpUpdate, old, ms, persist)
 }
 
 // Note is a model with a field that has no JSON form.

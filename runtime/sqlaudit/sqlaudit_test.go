@@ -450,11 +450,11 @@ func TestEngineEndToEnd(t *testing.T) {
 		ctx := runtime.WithRequestID(runtime.WithActor(context.Background(), runtime.Actor{ID: "ann"}), "req-1")
 		before := time.Now()
 		n := &note{ID: "n1", Body: "hello"}
-		err := runtime.Create(ctx, eng, noteModel, n, func(context.Context, *note) error { return nil })
+		err := runtime.Do(ctx, eng, noteModel, runtime.OpCreate, nil, n, func(context.Context, *note) error { return nil })
 		require.ErrorIs(t, err, errBoom)
 		old := *n
 		n.Body = "bye"
-		require.NoError(t, runtime.Update(ctx, eng, noteModel, &old, n, func(context.Context, *note) error { return nil }))
+		require.NoError(t, runtime.Do(ctx, eng, noteModel, runtime.OpUpdate, &old, n, func(context.Context, *note) error { return nil }))
 		require.NoError(t, eng.Close(context.Background()), "drains the async run")
 
 		got := eng.Logs(runtime.LogFilter{Trigger: "note_stamp"})

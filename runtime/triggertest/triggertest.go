@@ -127,7 +127,7 @@ func (r *Recorder) Keys(trigger string) []string {
 // Records returns the Recorder New installed on eng, or nil when the engine
 // has another audit sink.
 func Records(eng *runtime.Engine) *Recorder {
-	r, _ := eng.Audit().(*Recorder)
+	r, _ := eng.Config().Audit.(*Recorder)
 	return r
 }
 
@@ -163,9 +163,9 @@ func AssertNotRan(tb testing.TB, eng *runtime.Engine, name string) {
 // (runtime.QueueStatser), as the default in-process pool does.
 func WaitAsync(tb testing.TB, eng *runtime.Engine, n int64) {
 	tb.Helper()
-	q, ok := eng.Queue().(runtime.QueueStatser)
+	q, ok := eng.Config().Queue.(runtime.QueueStatser)
 	if !ok {
-		tb.Fatalf("the engine's queue %T does not report QueueStats", eng.Queue())
+		tb.Fatalf("the engine's queue %T does not report QueueStats", eng.Config().Queue)
 		return
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -59,11 +59,11 @@ func TestHelpers(t *testing.T) {
 	}))
 	ctx := context.Background()
 	lamp := &Lamp{ID: "l1"}
-	require.NoError(t, runtime.Update(ctx, eng, LampModel, &Lamp{ID: "l1"}, lamp, nil))
+	require.NoError(t, runtime.Do(ctx, eng, LampModel, runtime.OpUpdate, &Lamp{ID: "l1"}, lamp, nil))
 	triggertest.AssertRan(t, eng, "night_light", 1)
 
 	clock.Advance(8 * time.Hour) // 07:00: outside the window
-	require.NoError(t, runtime.Update(ctx, eng, LampModel, &Lamp{ID: "l1"}, lamp, nil))
+	require.NoError(t, runtime.Do(ctx, eng, LampModel, runtime.OpUpdate, &Lamp{ID: "l1"}, lamp, nil))
 	triggertest.AssertRan(t, eng, "night_light", 1)
 
 	rec := triggertest.Records(eng)
@@ -100,7 +100,7 @@ func TestWaitAsync(t *testing.T) {
 		}},
 	}))
 	for range 2 {
-		require.NoError(t, runtime.Create(context.Background(), eng, LampModel, &Lamp{}, nil))
+		require.NoError(t, runtime.Do(context.Background(), eng, LampModel, runtime.OpCreate, nil, &Lamp{}, nil))
 	}
 	triggertest.WaitAsync(t, eng, 2)
 	triggertest.AssertRan(t, eng, "later", 2)

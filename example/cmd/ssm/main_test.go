@@ -86,7 +86,7 @@ func TestSettleWaitsForAsyncWork(t *testing.T) {
 	defer eng.Close(context.Background())
 	var done atomic.Int32
 	for range 3 {
-		require.NoError(t, eng.Queue().Enqueue(context.Background(), runtime.Job{Run: func(context.Context) error {
+		require.NoError(t, eng.Config().Queue.Enqueue(context.Background(), runtime.Job{Run: func(context.Context) error {
 			time.Sleep(50 * time.Millisecond)
 			done.Add(1)
 			return nil

@@ -262,7 +262,8 @@ func (sc *scenario) auditorFlag(ctx context.Context) (string, error) {
 // job waits or runs.
 func (sc *scenario) settle(ctx context.Context) error {
 	var settled func() bool
-	if pool, ok := sc.eng.Queue().(*runtime.Pool); ok {
+	if _, durable := sc.eng.Config().Queue.(runtime.DurableQueue); !durable {
+		pool := sc.eng.Config().Queue.(runtime.QueueStatser)
 		settled = func() bool {
 			q := pool.QueueStats()
 			return q.Completed+q.Failed == q.Accepted

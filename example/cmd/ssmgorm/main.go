@@ -192,9 +192,9 @@ func (a *app) close() error {
 // settle waits, at most 10s, until the engine's in-process pool has
 // finished every job it accepted, so that async work's outcome can be read.
 func (a *app) settle(ctx context.Context) error {
-	q, ok := a.eng.Queue().(runtime.QueueStatser)
+	q, ok := a.eng.Config().Queue.(runtime.QueueStatser)
 	if !ok {
-		return fmt.Errorf("the engine's queue %T does not report its figures", a.eng.Queue())
+		return fmt.Errorf("the engine's queue %T does not report its figures", a.eng.Config().Queue)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
