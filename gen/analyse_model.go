@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/triggergen/triggergen/runtime"
+	runtimefield "github.com/triggergen/triggergen/runtime/field"
 )
 
 // model is an analysed //trigger:model struct.
@@ -145,8 +146,8 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 	if !collectFields(p, m, st, nil, token.NoPos, map[*types.Struct]bool{}, d) {
 		ok = false
 	}
-	if len(m.Fields) > runtime.MaxFields {
-		d.errorf(ts.Name.Pos(), "model %s has %d tracked fields; at most %d are allowed: tag the others trigger:\"-\"", m.Name, len(m.Fields), runtime.MaxFields)
+	if len(m.Fields) > runtimefield.Max {
+		d.errorf(ts.Name.Pos(), "model %s has %d tracked fields; at most %d are allowed: tag the others trigger:\"-\"", m.Name, len(m.Fields), runtimefield.Max)
 		ok = false
 	}
 	qf := types.RelativeTo(p.types)

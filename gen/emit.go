@@ -247,6 +247,7 @@ func groupImports(src []byte) []byte {
 const (
 	runtimePath = "github.com/triggergen/triggergen/runtime"
 	codecPath   = runtimePath + "/codec"
+	fieldPath   = runtimePath + "/field"
 )
 
 // emitter writes Go code for one package with jennifer, qualifying names
@@ -264,7 +265,7 @@ func newEmitter(p *pkgInfo, build constraint.Expr) *emitter {
 	f.HeaderComment(Header[3:])
 	e := &emitter{path: p.path, file: f, pkg: p, build: build}
 	// The packages generated code may use; the others are imported by qual.
-	for _, path := range []string{runtimePath, codecPath, "context", "errors", "maps", "slices", "strconv", "time"} {
+	for _, path := range []string{runtimePath, codecPath, fieldPath, "context", "errors", "maps", "slices", "strconv", "time"} {
 		e.importAs(path, filepath.Base(path))
 	}
 	return e
@@ -298,6 +299,9 @@ func (e *emitter) qual(pkg *types.Package, name string) *jen.Statement {
 
 // rt returns a reference to a name of the runtime package.
 func (e *emitter) rt(name string) *jen.Statement { return jen.Qual(runtimePath, name) }
+
+// field returns a reference to a name of the field package.
+func (e *emitter) field(name string) *jen.Statement { return jen.Qual(fieldPath, name) }
 
 // codec returns a reference to a name of the codec package.
 func (e *emitter) codec(name string) *jen.Statement { return jen.Qual(codecPath, name) }

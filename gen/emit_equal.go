@@ -94,7 +94,7 @@ func (e *emitter) equal(t types.Type, a, b expr, depth int) (code *jen.Statement
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		if u.Info()&types.IsFloat != 0 {
-			return e.rt("FloatEqual").Call(a(), b()), false
+			return e.field("FloatEqual").Call(a(), b()), false
 		}
 	case *types.Pointer:
 		inner, c := e.equal(u.Elem(), deref(a), deref(b), depth+1)
@@ -155,7 +155,7 @@ func (e *emitter) differ(t types.Type, a, b expr) *jen.Statement {
 // equalFunc returns func(x, y T) bool { return <equal> }.
 func (e *emitter) equalFunc(t types.Type, depth int) *jen.Statement {
 	if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsFloat != 0 && !hasEqual(t) {
-		return e.rt("FloatEqual").Types(e.typ(t))
+		return e.field("FloatEqual").Types(e.typ(t))
 	}
 	x, y := fmt.Sprintf("x%d", depth), fmt.Sprintf("y%d", depth)
 	if depth == 0 {

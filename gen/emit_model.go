@@ -81,7 +81,7 @@ func (e *emitter) emitModel(m *model) {
 	f.Var().Id(m.fieldNamesVar()).Op("=").Index(jen.Op("...")).String().Values(names...)
 	f.Commentf("String returns the field's Go name.")
 	f.Func().Params(jen.Id("f").Id(fieldT)).Id("String").Params().String().Add(oneLine(
-		jen.Return(e.rt("FieldName").Call(jen.Id(m.fieldNamesVar()).Index(jen.Op(":")), jen.Int().Call(jen.Id("f")), jen.Lit(fieldT)))))
+		jen.Return(e.field("Name").Call(jen.Id(m.fieldNamesVar()).Index(jen.Op(":")), jen.Int().Call(jen.Id("f")), jen.Lit(fieldT)))))
 
 	// Custom events.
 	if len(m.Events) > 0 {
@@ -126,15 +126,15 @@ func (e *emitter) emitModel(m *model) {
 		changed = append(changed, jen.Id("c").Dot(fd.Name+"Changed").Call())
 	}
 	f.Comment("ChangedSet returns the tracked fields that changed as a set, without allocating.")
-	f.Func().Add(recv()).Id("ChangedSet").Params().Add(e.rt("FieldSet")).Block(
-		jen.Return(e.rt("FieldSetOf").Add(argLines(changed, 4))))
+	f.Func().Add(recv()).Id("ChangedSet").Params().Add(e.field("Set")).Block(
+		jen.Return(e.field("SetOf").Add(argLines(changed, 4))))
 	f.Add(
 		jen.Comment("Changed reports whether any of the fields changed; with no fields, whether any tracked field did.").Line().
 			Func().Add(recv()).Id("Changed").Params(jen.Id("fields").Op("...").Id(fieldT)).Bool().Add(oneLine(
-			jen.Return(e.rt("AnyIn").Call(jen.Id("c").Dot("ChangedSet").Call(), jen.Id("fields"))))).Line().
+			jen.Return(e.field("AnyIn").Call(jen.Id("c").Dot("ChangedSet").Call(), jen.Id("fields"))))).Line().
 			Comment("ChangedFields returns the tracked fields that changed, in declaration order.").Line().
 			Func().Add(recv()).Id("ChangedFields").Params().Index().Id(fieldT).Add(oneLine(
-			jen.Return(e.rt("FieldsIn").Types(jen.Id(fieldT)).Call(jen.Id("c").Dot("ChangedSet").Call())))))
+			jen.Return(e.field("List").Types(jen.Id(fieldT)).Call(jen.Id("c").Dot("ChangedSet").Call())))))
 
 	// Batch.
 	f.Commentf("%s is a bulk operation on %s values as bulk triggers see it.", batchT, n)

@@ -1,15 +1,16 @@
 // Package runtime is the core of triggergen: the engine that the generated
 // code registers triggers with and runs them through. It holds the engine
 // (New, Config, Engine), the models the generated code describes (Model,
-// ModelSpec, the lifecycle functions Do and DoMany, and Create, Update and
-// the others for hand-written code), triggers and their options (Trigger,
+// ModelSpec, and Do and DoMany, the lifecycle operations the generated
+// CreateM, UpdateM and the others call), triggers and their options (Trigger,
 // BatchTrigger, Options, conditions and actions), dispatch, transaction
 // scopes (BeginScope), statistics (Stats, TriggerInfo) and the audit
 // interface (AuditSink, ExecutionRecord).
 //
 // It uses the standard library only, and neither net/http nor
-// encoding/json. What is optional lives beside it, one package per concern:
-// runtime/codec (the JSON codec of the generated EncodeM and DecodeM),
+// encoding/json. The rest lives beside it, one package per concern:
+// runtime/field (the change tracking generated code shares: changed-field
+// sets), runtime/codec (the JSON codec of the generated EncodeM and DecodeM),
 // runtime/report (status, metrics, health checks, configuration export and
 // import), runtime/manage (the management API and operator console),
 // runtime/triggerhttp (the Webhook action and RequestMiddleware),

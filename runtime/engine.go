@@ -82,7 +82,7 @@ const (
 	ObserveCounts
 )
 
-// observationNames are the names ParseObservation reads and String writes.
+// observationNames are the names parseObservation reads and String writes.
 var observationNames = [...]string{ObserveFull: "full", ObserveSampled: "sampled", ObserveCounts: "counts"}
 
 // String returns "full", "sampled" or "counts".
@@ -93,9 +93,9 @@ func (o Observation) String() string {
 	return "observation(" + strconv.Itoa(int(o)) + ")"
 }
 
-// ParseObservation returns the observation named "full", "sampled" or
+// parseObservation returns the observation named "full", "sampled" or
 // "counts".
-func ParseObservation(name string) (Observation, bool) {
+func parseObservation(name string) (Observation, bool) {
 	for i, n := range observationNames {
 		if n == name {
 			return Observation(i), true
@@ -156,7 +156,7 @@ func ConfigFromEnv() (Config, error) {
 		}
 	}
 	if v, ok := os.LookupEnv(envObservation); ok && v != "" {
-		o, ok := ParseObservation(v)
+		o, ok := parseObservation(v)
 		if !ok {
 			errs = append(errs, fmt.Errorf("%s=%q: want full, sampled or counts", envObservation, v))
 		}
@@ -283,6 +283,10 @@ func (e *Engine) Config() Config { return e.cfg }
 
 // Started returns when the engine was created.
 func (e *Engine) Started() time.Time { return e.started }
+
+// Now returns the engine clock's current time (Config.Clock); generated
+// `time` and `weekday` conditions read it.
+func (e *Engine) Now() time.Time { return e.clock() }
 
 // SetDebug switches the debug logging of condition results on or off.
 func (e *Engine) SetDebug(on bool) { e.debug.Store(on) }

@@ -2,12 +2,6 @@ package runtime
 
 import "time"
 
-// FloatEqual reports whether a and b are equal, treating NaN as equal to NaN.
-// Generated change tracking uses it for float fields.
-func FloatEqual[F ~float32 | ~float64](a, b F) bool {
-	return a == b || (a != a && b != b)
-}
-
 // ClockWindow reports whether t's local clock time (in t's location) lies in
 // [start, end), both given as durations after midnight. A window whose end is
 // before its start wraps midnight (22:00-06:00). It is what the `time`

@@ -24,3 +24,12 @@ func NewPool(workers, capacity int) Queue { return newPool(workers, capacity) }
 
 // Closed reports whether eng.Close was called.
 func Closed(e *Engine) bool { return e.closed.Load() }
+
+// EngineFrom, MaxBackoff and ParseObservation give the external tests the
+// unexported engine lookup, backoff limit and observation parser.
+var (
+	EngineFrom       = engineFrom
+	ParseObservation = parseObservation
+)
+
+const MaxBackoff = maxBackoff

@@ -55,8 +55,8 @@ func newOpFrame(eng *Engine, ctx context.Context, v *ctxVals, up *opFrame, depth
 	return f
 }
 
-// EngineFrom returns the engine running the trigger that ctx was passed to.
-func EngineFrom(ctx context.Context) (*Engine, bool) {
+// engineFrom returns the engine running the trigger that ctx was passed to.
+func engineFrom(ctx context.Context) (*Engine, bool) {
 	if f := frameFrom(ctx); f != nil && f.eng != nil {
 		return f.eng, true
 	}
@@ -66,7 +66,7 @@ func EngineFrom(ctx context.Context) (*Engine, bool) {
 // Now returns the current time on the clock of the engine running the
 // trigger that ctx was passed to (Config.Clock), or time.Now outside one.
 func Now(ctx context.Context) time.Time {
-	if e, ok := EngineFrom(ctx); ok {
+	if e, ok := engineFrom(ctx); ok {
 		return e.clock()
 	}
 	return time.Now()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync/atomic"
+
+	"github.com/triggergen/triggergen/runtime/field"
 )
 
 // Change is the shape every generated change type shares: the event being
@@ -54,7 +56,7 @@ type ModelSpec[M, C, B any] struct {
 	Fields []string
 	// ChangedSet reports which tracked fields differ between a change's Old
 	// and New (the generated MChange.ChangedSet).
-	ChangedSet func(*C) FieldSet
+	ChangedSet func(*C) field.Set
 }
 
 // Model is the typed descriptor of one model type. Generated code creates one

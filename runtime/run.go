@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// MaxBackoff is the longest wait between two attempts of a trigger.
-const MaxBackoff = 30 * time.Second
+// maxBackoff is the longest wait between two attempts of a trigger.
+const maxBackoff = 30 * time.Second
 
 // run runs e once (with its retries) on c, or on b for a bulk trigger, under
 // the frame f: timeouts per attempt, panics recovered, and the run observed
@@ -190,19 +190,19 @@ func recordRun[M, C, B any](st *modelState[M, C, B], ctx context.Context, v *ctx
 // RetryDelay returns how long to wait before retry n (1 for the first) of a
 // trigger whose backoff is backoff (100ms when <= 0): backoff doubled n-1
 // times, spread by a random ±20% (jitter, so that failing runs do not retry
-// in step), and never more than MaxBackoff: once the doubling reaches 30s,
+// in step), and never more than maxBackoff: once the doubling reaches 30s,
 // the delay is from 24s to 30s. Durable queues use it too.
 func RetryDelay(backoff time.Duration, n int) time.Duration {
 	if backoff <= 0 {
 		backoff = 100 * time.Millisecond
 	}
-	d := min(backoff, MaxBackoff)
-	for i := 1; i < n && d < MaxBackoff; i++ {
-		d = min(2*d, MaxBackoff)
+	d := min(backoff, maxBackoff)
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d = min(2*d, maxBackoff)
 	}
 	j := jitter(d)
-	if j > MaxBackoff {
-		j = 2*MaxBackoff - j // the spread above the cap, folded below it
+	if j > maxBackoff {
+		j = 2*maxBackoff - j // the spread above the cap, folded below it
 	}
 	return j
 }

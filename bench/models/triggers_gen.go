@@ -9,6 +9,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/codec"
+	"github.com/triggergen/triggergen/runtime/field"
 )
 
 // SimCardField names a tracked field of SimCard.
@@ -32,7 +33,7 @@ var simCardFieldNames = [...]string{"ID", "SerialNumber", "Status", "FraudFlag",
 
 // String returns the field's Go name.
 func (f SimCardField) String() string {
-	return runtime.FieldName(simCardFieldNames[:], int(f), "SimCardField")
+	return field.Name(simCardFieldNames[:], int(f), "SimCardField")
 }
 
 // SimCardChange is a change to a SimCard as its triggers see it. Old and New are never nil:
@@ -117,8 +118,8 @@ func (c *SimCardChange) TagsChanged() bool { return !slices.Equal(c.Old.Tags, c.
 func (c *SimCardChange) TagsWas() []string { return c.Old.Tags }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *SimCardChange) ChangedSet() runtime.FieldSet {
-	return runtime.FieldSetOf(
+func (c *SimCardChange) ChangedSet() field.Set {
+	return field.SetOf(
 		c.IDChanged(), c.SerialNumberChanged(), c.StatusChanged(), c.FraudFlagChanged(),
 		c.QualityChanged(), c.ShopIDChanged(), c.AssignedToChanged(), c.RegisteredChanged(),
 		c.ActivatedAtChanged(), c.TagsChanged(),
@@ -127,12 +128,12 @@ func (c *SimCardChange) ChangedSet() runtime.FieldSet {
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *SimCardChange) Changed(fields ...SimCardField) bool {
-	return runtime.AnyIn(c.ChangedSet(), fields)
+	return field.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *SimCardChange) ChangedFields() []SimCardField {
-	return runtime.FieldsIn[SimCardField](c.ChangedSet())
+	return field.List[SimCardField](c.ChangedSet())
 }
 
 // SimCardBatch is a bulk operation on SimCard values as bulk triggers see it.
@@ -232,7 +233,7 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
-// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Create).
+// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Do).
 func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
 	return runtime.Do(ctx, eng, SimCardModel, runtime.OpCreate, nil, m, persist)
 }
@@ -256,7 +257,7 @@ func DeleteSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist
 	return runtime.Do(ctx, eng, SimCardModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSimCards creates many SimCard values with one persist (see runtime.CreateMany).
+// CreateSimCards creates many SimCard values with one persist (see runtime.DoMany).
 func CreateSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
 	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpCreate, nil, ms, persist)
 }

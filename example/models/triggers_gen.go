@@ -10,6 +10,7 @@ import (
 
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/codec"
+	"github.com/triggergen/triggergen/runtime/field"
 )
 
 // SaleField names a tracked field of Sale.
@@ -27,7 +28,7 @@ const (
 var saleFieldNames = [...]string{"ID", "ShopID", "SimCardID", "Amount", "SoldAt"}
 
 // String returns the field's Go name.
-func (f SaleField) String() string { return runtime.FieldName(saleFieldNames[:], int(f), "SaleField") }
+func (f SaleField) String() string { return field.Name(saleFieldNames[:], int(f), "SaleField") }
 
 // SaleChange is a change to a Sale as its triggers see it. Old and New are never nil:
 // on create Old points to a zero value, on delete New does.
@@ -67,7 +68,7 @@ func (c *SaleChange) SimCardIDChanged() bool { return c.Old.SimCardID != c.New.S
 func (c *SaleChange) SimCardIDWas() string { return c.Old.SimCardID }
 
 // AmountChanged reports whether Amount differs between Old and New.
-func (c *SaleChange) AmountChanged() bool { return !runtime.FloatEqual(c.Old.Amount, c.New.Amount) }
+func (c *SaleChange) AmountChanged() bool { return !field.FloatEqual(c.Old.Amount, c.New.Amount) }
 
 // AmountWas returns the value of Amount before the operation.
 func (c *SaleChange) AmountWas() float64 { return c.Old.Amount }
@@ -79,18 +80,18 @@ func (c *SaleChange) SoldAtChanged() bool { return !c.Old.SoldAt.Equal(c.New.Sol
 func (c *SaleChange) SoldAtWas() time.Time { return c.Old.SoldAt }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *SaleChange) ChangedSet() runtime.FieldSet {
-	return runtime.FieldSetOf(
+func (c *SaleChange) ChangedSet() field.Set {
+	return field.SetOf(
 		c.IDChanged(), c.ShopIDChanged(), c.SimCardIDChanged(), c.AmountChanged(),
 		c.SoldAtChanged(),
 	)
 }
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
-func (c *SaleChange) Changed(fields ...SaleField) bool { return runtime.AnyIn(c.ChangedSet(), fields) }
+func (c *SaleChange) Changed(fields ...SaleField) bool { return field.AnyIn(c.ChangedSet(), fields) }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
-func (c *SaleChange) ChangedFields() []SaleField { return runtime.FieldsIn[SaleField](c.ChangedSet()) }
+func (c *SaleChange) ChangedFields() []SaleField { return field.List[SaleField](c.ChangedSet()) }
 
 // SaleBatch is a bulk operation on Sale values as bulk triggers see it.
 type SaleBatch struct {
@@ -169,7 +170,7 @@ var SaleModel = runtime.NewModel(runtime.ModelSpec[Sale, SaleChange, SaleBatch]{
 	ChangedSet: (*SaleChange).ChangedSet,
 })
 
-// CreateSale runs the create and save triggers of Sale around persist (see runtime.Create).
+// CreateSale runs the create and save triggers of Sale around persist (see runtime.Do).
 func CreateSale(ctx context.Context, eng *runtime.Engine, m *Sale, persist func(context.Context, *Sale) error) error {
 	return runtime.Do(ctx, eng, SaleModel, runtime.OpCreate, nil, m, persist)
 }
@@ -193,7 +194,7 @@ func DeleteSale(ctx context.Context, eng *runtime.Engine, m *Sale, persist func(
 	return runtime.Do(ctx, eng, SaleModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSales creates many Sale values with one persist (see runtime.CreateMany).
+// CreateSales creates many Sale values with one persist (see runtime.DoMany).
 func CreateSales(ctx context.Context, eng *runtime.Engine, ms []*Sale, persist func(context.Context, []*Sale) error) error {
 	return runtime.DoMany(ctx, eng, SaleModel, runtime.OpCreate, nil, ms, persist)
 }
@@ -237,7 +238,7 @@ const (
 var shopFieldNames = [...]string{"ID", "Name", "Status", "Stock", "SalesCount", "Revenue", "Rating", "Attributes", "UpdatedAt"}
 
 // String returns the field's Go name.
-func (f ShopField) String() string { return runtime.FieldName(shopFieldNames[:], int(f), "ShopField") }
+func (f ShopField) String() string { return field.Name(shopFieldNames[:], int(f), "ShopField") }
 
 // ShopChange is a change to a Shop as its triggers see it. Old and New are never nil:
 // on create Old points to a zero value, on delete New does.
@@ -289,13 +290,13 @@ func (c *ShopChange) SalesCountChanged() bool { return c.Old.SalesCount != c.New
 func (c *ShopChange) SalesCountWas() int { return c.Old.SalesCount }
 
 // RevenueChanged reports whether Revenue differs between Old and New.
-func (c *ShopChange) RevenueChanged() bool { return !runtime.FloatEqual(c.Old.Revenue, c.New.Revenue) }
+func (c *ShopChange) RevenueChanged() bool { return !field.FloatEqual(c.Old.Revenue, c.New.Revenue) }
 
 // RevenueWas returns the value of Revenue before the operation.
 func (c *ShopChange) RevenueWas() float64 { return c.Old.Revenue }
 
 // RatingChanged reports whether Rating differs between Old and New.
-func (c *ShopChange) RatingChanged() bool { return !runtime.FloatEqual(c.Old.Rating, c.New.Rating) }
+func (c *ShopChange) RatingChanged() bool { return !field.FloatEqual(c.Old.Rating, c.New.Rating) }
 
 // RatingWas returns the value of Rating before the operation.
 func (c *ShopChange) RatingWas() float64 { return c.Old.Rating }
@@ -313,8 +314,8 @@ func (c *ShopChange) UpdatedAtChanged() bool { return !c.Old.UpdatedAt.Equal(c.N
 func (c *ShopChange) UpdatedAtWas() time.Time { return c.Old.UpdatedAt }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *ShopChange) ChangedSet() runtime.FieldSet {
-	return runtime.FieldSetOf(
+func (c *ShopChange) ChangedSet() field.Set {
+	return field.SetOf(
 		c.IDChanged(), c.NameChanged(), c.StatusChanged(), c.StockChanged(),
 		c.SalesCountChanged(), c.RevenueChanged(), c.RatingChanged(), c.AttributesChanged(),
 		c.UpdatedAtChanged(),
@@ -322,10 +323,10 @@ func (c *ShopChange) ChangedSet() runtime.FieldSet {
 }
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
-func (c *ShopChange) Changed(fields ...ShopField) bool { return runtime.AnyIn(c.ChangedSet(), fields) }
+func (c *ShopChange) Changed(fields ...ShopField) bool { return field.AnyIn(c.ChangedSet(), fields) }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
-func (c *ShopChange) ChangedFields() []ShopField { return runtime.FieldsIn[ShopField](c.ChangedSet()) }
+func (c *ShopChange) ChangedFields() []ShopField { return field.List[ShopField](c.ChangedSet()) }
 
 // ShopBatch is a bulk operation on Shop values as bulk triggers see it.
 type ShopBatch struct {
@@ -417,7 +418,7 @@ var ShopModel = runtime.NewModel(runtime.ModelSpec[Shop, ShopChange, ShopBatch]{
 	ChangedSet: (*ShopChange).ChangedSet,
 })
 
-// CreateShop runs the create and save triggers of Shop around persist (see runtime.Create).
+// CreateShop runs the create and save triggers of Shop around persist (see runtime.Do).
 func CreateShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(context.Context, *Shop) error) error {
 	return runtime.Do(ctx, eng, ShopModel, runtime.OpCreate, nil, m, persist)
 }
@@ -441,7 +442,7 @@ func DeleteShop(ctx context.Context, eng *runtime.Engine, m *Shop, persist func(
 	return runtime.Do(ctx, eng, ShopModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateShops creates many Shop values with one persist (see runtime.CreateMany).
+// CreateShops creates many Shop values with one persist (see runtime.DoMany).
 func CreateShops(ctx context.Context, eng *runtime.Engine, ms []*Shop, persist func(context.Context, []*Shop) error) error {
 	return runtime.DoMany(ctx, eng, ShopModel, runtime.OpCreate, nil, ms, persist)
 }
@@ -487,7 +488,7 @@ var simCardFieldNames = [...]string{"ID", "SerialNumber", "Status", "FraudFlag",
 
 // String returns the field's Go name.
 func (f SimCardField) String() string {
-	return runtime.FieldName(simCardFieldNames[:], int(f), "SimCardField")
+	return field.Name(simCardFieldNames[:], int(f), "SimCardField")
 }
 
 // The custom events of SimCard, declared with //trigger:model events=.
@@ -580,8 +581,8 @@ func (c *SimCardChange) TagsChanged() bool { return !slices.Equal(c.Old.Tags, c.
 func (c *SimCardChange) TagsWas() []string { return c.Old.Tags }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *SimCardChange) ChangedSet() runtime.FieldSet {
-	return runtime.FieldSetOf(
+func (c *SimCardChange) ChangedSet() field.Set {
+	return field.SetOf(
 		c.IDChanged(), c.SerialNumberChanged(), c.StatusChanged(), c.FraudFlagChanged(),
 		c.QualityChanged(), c.ShopIDChanged(), c.AssignedToChanged(), c.RegisteredChanged(),
 		c.ActivatedAtChanged(), c.TagsChanged(),
@@ -590,12 +591,12 @@ func (c *SimCardChange) ChangedSet() runtime.FieldSet {
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *SimCardChange) Changed(fields ...SimCardField) bool {
-	return runtime.AnyIn(c.ChangedSet(), fields)
+	return field.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *SimCardChange) ChangedFields() []SimCardField {
-	return runtime.FieldsIn[SimCardField](c.ChangedSet())
+	return field.List[SimCardField](c.ChangedSet())
 }
 
 // SimCardBatch is a bulk operation on SimCard values as bulk triggers see it.
@@ -696,7 +697,7 @@ var SimCardModel = runtime.NewModel(runtime.ModelSpec[SimCard, SimCardChange, Si
 	ChangedSet: (*SimCardChange).ChangedSet,
 })
 
-// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Create).
+// CreateSimCard runs the create and save triggers of SimCard around persist (see runtime.Do).
 func CreateSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist func(context.Context, *SimCard) error) error {
 	return runtime.Do(ctx, eng, SimCardModel, runtime.OpCreate, nil, m, persist)
 }
@@ -720,7 +721,7 @@ func DeleteSimCard(ctx context.Context, eng *runtime.Engine, m *SimCard, persist
 	return runtime.Do(ctx, eng, SimCardModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateSimCards creates many SimCard values with one persist (see runtime.CreateMany).
+// CreateSimCards creates many SimCard values with one persist (see runtime.DoMany).
 func CreateSimCards(ctx context.Context, eng *runtime.Engine, ms []*SimCard, persist func(context.Context, []*SimCard) error) error {
 	return runtime.DoMany(ctx, eng, SimCardModel, runtime.OpCreate, nil, ms, persist)
 }
@@ -766,7 +767,7 @@ var transferFieldNames = [...]string{"ID", "Reference", "FromShopID", "ToShopID"
 
 // String returns the field's Go name.
 func (f TransferField) String() string {
-	return runtime.FieldName(transferFieldNames[:], int(f), "TransferField")
+	return field.Name(transferFieldNames[:], int(f), "TransferField")
 }
 
 // TransferChange is a change to a Transfer as its triggers see it. Old and New are never nil:
@@ -855,8 +856,8 @@ func (c *TransferChange) UpdatedAtChanged() bool { return !c.Old.UpdatedAt.Equal
 func (c *TransferChange) UpdatedAtWas() time.Time { return c.Old.UpdatedAt }
 
 // ChangedSet returns the tracked fields that changed as a set, without allocating.
-func (c *TransferChange) ChangedSet() runtime.FieldSet {
-	return runtime.FieldSetOf(
+func (c *TransferChange) ChangedSet() field.Set {
+	return field.SetOf(
 		c.IDChanged(), c.ReferenceChanged(), c.FromShopIDChanged(), c.ToShopIDChanged(),
 		c.QuantityChanged(), c.StageChanged(), c.CourierChanged(), c.HistoryChanged(),
 		c.StageTimesChanged(), c.UpdatedAtChanged(),
@@ -865,12 +866,12 @@ func (c *TransferChange) ChangedSet() runtime.FieldSet {
 
 // Changed reports whether any of the fields changed; with no fields, whether any tracked field did.
 func (c *TransferChange) Changed(fields ...TransferField) bool {
-	return runtime.AnyIn(c.ChangedSet(), fields)
+	return field.AnyIn(c.ChangedSet(), fields)
 }
 
 // ChangedFields returns the tracked fields that changed, in declaration order.
 func (c *TransferChange) ChangedFields() []TransferField {
-	return runtime.FieldsIn[TransferField](c.ChangedSet())
+	return field.List[TransferField](c.ChangedSet())
 }
 
 // TransferBatch is a bulk operation on Transfer values as bulk triggers see it.
@@ -992,7 +993,7 @@ var TransferModel = runtime.NewModel(runtime.ModelSpec[Transfer, TransferChange,
 	ChangedSet: (*TransferChange).ChangedSet,
 })
 
-// CreateTransfer runs the create and save triggers of Transfer around persist (see runtime.Create).
+// CreateTransfer runs the create and save triggers of Transfer around persist (see runtime.Do).
 func CreateTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, persist func(context.Context, *Transfer) error) error {
 	return runtime.Do(ctx, eng, TransferModel, runtime.OpCreate, nil, m, persist)
 }
@@ -1016,7 +1017,7 @@ func DeleteTransfer(ctx context.Context, eng *runtime.Engine, m *Transfer, persi
 	return runtime.Do(ctx, eng, TransferModel, runtime.OpDelete, nil, m, persist)
 }
 
-// CreateTransfers creates many Transfer values with one persist (see runtime.CreateMany).
+// CreateTransfers creates many Transfer values with one persist (see runtime.DoMany).
 func CreateTransfers(ctx context.Context, eng *runtime.Engine, ms []*Transfer, persist func(context.Context, []*Transfer) error) error {
 	return runtime.DoMany(ctx, eng, TransferModel, runtime.OpCreate, nil, ms, persist)
 }

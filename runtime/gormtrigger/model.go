@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/field"
 )
 
 // Model binds a generated model (the MModel variable of its package) to the
@@ -36,9 +37,9 @@ func (b *binding[M, C, B]) name() string { return b.spec.Name }
 
 // diff returns the tracked fields that differ between old and new, with
 // each field's generated equality.
-func (b *binding[M, C, B]) diff(old, new *M) runtime.FieldSet {
+func (b *binding[M, C, B]) diff(old, new *M) field.Set {
 	if b.spec.ChangedSet == nil || b.spec.Change == nil {
-		return runtime.FieldSet{}
+		return field.Set{}
 	}
 	var c C
 	ch := b.spec.Change(&c)
@@ -335,7 +336,7 @@ func isExpr(v any) bool {
 
 // columns returns the updatable columns of the fields in set, by the
 // model's field numbers.
-func (b *binding[M, C, B]) columns(s *schema.Schema, fields runtime.FieldSet) []*schema.Field {
+func (b *binding[M, C, B]) columns(s *schema.Schema, fields field.Set) []*schema.Field {
 	var out []*schema.Field
 	for i, name := range b.spec.Fields {
 		if !fields.Has(uint16(i)) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/triggergen/triggergen/example/models"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/field"
 	"github.com/triggergen/triggergen/runtime/gormtrigger"
 )
 
@@ -76,8 +77,8 @@ type DeviceBatch struct {
 
 var deviceFields = [...]string{"ID", "State", "Level"}
 
-func (c *DeviceChange) ChangedSet() runtime.FieldSet {
-	var s runtime.FieldSet
+func (c *DeviceChange) ChangedSet() field.Set {
+	var s field.Set
 	if c.Old.ID != c.New.ID {
 		s.Add(0)
 	}

@@ -115,7 +115,7 @@ func StatusOf(eng *runtime.Engine, th Thresholds) Status {
 // failures, skipped, success_rate (percent) and the durations mean_ms,
 // p50_ms, p95_ms and max_ms in milliseconds (see Figures).
 type Metrics struct {
-	// Overall merges the figures of every trigger (see runtime.MergeStats).
+	// Overall merges the figures of every trigger (see MergeStats).
 	Overall runtime.Stats
 	// Triggers holds each trigger's figures, sorted by name.
 	Triggers []TriggerMetrics
@@ -190,7 +190,7 @@ func MetricsOf(eng *runtime.Engine) Metrics {
 		all = append(all, t.Stats)
 		m.Triggers = append(m.Triggers, TriggerMetrics{Name: t.Name, Model: t.Model, Stats: t.Stats})
 	}
-	m.Overall = runtime.MergeStats(all...)
+	m.Overall = MergeStats(all...)
 	return m
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/triggergen/triggergen/example/store"
 	"github.com/triggergen/triggergen/runtime"
+	triggerreport "github.com/triggergen/triggergen/runtime/report"
 )
 
 // report prints what fired, the metrics and what the triggers left in the
@@ -51,7 +52,7 @@ func printMetrics(out io.Writer, ts []runtime.TriggerInfo) error {
 		metricsRow(w, t.Name, t.Stats)
 		all = append(all, t.Stats)
 	}
-	metricsRow(w, "all triggers", runtime.MergeStats(all...))
+	metricsRow(w, "all triggers", triggerreport.MergeStats(all...))
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("print metrics: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/gormtrigger"
+	"github.com/triggergen/triggergen/runtime/report"
 )
 
 // step is one scenario step: do performs it with GORM calls on db, checks
@@ -457,7 +458,7 @@ func printMetrics(out io.Writer, ts []runtime.TriggerInfo) {
 		metricsRow(w, t.Name, t.Stats)
 		all = append(all, t.Stats)
 	}
-	metricsRow(w, "all triggers", runtime.MergeStats(all...))
+	metricsRow(w, "all triggers", report.MergeStats(all...))
 	_ = w.Flush()
 }
 
