@@ -7,13 +7,14 @@
 // scopes (BeginScope), statistics (Stats, TriggerInfo) and the audit
 // interface (AuditSink, ExecutionRecord).
 //
-// It uses the standard library only, and neither net/http nor
-// encoding/json. The rest lives beside it, one package per concern:
+// It uses the standard library only, and neither net/http, encoding/json
+// nor database/sql. The rest lives beside it, one package per concern:
 // runtime/field (the change tracking generated code shares: changed-field
 // sets), runtime/codec (the JSON codec of the generated EncodeM and DecodeM),
 // runtime/report (status, metrics, health checks, configuration export and
 // import), runtime/manage (the management API and operator console),
 // runtime/triggerhttp (the Webhook action and RequestMiddleware),
-// runtime/riverqueue (durable async work), runtime/sqlaudit,
+// runtime/riverqueue (durable async work), runtime/sqlscope (scopes bound
+// to database/sql transactions), runtime/sqlaudit,
 // runtime/prom, runtime/otel, runtime/gormtrigger and runtime/triggertest.
 package runtime

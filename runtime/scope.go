@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 )
@@ -13,7 +12,7 @@ import (
 type Scope struct {
 	mu     sync.Mutex
 	parent *Scope
-	tx     *sql.Tx
+	tx     any
 	work   []deferredWork
 	done   bool
 	rolled bool // done by Rollback
@@ -39,9 +38,12 @@ func BeginScope(ctx context.Context) (context.Context, *Scope) {
 	return context.WithValue(ctx, scopeKey, s), s
 }
 
-// BeginTxScope is BeginScope for a scope bound to a database/sql
-// transaction; durable queues enqueue async work in that transaction.
-func BeginTxScope(ctx context.Context, tx *sql.Tx) (context.Context, *Scope) {
+// BeginTxScope is BeginScope for a scope bound to a transaction: a
+// *sql.Tx (runtime/sqlscope.InTx begins one and its scope), or the
+// transaction type of a durable queue (runtime/riverqueue reads a *sql.Tx
+// or a pgx.Tx), which then enqueues async work in that transaction. Scopes
+// begun inside it inherit the transaction.
+func BeginTxScope(ctx context.Context, tx any) (context.Context, *Scope) {
 	ctx, s := BeginScope(ctx)
 	s.tx = tx
 	return ctx, s
@@ -53,12 +55,10 @@ func ScopeFrom(ctx context.Context) *Scope {
 	return s
 }
 
-// Tx returns the SQL transaction the scope is bound to, or nil; on a nil
-// scope it returns nil, so that a persist function can write in the
-// operation's transaction, when there is one, with
-//
-//	tx := runtime.ScopeFrom(ctx).Tx()
-func (s *Scope) Tx() *sql.Tx {
+// Tx returns the transaction the scope is bound to (BeginTxScope), or nil;
+// on a nil scope it returns nil. For a *sql.Tx, runtime/sqlscope.Tx(ctx)
+// returns it typed.
+func (s *Scope) Tx() any {
 	if s == nil {
 		return nil
 	}
@@ -140,31 +140,4 @@ func (s *Scope) Rollback() {
 		s.work = nil
 	}
 	s.mu.Unlock()
-}
-
-// InTx runs fn in a database/sql transaction and a scope bound to it. When
-// fn returns nil the transaction commits and then the scope's on_commit work
-// runs; otherwise, or when the commit fails, both roll back.
-func InTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, opts)
-	if err != nil {
-		return err
-	}
-	sctx, s := BeginTxScope(ctx, tx)
-	if err := fn(sctx, tx); err != nil {
-		s.Rollback()
-		return errors.Join(err, ignoreDone(tx.Rollback()))
-	}
-	if err := tx.Commit(); err != nil {
-		s.Rollback()
-		return err
-	}
-	return s.Commit(ctx)
-}
-
-func ignoreDone(err error) error {
-	if errors.Is(err, sql.ErrTxDone) {
-		return nil
-	}
-	return err
 }

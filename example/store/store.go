@@ -22,6 +22,7 @@ import (
 	"github.com/triggergen/triggergen/example/models"
 	"github.com/triggergen/triggergen/example/triggers"
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/sqlscope"
 )
 
 // Store is the SSM database. Open it with Open and release it with Close.
@@ -105,7 +106,7 @@ var _ triggers.Store = (*Tx)(nil)
 // now reads the engine's clock (Config.Clock), which the demo may fix.
 func (t *Tx) now() time.Time { return t.eng.Config().Clock() }
 
-// InTx runs fn in a SQL transaction (runtime.InTx: a transaction and a
+// InTx runs fn in a SQL transaction (sqlscope.InTx: a transaction and a
 // trigger scope bound to it) with a Tx whose operations run eng's triggers.
 // The context fn receives carries the Tx as the triggers' Store. When fn
 // returns nil the transaction commits, then the scope's after-commit work
@@ -114,7 +115,7 @@ func (t *Tx) now() time.Time { return t.eng.Config().Clock() }
 // write through tx: the Store's own write methods open a transaction of
 // their own, which waits for this one.
 func (s *Store) InTx(ctx context.Context, eng *runtime.Engine, fn func(ctx context.Context, tx *Tx) error) error {
-	return runtime.InTx(ctx, s.db, nil, func(ctx context.Context, sqlTx *sql.Tx) error {
+	return sqlscope.InTx(ctx, s.db, nil, func(ctx context.Context, sqlTx *sql.Tx) error {
 		t := &Tx{s: s, tx: sqlTx, eng: eng}
 		ctx = triggers.WithAsyncStore(triggers.WithStore(ctx, t), autoStore{s: s, eng: eng})
 		return fn(ctx, t)

@@ -38,7 +38,7 @@
 // transaction, so it exists once the transaction commits and never if it
 // rolls back. A queue on database/sql (OpenSQLite, or New with River's
 // riverdatabasesql driver) uses the *sql.Tx of the runtime scope
-// (runtime.InTx, runtime.BeginTxScope); any queue uses a transaction set
+// (sqlscope.InTx, runtime.BeginTxScope); any queue uses a transaction set
 // with WithTx (a pgx.Tx for OpenPostgres, most simply through InPgxTx). A
 // job that cannot join the transaction of the operation's scope is an
 // error (ErrTxMismatch), never a silent insert beside it.
@@ -205,7 +205,7 @@ var ErrNoConnection = errors.New("riverqueue: no free database connection for th
 // SQLite allows one writer at a time: open db with
 // db.SetMaxOpenConns(1) (as River advises), or expect "database is locked"
 // errors under load. Keep the application's tables in the same database so
-// that runtime.InTx stores the jobs in the application's transaction.
+// that sqlscope.InTx stores the jobs in the application's transaction.
 func OpenSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue[*sql.Tx], error) {
 	q, err := New(ctx, riversqlite.New(db), cfg)
 	if err != nil {
@@ -356,8 +356,8 @@ func (q *Queue[TTx]) EnqueueDurable(ctx context.Context, job runtime.Job) error 
 	} else {
 		if s := runtime.ScopeFrom(ctx); s.Tx() != nil && !s.Done() && ctx.Value(outsideTxKey{}) == nil {
 			var none TTx
-			return fmt.Errorf("%w: trigger %q: the scope holds a *sql.Tx and this queue writes through a %T, so the job would be inserted outside the transaction; bind the queue's transaction with riverqueue.WithTx (with pgx: riverqueue.InPgxTx), or mark the context with riverqueue.OutsideTx to insert it on its own",
-				ErrTxMismatch, job.Trigger, any(none))
+			return fmt.Errorf("%w: trigger %q: the scope holds a %T and this queue writes through a %T, so the job would be inserted outside the transaction; bind the queue's transaction with riverqueue.WithTx (with pgx: riverqueue.InPgxTx), or mark the context with riverqueue.OutsideTx to insert it on its own",
+				ErrTxMismatch, job.Trigger, s.Tx(), any(none))
 		}
 		err = q.insertAlone(ctx, args, opts)
 	}
@@ -380,7 +380,7 @@ func (q *Queue[TTx]) insertAlone(ctx context.Context, args Args, opts *river.Ins
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			st := q.db.Stats()
-			return fmt.Errorf("%w within %s (%d of %d connections in use): the insert would wait until its context ends. Most likely the operation runs inside a transaction its scope does not know, which holds the connection: run it in runtime.InTx(ctx, db, nil, fn) with the ctx fn receives, or in runtime.BeginTxScope(ctx, tx), so that the job is inserted in that transaction",
+			return fmt.Errorf("%w within %s (%d of %d connections in use): the insert would wait until its context ends. Most likely the operation runs inside a transaction its scope does not know, which holds the connection: run it in sqlscope.InTx(ctx, db, nil, fn) with the ctx fn receives, or in runtime.BeginTxScope(ctx, tx), so that the job is inserted in that transaction",
 				ErrNoConnection, q.cfg.ConnWait, st.InUse, st.MaxOpenConnections)
 		}
 		return err
@@ -417,7 +417,7 @@ func (q *Queue[TTx]) txFrom(ctx context.Context) (TTx, bool) {
 		return tx, true
 	}
 	if s := runtime.ScopeFrom(ctx); s != nil && s.Tx() != nil {
-		if tx, ok := any(s.Tx()).(TTx); ok {
+		if tx, ok := s.Tx().(TTx); ok {
 			return tx, true
 		}
 	}
@@ -462,7 +462,7 @@ type PgxBeginner interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
-// InPgxTx is runtime.InTx for pgx: it runs fn in a transaction begun on db
+// InPgxTx is sqlscope.InTx for pgx: it runs fn in a transaction begun on db
 // and in a runtime scope bound to it, so that the async jobs of the
 // operations fn runs with its ctx are inserted in that transaction (see
 // WithTx). When fn returns nil the transaction commits and then the

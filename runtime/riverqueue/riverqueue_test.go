@@ -21,6 +21,7 @@ import (
 	"github.com/triggergen/triggergen/runtime"
 	"github.com/triggergen/triggergen/runtime/internal/pgtest"
 	"github.com/triggergen/triggergen/runtime/riverqueue"
+	"github.com/triggergen/triggergen/runtime/sqlscope"
 )
 
 // backend is one database the tests run on: a fresh queue and a way to
@@ -61,7 +62,7 @@ func sqliteBackend(t *testing.T) *backend {
 			return q
 		},
 		inTx: func(ctx context.Context, fn func(ctx context.Context) error) error {
-			return runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
+			return sqlscope.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
 		},
 		jobs: func(t *testing.T) map[string]int { return countJobs(t, db) },
 		start: func(t *testing.T, q runtime.DurableQueue, eng *runtime.Engine) {
@@ -435,7 +436,7 @@ func TestSQLScopeOnPgxQueueIsAnError(t *testing.T) {
 	jobs := func() int { return countJobs(t, db)["available"] }
 
 	var persisted bool
-	err = runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+	err = sqlscope.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
 		return CreateOrder(ctx, eng, &Order{ID: "a"}, func(context.Context, *Order) error { persisted = true; return nil })
 	})
 	require.ErrorIs(t, err, riverqueue.ErrTxMismatch)
@@ -443,14 +444,14 @@ func TestSQLScopeOnPgxQueueIsAnError(t *testing.T) {
 	assert.True(t, persisted, "the error comes back inside the transaction, which it rolls back")
 	assert.Zero(t, jobs(), "no job beside the transaction")
 
-	require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+	require.NoError(t, sqlscope.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
 		return CreateOrder(riverqueue.OutsideTx(ctx), eng, &Order{ID: "b"}, noPersist)
 	}))
 	assert.Equal(t, 1, jobs(), "OutsideTx inserts on purpose")
 
 	require.NoError(t, eng.SetEnabled("ship", false))
 	require.NoError(t, eng.SetEnabled("ship_after_commit", true))
-	require.NoError(t, runtime.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
+	require.NoError(t, sqlscope.InTx(ctx, db, nil, func(ctx context.Context, _ *sql.Tx) error {
 		return CreateOrder(ctx, eng, &Order{ID: "c"}, noPersist)
 	}))
 	assert.Equal(t, 2, jobs(), "an on_commit job is inserted after the commit, on its own")
@@ -527,7 +528,7 @@ func TestSQLiteInsertWithoutAFreeConnectionFails(t *testing.T) {
 	}
 	require.ErrorIs(t, err, riverqueue.ErrNoConnection)
 	assert.ErrorContains(t, err, "1 of 1 connections in use")
-	assert.ErrorContains(t, err, "runtime.InTx")
+	assert.ErrorContains(t, err, "sqlscope.InTx")
 	assert.Less(t, time.Since(start), 5*time.Second)
 
 	sctx, scope := runtime.BeginTxScope(ctx, tx)

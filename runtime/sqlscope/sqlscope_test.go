@@ -1,10 +1,11 @@
-package runtime_test
+package sqlscope_test
 
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -12,10 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/sqlscope"
 )
 
 // fakeDB is a database/sql driver that only begins, commits and rolls back
-// transactions, and counts them: enough to test runtime.InTx without a
+// transactions, and counts them: enough to test sqlscope.InTx without a
 // database.
 type fakeDB struct {
 	mu                  sync.Mutex
@@ -83,6 +85,8 @@ func (f *fakeDB) counts() (commits, rollbacks int) {
 	return f.commits, f.rollbacks
 }
 
+var errBoom = errors.New("boom")
+
 func TestInTx(t *testing.T) {
 	errCommit := errors.New("commit failed")
 	tests := []struct {
@@ -94,7 +98,7 @@ func TestInTx(t *testing.T) {
 		wantRollbacks int
 		wantRan       []string
 	}{
-		{name: "commit runs the on_commit work after the commit", wantCommits: 1, wantRan: []string{"commit:SOLD"}},
+		{name: "commit runs the after-commit work after the commit", wantCommits: 1, wantRan: []string{"after commit 1"}},
 		{name: "an error from fn rolls back and drops the work", fnErr: errBoom, wantErr: errBoom, wantRollbacks: 1},
 		{name: "a failed commit drops the work", commitErr: errCommit, wantErr: errCommit},
 	}
@@ -102,20 +106,17 @@ func TestInTx(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			db, fake := openFakeDB(t)
 			fake.failCommit = tt.commitErr
-			eng := newEngine(t, runtime.Config{})
-			var rec recorder
-			var sawTx bool
-			onCommit(t, eng, &rec, "commit", nil)
-			on(t, eng, runtime.Trigger[CardChange]{Name: "sync", Events: []runtime.Event{runtime.AfterUpdate}, Actions: acts(rec.action("sync"))})
-			cards := newCardStore()
-			err := runtime.InTx(context.Background(), db, nil, func(ctx context.Context, tx *sql.Tx) error {
-				sawTx = runtime.ScopeFrom(ctx).Tx() == tx
-				c := &Card{ID: "c1"}
-				old := SnapshotCard(c)
-				c.Status = "SOLD"
-				if err := UpdateCard(ctx, eng, &old, c, cards.Save); err != nil {
-					return err
-				}
+			var ran []string
+			var sawTx, sawScope bool
+			err := sqlscope.InTx(context.Background(), db, nil, func(ctx context.Context, tx *sql.Tx) error {
+				sawTx = sqlscope.Tx(ctx) == tx
+				sawScope = runtime.ScopeFrom(ctx).Tx() == any(tx)
+				err := runtime.ScopeFrom(ctx).AfterCommit(ctx, func(context.Context) error {
+					commits, _ := fake.counts()
+					ran = append(ran, fmt.Sprintf("after commit %d", commits))
+					return nil
+				})
+				require.NoError(t, err)
 				return tt.fnErr
 			})
 			if tt.wantErr != nil {
@@ -123,12 +124,32 @@ func TestInTx(t *testing.T) {
 			} else {
 				require.NoError(t, err)
 			}
-			assert.True(t, sawTx, "the scope carries the transaction for persist")
+			assert.True(t, sawTx, "Tx returns the transaction of InTx")
+			assert.True(t, sawScope, "the scope is bound to the transaction")
 			commits, rollbacks := fake.counts()
 			assert.Equal(t, tt.wantCommits, commits)
 			assert.Equal(t, tt.wantRollbacks, rollbacks)
-			assert.Equal(t, append([]string{"sync"}, tt.wantRan...), rec.get(),
-				"synchronous triggers run in the transaction; on_commit work only after a commit")
+			assert.Equal(t, tt.wantRan, ran, "the work runs only after a commit")
 		})
 	}
+}
+
+func TestTxOutsideASQLScope(t *testing.T) {
+	ctx := context.Background()
+	assert.Nil(t, sqlscope.Tx(ctx), "no scope")
+	sctx, scope := runtime.BeginScope(ctx)
+	defer scope.Rollback()
+	assert.Nil(t, sqlscope.Tx(sctx), "a scope without a transaction")
+	tctx, tscope := runtime.BeginTxScope(ctx, "another kind of transaction")
+	defer tscope.Rollback()
+	assert.Nil(t, sqlscope.Tx(tctx), "a scope bound to something other than a *sql.Tx")
+}
+
+func TestInTxBeginError(t *testing.T) {
+	db, _ := openFakeDB(t)
+	require.NoError(t, db.Close())
+	ran := false
+	err := sqlscope.InTx(context.Background(), db, nil, func(context.Context, *sql.Tx) error { ran = true; return nil })
+	require.Error(t, err)
+	assert.False(t, ran, "fn does not run without a transaction")
 }
