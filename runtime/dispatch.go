@@ -150,7 +150,9 @@ type opState[M, C, B any] struct {
 // release gives the operation's scratch frame back, if it still has one.
 func release[M, C, B any](o *opState[M, C, B]) { releaseFrame(o.f) }
 
-func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) (err error) {
+// single runs a single-instance operation op on old and m; oldNil and
+// newNil say which of them are nil.
+func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, oldNil, newNil bool, persist func(context.Context, M) error) (err error) {
 	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
@@ -175,20 +177,28 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 		defer func() { end(err) }()
 	}
 	oe := &opEvents[op]
-	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: oe.before}
-	o.f = newScratch(st, oe.before, old, m)
-	defer release(&o)
+	// The fields are set one by one: a composite literal is built on the
+	// stack and copied, and the copy reads back what was just written, at a
+	// cost that shows in an operation where nothing matches.
+	var o opState[M, C, B]
+	o.st, o.ctx, o.vals, o.up, o.depth, o.debug, o.ev = st, ctx, v, up, depth, eng.debug.Load(), oe.before
+	f := newScratchNils(st, oe.before, old, m, oldNil, newNil)
+	o.f = f
+	// The scratch frame is given back on each return rather than by a
+	// deferred call; a panic out of persist leaves it to the collector.
 	if len(pp.before) > 0 {
 		if _, err := runList(&o, pp.before, pp.tBefore, pp.nBefore, true, nil); err != nil {
+			releaseFrame(f)
 			return err
 		}
 	}
 	if persist != nil {
 		if err := persist(ctx, target); err != nil {
+			releaseFrame(f)
 			return err
 		}
 	}
-	*frameEvent(o.f), o.ev = oe.after, oe.after
+	*frameEvent(f), o.ev = oe.after, oe.after
 	var errs []error
 	if len(pp.after) > 0 {
 		errs, _ = runList(&o, pp.after, pp.tAfter, pp.nAfter, false, errs)
@@ -196,6 +206,7 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	if len(pp.deferred) > 0 {
 		errs = deferAll(&o, pp.deferred, pp.tDeferred, pp.nDeferred, errs)
 	}
+	releaseFrame(f)
 	if len(errs) == 0 {
 		return nil
 	}
