@@ -145,10 +145,24 @@ type opState[M, C, B any] struct {
 	ev    Event // the event of the change now
 	f     *frame[M, C, B]
 	op    *opFrame
+	// own is whether op is the operation's own frame, made by runOne: its
+	// runs leave it naming their trigger, and endRuns clears it.
+	own bool
 }
 
-// release gives the operation's scratch frame back, if it still has one.
-func release[M, C, B any](o *opState[M, C, B]) { releaseFrame(o.f) }
+// endRuns clears the trigger the operation's own frame names, once its
+// triggers have run (see run's keep).
+func endRuns[M, C, B any](o *opState[M, C, B]) {
+	if o.own {
+		o.op.running.Store(nil)
+	}
+}
+
+// release ends the operation's runs and gives its scratch frame back.
+func release[M, C, B any](o *opState[M, C, B]) {
+	endRuns(o)
+	releaseFrame(o.f)
+}
 
 // single runs a single-instance operation op on old and m; oldNil and
 // newNil say which of them are nil.
@@ -188,12 +202,14 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	// deferred call; a panic out of persist leaves it to the collector.
 	if len(pp.before) > 0 {
 		if _, err := runList(&o, pp.before, pp.tBefore, pp.nBefore, true, nil); err != nil {
+			endRuns(&o)
 			releaseFrame(f)
 			return err
 		}
 	}
 	if persist != nil {
 		if err := persist(ctx, target); err != nil {
+			endRuns(&o)
 			releaseFrame(f)
 			return err
 		}
@@ -206,6 +222,7 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	if len(pp.deferred) > 0 {
 		errs = deferAll(&o, pp.deferred, pp.tDeferred, pp.nDeferred, errs)
 	}
+	endRuns(&o)
 	releaseFrame(f)
 	if len(errs) == 0 {
 		return nil
@@ -361,13 +378,14 @@ func runOne[M, C, B any](o *opState[M, C, B], e *entry[M, C, B]) error {
 	f := o.f
 	if o.op == nil {
 		o.op = newOpFrame(o.st.eng, o.ctx, o.vals, o.up, o.depth, o.st.core.name, f.instanceKey())
+		o.own = true
 	}
 	var err error
 	if e.bulk {
-		err = run(o.st, o.op, e, f.change, o.st.core.batch(o.ev, []C{f.change}), o.ev, o.op.inst.instanceKey())
+		err = run(o.st, o.op, e, f.change, o.st.core.batch(o.ev, []C{f.change}), o.ev, o.op.inst.instanceKey(), o.own)
 	} else {
 		var zb B
-		err = run(o.st, o.op, e, f.change, zb, o.ev, o.op.inst.instanceKey())
+		err = run(o.st, o.op, e, f.change, zb, o.ev, o.op.inst.instanceKey(), o.own)
 	}
 	if err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
@@ -629,7 +647,7 @@ func tryBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *opF
 	}
 	bf.inst = k
 	var zc C
-	if err := run(st, bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey()); err != nil {
+	if err := run(st, bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey(), false); err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
 	}
 	return nil
