@@ -145,7 +145,15 @@ func newScratchNils[M, C, B any](st *modelState[M, C, B], ev Event, old, new M, 
 		f = newFrame(st)
 		f.pooled = true
 	}
-	setChangeNils(f, ev, old, new, oldNil, newNil)
+	// setChangeNils, written out: a pooled frame has its view.
+	if oldNil {
+		old = f.zero
+	}
+	if newNil {
+		new = f.zero
+	}
+	*f.pev, *f.pold, *f.pnew = ev, old, new
+	f.usesZero = oldNil || newNil
 	return f
 }
 
@@ -176,14 +184,14 @@ func setChangeNils[M, C, B any](f *frame[M, C, B], ev Event, old, new M, oldNil,
 	if f.pev == nil {
 		f.pev, f.pold, f.pnew = f.st.core.view(f.change)
 	}
-	*f.pev, *f.pold, *f.pnew = ev, old, new
-	f.usesZero = false
 	if oldNil {
-		*f.pold, f.usesZero = f.zero, true
+		old = f.zero
 	}
 	if newNil {
-		*f.pnew, f.usesZero = f.zero, true
+		new = f.zero
 	}
+	*f.pev, *f.pold, *f.pnew = ev, old, new
+	f.usesZero = oldNil || newNil
 }
 
 // setupFrame makes f the frame of an operation run with ctx at depth under
