@@ -98,12 +98,28 @@ type opState[M, C, B any] struct {
 	ev    Event // the event of the change now
 	f     *frame[M, C, B]
 	op    *opFrame
+	// own is whether op is the operation's own frame, made by runOne: its
+	// runs leave it naming their trigger, and endRuns clears it.
+	own bool
 }
 
-// release gives the operation's scratch frame back, if it still has one.
-func release[M, C, B any](o *opState[M, C, B]) { releaseFrame(o.f) }
+// endRuns clears the trigger the operation's own frame names, once its
+// triggers have run (see run's keep).
+func endRuns[M, C, B any](o *opState[M, C, B]) {
+	if o.own {
+		o.op.running.Store(nil)
+	}
+}
 
-func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, persist func(context.Context, M) error) (err error) {
+// release ends the operation's runs and gives its scratch frame back.
+func release[M, C, B any](o *opState[M, C, B]) {
+	endRuns(o)
+	releaseFrame(o.f)
+}
+
+// single runs a single-instance operation op on old and m; oldNil and
+// newNil say which of them are nil.
+func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B], op opKind, old, m M, oldNil, newNil bool, persist func(context.Context, M) error) (err error) {
 	st, v, up, depth, err := begin(ctx, eng, model)
 	if err != nil {
 		return err
@@ -128,20 +144,30 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 		defer func() { end(err) }()
 	}
 	oe := &opEvents[op]
-	o := opState[M, C, B]{st: st, ctx: ctx, vals: v, up: up, depth: depth, debug: eng.debug.Load(), ev: oe.before}
-	o.f = newScratch(st, oe.before, old, m)
-	defer release(&o)
+	// The fields are set one by one: a composite literal is built on the
+	// stack and copied, and the copy reads back what was just written, at a
+	// cost that shows in an operation where nothing matches.
+	var o opState[M, C, B]
+	o.st, o.ctx, o.vals, o.up, o.depth, o.debug, o.ev = st, ctx, v, up, depth, eng.debug.Load(), oe.before
+	f := newScratchNils(st, oe.before, old, m, oldNil, newNil)
+	o.f = f
+	// The scratch frame is given back on each return rather than by a
+	// deferred call; a panic out of persist leaves it to the collector.
 	if len(pp.before) > 0 {
 		if _, err := runList(&o, pp.before, pp.tBefore, pp.nBefore, true, nil); err != nil {
+			endRuns(&o)
+			releaseFrame(f)
 			return err
 		}
 	}
 	if persist != nil {
 		if err := persist(ctx, target); err != nil {
+			endRuns(&o)
+			releaseFrame(f)
 			return err
 		}
 	}
-	*frameEvent(o.f), o.ev = oe.after, oe.after
+	*frameEvent(f), o.ev = oe.after, oe.after
 	var errs []error
 	if len(pp.after) > 0 {
 		errs, _ = runList(&o, pp.after, pp.tAfter, pp.nAfter, false, errs)
@@ -149,6 +175,8 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 	if len(pp.deferred) > 0 {
 		errs = deferAll(&o, pp.deferred, pp.tDeferred, pp.nDeferred, errs)
 	}
+	endRuns(&o)
+	releaseFrame(f)
 	if len(errs) == 0 {
 		return nil
 	}
@@ -303,13 +331,14 @@ func runOne[M, C, B any](o *opState[M, C, B], e *entry[M, C, B]) error {
 	f := o.f
 	if o.op == nil {
 		o.op = newOpFrame(o.st.eng, o.ctx, o.vals, o.up, o.depth, o.st.core.name, f.instanceKey())
+		o.own = true
 	}
 	var err error
 	if e.bulk {
-		err = run(o.st, o.op, e, f.change, o.st.core.batch(o.ev, []C{f.change}), o.ev, o.op.inst.instanceKey())
+		err = run(o.st, o.op, e, f.change, o.st.core.batch(o.ev, []C{f.change}), o.ev, o.op.inst.instanceKey(), o.own)
 	} else {
 		var zb B
-		err = run(o.st, o.op, e, f.change, zb, o.ev, o.op.inst.instanceKey())
+		err = run(o.st, o.op, e, f.change, zb, o.ev, o.op.inst.instanceKey(), o.own)
 	}
 	if err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
@@ -571,7 +600,7 @@ func tryBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, bf *opF
 	}
 	bf.inst = k
 	var zc C
-	if err := run(st, bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey()); err != nil {
+	if err := run(st, bf, e, zc, st.core.batch(ev, items), ev, k.instanceKey(), false); err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}
 	}
 	return nil

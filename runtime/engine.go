@@ -511,7 +511,7 @@ func stateFor[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, 
 		return h.(*modelState[M, C, B])
 	}
 	st := &modelState[M, C, B]{eng: eng, core: model}
-	st.plans.Store(&plans[M, C, B]{})
+	setPlans(st, &plans[M, C, B]{})
 	next := make(map[any]modelHandle, len(old)+1)
 	for k, v := range old {
 		next[k] = v
@@ -524,12 +524,14 @@ func stateFor[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, 
 // lookup returns the model's state in eng, or nil when nothing was
 // registered for it.
 func lookup[M, C, B any](eng *Engine, model *core[M, C, B]) *modelState[M, C, B] {
-	if st, ok := model.last.Load().(*modelState[M, C, B]); ok && st.eng == eng {
-		return st
+	if b := model.last.Load(); b != nil {
+		if st := b.p.(*modelState[M, C, B]); st.eng == eng {
+			return st
+		}
 	}
 	if h, ok := (*eng.states.Load())[model]; ok {
 		st := h.(*modelState[M, C, B])
-		model.last.Store(st)
+		model.last.Store(&box{st})
 		return st
 	}
 	return nil

@@ -61,9 +61,9 @@ func executeKey[M, C, B any](st *modelState[M, C, B], ctx context.Context, e *en
 	setupFrame(f, ctx, up, depth, ev, old, cur)
 	var zb B
 	if e.bulk {
-		err = run(st, &f.op, e, f.change, st.core.batch(ev, []C{f.change}), ev, key)
+		err = run(st, &f.op, e, f.change, st.core.batch(ev, []C{f.change}), ev, key, false)
 	} else {
-		err = run(st, &f.op, e, f.change, zb, ev, key)
+		err = run(st, &f.op, e, f.change, zb, ev, key, false)
 	}
 	if err != nil {
 		return &TriggerError{Trigger: e.name, Err: err}

@@ -109,16 +109,11 @@ type frame[M, C, B any] struct {
 	pooled bool
 	// usesZero is whether the change points at the zero value.
 	usesZero bool
-	box      frameBox // holds the frame itself while it waits in modelState.spare
 	// pev, pold and pnew point at the change's Event, Old and New (its
 	// core.view, taken once).
 	pev        *Event
 	pold, pnew *M
 }
-
-// frameBox holds a pooled frame as an any, so that the atomic pointer to
-// it is not a generic type compiled once per model.
-type frameBox struct{ f any }
 
 // event returns a pointer to the change's Event.
 func frameEvent[M, C, B any](f *frame[M, C, B]) *Event { return f.pev }
@@ -133,19 +128,32 @@ func frameInstance[M, C, B any](f *frame[M, C, B]) M {
 func (f *frame[M, C, B]) instanceKey() string { return f.st.core.key(frameInstance(f)) }
 
 // newScratch returns a pooled frame whose change points at old and new, for
-// condition tests; it must not reach user code other than conditions. The
-// model's one spare frame is taken first, the pool serves concurrent
-// operations.
+// condition tests; it must not reach user code other than conditions. It
+// comes from a sync.Pool, whose fast path takes no lock and no atomic
+// read-modify-write (a spare slot taken with Swap and given back with
+// CompareAndSwap cost as much).
 func newScratch[M, C, B any](st *modelState[M, C, B], ev Event, old, new M) *frame[M, C, B] {
-	var f *frame[M, C, B]
-	if b := st.spare.Swap(nil); b != nil {
-		f = b.f.(*frame[M, C, B])
-	} else if f, _ = st.scratch.Get().(*frame[M, C, B]); f == nil {
+	return newScratchNils(st, ev, old, new, isNil(old), isNil(new))
+}
+
+// newScratchNils is newScratch for a caller that knows which of old and
+// new are nil (a comparison of pointers of a type parameter constrained by
+// any is a runtime call).
+func newScratchNils[M, C, B any](st *modelState[M, C, B], ev Event, old, new M, oldNil, newNil bool) *frame[M, C, B] {
+	f, _ := st.scratch.Get().(*frame[M, C, B])
+	if f == nil {
 		f = newFrame(st)
 		f.pooled = true
-		f.box.f = f
 	}
-	setChange(f, ev, old, new)
+	// setChangeNils, written out: a pooled frame has its view.
+	if oldNil {
+		old = f.zero
+	}
+	if newNil {
+		new = f.zero
+	}
+	*f.pev, *f.pold, *f.pnew = ev, old, new
+	f.usesZero = oldNil || newNil
 	return f
 }
 
@@ -168,17 +176,22 @@ func isNil[M any](m M) bool {
 // setChange points the frame's change at old and new; a nil one reads as
 // the frame's zero value.
 func setChange[M, C, B any](f *frame[M, C, B], ev Event, old, new M) {
+	setChangeNils(f, ev, old, new, isNil(old), isNil(new))
+}
+
+// setChangeNils is setChange with isNil(old) and isNil(new) known.
+func setChangeNils[M, C, B any](f *frame[M, C, B], ev Event, old, new M, oldNil, newNil bool) {
 	if f.pev == nil {
 		f.pev, f.pold, f.pnew = f.st.core.view(f.change)
 	}
+	if oldNil {
+		old = f.zero
+	}
+	if newNil {
+		new = f.zero
+	}
 	*f.pev, *f.pold, *f.pnew = ev, old, new
-	f.usesZero = false
-	if isNil(old) {
-		*f.pold, f.usesZero = f.zero, true
-	}
-	if isNil(new) {
-		*f.pnew, f.usesZero = f.zero, true
-	}
+	f.usesZero = oldNil || newNil
 }
 
 // setupFrame makes f the frame of an operation run with ctx at depth under
@@ -195,8 +208,7 @@ func setupFrameVals[M, C, B any](f *frame[M, C, B], ctx context.Context, v *ctxV
 	setChange(f, ev, old, new)
 }
 
-// releaseFrame gives a scratch frame back: to the model's spare slot when
-// it is free, to the pool otherwise. Its change no longer points at the
+// releaseFrame gives a scratch frame back to the pool. Its change no longer points at the
 // caller's instances, and a zero value the change used is cleared.
 func releaseFrame[M, C, B any](f *frame[M, C, B]) {
 	if !f.pooled {
@@ -208,9 +220,7 @@ func releaseFrame[M, C, B any](f *frame[M, C, B]) {
 		var none M
 		*f.pold, *f.pnew = none, none
 	}
-	if !f.st.spare.CompareAndSwap(nil, &f.box) {
-		f.st.scratch.Put(f)
-	}
+	f.st.scratch.Put(f)
 }
 
 // batchKey joins the keys of a batch's items: at most 20, then ",...".

@@ -39,14 +39,14 @@ func FireOp(ev Event) Op { return Op(ev) }
 func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old, m *M, persist func(context.Context, *M) error) error {
 	switch op {
 	case OpCreate:
-		return single(ctx, eng, model.core, opCreate, nil, m, persist)
+		return single(ctx, eng, model.core, opCreate, nil, m, true, m == nil, persist)
 	case OpUpdate:
 		if old == m && m != nil {
 			return sameInstance(model.core.name, 1)
 		}
-		return single(ctx, eng, model.core, opUpdate, old, m, persist)
+		return single(ctx, eng, model.core, opUpdate, old, m, old == nil, m == nil, persist)
 	case OpDelete:
-		return single(ctx, eng, model.core, opDelete, m, nil, persist)
+		return single(ctx, eng, model.core, opDelete, m, nil, m == nil, true, persist)
 	}
 	if op > 255 {
 		return fmt.Errorf("triggergen: %s: unknown operation %d", model.core.name, op)

@@ -104,9 +104,9 @@ type core[M, C, B any] struct {
 	noCodec string
 	// last caches the model's state in the engine used last, so that the
 	// usual single-engine program skips the engine's map lookup.
-	// An atomic.Value, not an atomic.Pointer[T], whose methods Go would
-	// compile once per model.
-	last atomic.Value // *modelState[M, C, B]
+	// A box, not an atomic.Pointer[T], whose methods Go would compile once
+	// per model.
+	last atomic.Pointer[box] // holds a *modelState[M, C, B]
 }
 
 // NewModel returns the descriptor for spec. Generated code calls it; a

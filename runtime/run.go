@@ -17,13 +17,22 @@ const maxBackoff = 30 * time.Second
 // as Config.Observation says: with ObserveFull (and for the samples of
 // ObserveSampled) each attempt timed and audited and the run's duration in
 // the statistics; otherwise the run counted and each failed attempt
-// audited, without a clock reading for a success.
-func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string) (err error) {
+// audited, without a clock reading for a success. With keep, a frame on
+// which nothing ran before is left naming e as its running trigger: the
+// next run replaces it, and the operation that owns the frame clears it
+// when it ends (see endRuns), one store instead of one per run.
+func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c C, b B, ev Event, key string, keep bool) (err error) {
 	t := e.trig
 	// The frame tells CurrentRun and nested operations what runs on it; the
 	// stores are skipped when they would not change anything.
-	prev, prevAttempt := f.running.Load(), f.attempt.Load()
-	f.running.Store(t)
+	last := f.running.Load()
+	prev, prevAttempt := last, f.attempt.Load()
+	if keep {
+		prev = nil // last is the operation's previous run, finished
+	}
+	if last != t {
+		f.running.Store(t)
+	}
 	if f.event.Load() != uint32(ev) {
 		f.event.Store(uint32(ev))
 	}
@@ -49,7 +58,9 @@ func run[M, C, B any](st *modelState[M, C, B], f *opFrame, e *entry[M, C, B], c 
 	if prev != nil && f.attempt.Load() != prevAttempt {
 		f.attempt.Store(prevAttempt)
 	}
-	f.running.Store(prev)
+	if prev != nil || !keep {
+		f.running.Store(prev)
+	}
 	return err
 }
 
@@ -284,7 +295,7 @@ func deferAll[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(
 			df.st = st
 			setupFrame(df, wctx, nil, depth, ev, old, cur)
 			var zb B
-			if err := run(st, &df.op, e, df.change, zb, ev, key); err != nil {
+			if err := run(st, &df.op, e, df.change, zb, ev, key, false); err != nil {
 				return &TriggerError{Trigger: e.name, Err: err}
 			}
 			return nil
@@ -325,7 +336,7 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, depth
 		df := &opFrame{Context: wctx, eng: st.eng, depth: depth, model: st.core.name, inst: batchKeyer[M]{st.core.key, keys}}
 		df.setVals(wctx)
 		var zc C
-		if err := run(st, df, e, zc, st.core.batch(ev, cs), ev, key); err != nil {
+		if err := run(st, df, e, zc, st.core.batch(ev, cs), ev, key, false); err != nil {
 			return &TriggerError{Trigger: e.name, Err: err}
 		}
 		return nil

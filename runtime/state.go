@@ -80,16 +80,25 @@ type plans[M, C, B any] struct {
 
 // currentPlans returns the model's plans now in force.
 func currentPlans[M, C, B any](st *modelState[M, C, B]) *plans[M, C, B] {
-	return st.plans.Load().(*plans[M, C, B])
+	return st.plans.Load().p.(*plans[M, C, B])
+}
+
+// box holds a generic pointer as an any, so that an atomic.Pointer to it
+// is not a generic type that Go compiles once per model, and its Load,
+// unlike atomic.Value's, is inlined.
+type box struct{ p any }
+
+// setPlans puts p in force.
+func setPlans[M, C, B any](st *modelState[M, C, B], p *plans[M, C, B]) {
+	st.plans.Store(&box{p})
 }
 
 // modelState is one model's triggers, plans and loader in one engine.
 type modelState[M, C, B any] struct {
 	eng     *Engine
 	core    *core[M, C, B]
-	entries []*entry[M, C, B]        // guarded by eng.mu
-	plans   atomic.Value             // *plans[M, C, B], swapped whole
-	spare   atomic.Pointer[frameBox] // a scratch frame, taken before the pool
+	entries []*entry[M, C, B]   // guarded by eng.mu
+	plans   atomic.Pointer[box] // holds a *plans[M, C, B], swapped whole
 	scratch sync.Pool
 
 	loadMu sync.Mutex
@@ -185,7 +194,7 @@ func (st *modelState[M, C, B]) rebuild() {
 	for _, e := range st.entries {
 		e.stats.setSlots(slots[e.trig])
 	}
-	st.plans.Store(p)
+	setPlans(st, p)
 }
 
 func (st *modelState[M, C, B]) clearCache() {
