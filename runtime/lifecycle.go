@@ -37,21 +37,19 @@ func FireOp(ev Event) Op { return Op(ev) }
 //
 // A nil persist is allowed: the triggers run around nothing.
 func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old, m *M, persist func(context.Context, *M) error) error {
+	p := castFunc[func(context.Context, ptr) error](persist)
 	switch op {
 	case OpCreate:
-		return single(ctx, eng, model.core, opCreate, nil, m, true, m == nil, persist)
+		return single(ctx, eng, model.core, opCreate, nil, ptr(m), true, m == nil, p)
 	case OpUpdate:
 		if old == m && m != nil {
 			return sameInstance(model.core.name, 1)
 		}
-		return single(ctx, eng, model.core, opUpdate, old, m, old == nil, m == nil, persist)
+		return single(ctx, eng, model.core, opUpdate, ptr(old), ptr(m), old == nil, m == nil, p)
 	case OpDelete:
-		return single(ctx, eng, model.core, opDelete, m, nil, m == nil, true, persist)
+		return single(ctx, eng, model.core, opDelete, ptr(m), nil, m == nil, true, p)
 	}
-	if op > 255 {
-		return fmt.Errorf("triggergen: %s: unknown operation %d", model.core.name, op)
-	}
-	return fire(ctx, eng, model.core, Event(op), old, m)
+	return fireOp(ctx, eng, model.core, op, ptr(old), ptr(m))
 }
 
 // DoMany runs one bulk operation on ms with a single persist; the generated
@@ -61,31 +59,50 @@ func Do[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op
 // OpUpdate, old[i] is the snapshot of ms[i] and the slices have the same
 // length; OpCreate and OpDelete ignore old.
 func DoMany[M, C, B any](ctx context.Context, eng *Engine, model *Model[M, C, B], op Op, old []M, ms []*M, persist func(context.Context, []*M) error) error {
-	switch op {
-	case OpCreate:
-		return bulk(ctx, eng, model.core, opCreate, nil, ms, persist)
-	case OpDelete:
-		return bulk(ctx, eng, model.core, opDelete, nil, ms, persist)
-	case OpUpdate:
-	default:
-		return fmt.Errorf("triggergen: %s: operation %d is not a bulk operation", model.core.name, op)
+	p := castFunc[func(context.Context, []ptr) error](persist)
+	if op != OpUpdate {
+		return bulkOp(ctx, eng, model.core, op, ptrs(ms), p)
 	}
 	if len(old) != len(ms) {
-		return fmt.Errorf("triggergen: update of %d %s items with %d snapshots", len(ms), model.core.name, len(old))
+		return snapshotCount(model.core.name, len(ms), len(old))
 	}
 	// Point at the snapshots; small batches keep the pointers on the stack.
-	var buf [16]*M
+	var buf [16]ptr
 	olds := buf[:0]
 	if len(old) > len(buf) {
-		olds = make([]*M, 0, len(old))
+		olds = make([]ptr, 0, len(old))
 	}
 	for i := range old {
 		if &old[i] == ms[i] {
 			return sameInstance(model.core.name, len(ms))
 		}
-		olds = append(olds, &old[i])
+		olds = append(olds, ptr(&old[i]))
 	}
-	return bulk(ctx, eng, model.core, opUpdate, olds, ms, persist)
+	return bulk(ctx, eng, model.core, opUpdate, olds, ptrs(ms), p)
+}
+
+// fireOp runs Do's operations other than create, update and delete.
+func fireOp(ctx context.Context, eng *Engine, model *core[ptr, ptr, ptr], op Op, old, m ptr) error {
+	if op > 255 {
+		return fmt.Errorf("triggergen: %s: unknown operation %d", model.name, op)
+	}
+	return fire(ctx, eng, model, Event(op), old, m)
+}
+
+// bulkOp runs DoMany's operations other than update.
+func bulkOp(ctx context.Context, eng *Engine, model *core[ptr, ptr, ptr], op Op, ms []ptr, persist func(context.Context, []ptr) error) error {
+	switch op {
+	case OpCreate:
+		return bulk(ctx, eng, model, opCreate, nil, ms, persist)
+	case OpDelete:
+		return bulk(ctx, eng, model, opDelete, nil, ms, persist)
+	}
+	return fmt.Errorf("triggergen: %s: operation %d is not a bulk operation", model.name, op)
+}
+
+// snapshotCount is the error of a bulk update with as many snapshots as items.
+func snapshotCount(model string, items, snapshots int) error {
+	return fmt.Errorf("triggergen: update of %d %s items with %d snapshots", items, model, snapshots)
 }
 
 // sameInstance is the error of an update whose snapshot is the instance

@@ -64,13 +64,13 @@ type ModelSpec[M, C, B any] struct {
 // One Model serves any number of engines.
 type Model[M, C, B any] struct {
 	spec ModelSpec[M, C, B]
-	core *core[*M, *C, *B]
+	core *core[ptr, ptr, ptr]
 }
 
 // core is what the engine needs of a model, in terms of pointers only: the
-// engine's generic code is instantiated with pointer types, which Go
-// compiles once for every model, so that a program's build time does not
-// grow with the engine's size times its number of models.
+// engine's generic code is instantiated once, with ptr (see erase.go), so
+// that a program's build time does not grow with the engine's size times
+// its number of models.
 type core[M, C, B any] struct {
 	name   string
 	events []string
@@ -113,60 +113,60 @@ type core[M, C, B any] struct {
 // hand-written spec must set every function field.
 func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 	m := &Model[M, C, B]{spec: spec}
-	m.core = &core[*M, *C, *B]{
+	// Only what needs M's, C's or B's layout is a closure here (Go compiles
+	// it once per model); the rest converts function values (erase.go).
+	m.core = &core[ptr, ptr, ptr]{
 		name:   spec.Name,
 		events: spec.Events,
-		key:    spec.Key,
-		snapshot: func(v *M) *M {
-			s := spec.Snapshot(v)
-			return &s
+		key:    castFunc[func(ptr) string](spec.Key),
+		snapshot: func(v ptr) ptr {
+			s := spec.Snapshot((*M)(v))
+			return ptr(&s)
 		},
-		view: func(c *C) (*Event, **M, **M) {
-			ch := spec.Change(c)
-			return &ch.Event, &ch.Old, &ch.New
-		},
-		newFrame: func() *frame[*M, *C, *B] {
+		view: viewer(castFunc[func(ptr) *changeView](spec.Change)),
+		newFrame: func() *frame[ptr, ptr, ptr] {
 			s := new(struct {
 				_ [0]func() // not comparable: Go compiles no equality for it
-				f frame[*M, *C, *B]
+				f frame[ptr, ptr, ptr]
 				c C
 				z M
 			})
-			s.f.change, s.f.zero = &s.c, &s.z
+			s.f.change, s.f.zero = ptr(&s.c), ptr(&s.z)
 			return &s.f
 		},
-		newFrameNoZero: func() *frame[*M, *C, *B] {
+		newFrameNoZero: func() *frame[ptr, ptr, ptr] {
 			s := new(struct {
 				_ [0]func()
-				f frame[*M, *C, *B]
+				f frame[ptr, ptr, ptr]
 				c C
 			})
-			s.f.change = &s.c
+			s.f.change = ptr(&s.c)
 			return &s.f
 		},
-		newChange:  func() *C { return new(C) },
-		isNil:      func(v *M) bool { return v == nil },
-		same:       func(a, b *M) bool { return a == b },
-		copyChange: func(dst, src *C) { *dst = *src },
-		clear: func(c *C, z *M) {
+		newChange:  func() ptr { return ptr(new(C)) },
+		isNil:      isNilPtr,
+		same:       samePtr,
+		copyChange: func(dst, src ptr) { *(*C)(dst) = *(*C)(src) },
+		clear: func(c, z ptr) {
 			var zc C
 			var zm M
-			*c, *z = zc, zm
+			*(*C)(c), *(*M)(z) = zc, zm
 		},
-		batch: func(ev Event, items []*C) *B {
+		batch: func(ev Event, items []ptr) ptr {
 			cs := make([]C, len(items))
 			for i, it := range items {
-				cs[i] = *it
+				cs[i] = *(*C)(it)
 			}
-			return spec.Batch(&Batch[C]{Event: ev, Items: cs})
+			return ptr(spec.Batch(&Batch[C]{Event: ev, Items: cs}))
 		},
 		noCodec: spec.NoCodec,
 	}
 	if spec.Encode != nil && spec.Decode != nil {
-		m.core.encode = func(v *M) ([]byte, error) { return spec.Encode(nil, v) }
-		m.core.decode = func(data []byte) (*M, error) {
+		encode := castFunc[func([]byte, ptr) ([]byte, error)](spec.Encode)
+		m.core.encode = func(v ptr) ([]byte, error) { return encode(nil, v) }
+		m.core.decode = func(data []byte) (ptr, error) {
 			v := new(M)
-			return v, spec.Decode(data, v)
+			return ptr(v), spec.Decode(data, v)
 		}
 	} else if m.core.noCodec == "" {
 		m.core.noCodec = "its ModelSpec has no Encode and Decode"
@@ -220,7 +220,11 @@ func coreValidEvent[M, C, B any](c *core[M, C, B], e Event) bool {
 // instances. Generated code exposes it as SetMLoader. load returns an error
 // wrapping ErrNotFound when there is no instance with the key.
 func SetLoader[M, C, B any](eng *Engine, model *Model[M, C, B], load func(ctx context.Context, key string) (*M, error)) {
-	st := stateFor(eng, model.core)
+	setLoader(eng, model.core, castFunc[func(context.Context, string) (ptr, error)](load))
+}
+
+func setLoader(eng *Engine, model *core[ptr, ptr, ptr], load func(ctx context.Context, key string) (ptr, error)) {
+	st := stateFor(eng, model)
 	st.loadMu.Lock()
 	st.loader = load
 	st.cache = nil

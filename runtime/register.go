@@ -21,10 +21,7 @@ func On[M, C, B any](eng *Engine, model *Model[M, C, B], t Trigger[C]) error {
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 		disabled: t.Disabled,
 	}
-	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
-	for _, a := range t.Actions {
-		e.actions = append(e.actions, a)
-	}
+	e := &entry[ptr, ptr, ptr]{trig: tr, tests: tests(tr, t.Conditions), actions: eraseActions[C](t.Actions)}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
 	return register(eng, model.core, e, errs)
 }
@@ -38,19 +35,17 @@ func OnBatch[M, C, B any](eng *Engine, model *Model[M, C, B], t BatchTrigger[C, 
 		async: t.Async, onCommit: t.OnCommit, retries: t.Retries, backoff: t.Backoff, timeout: t.Timeout,
 		disabled: t.Disabled,
 	}
-	e := &entry[*M, *C, *B]{trig: tr, tests: tests(tr, t.Conditions)}
-	for _, a := range t.Actions {
-		e.batch = append(e.batch, a)
-	}
+	e := &entry[ptr, ptr, ptr]{trig: tr, tests: tests(tr, t.Conditions), batch: eraseActions[B](t.Actions)}
 	errs := checkActions(len(t.Actions), func(i int) bool { return t.Actions[i] == nil })
 	return register(eng, model.core, e, errs)
 }
 
-// tests returns the conditions' tests, and keeps their descriptions in tr.
-func tests[C any](tr *trig, conds []Condition[C]) []func(context.Context, *C) bool {
-	ts := make([]func(context.Context, *C) bool, len(conds))
+// tests returns the conditions' tests as the engine holds them, and keeps
+// their descriptions in tr.
+func tests[C any](tr *trig, conds []Condition[C]) []func(context.Context, ptr) bool {
+	ts := make([]func(context.Context, ptr) bool, len(conds))
 	for i, c := range conds {
-		ts[i] = c.Test
+		ts[i] = castFunc[func(context.Context, ptr) bool](c.Test)
 		tr.conds = append(tr.conds, c.Description)
 	}
 	return ts
