@@ -238,60 +238,72 @@ func (c Config) Measure(ctx context.Context) ([]Result, error) {
 }
 
 func (c Config) measure(ctx context.Context, n, runs int, name string) ([]Result, error) {
-	dir := filepath.Join(c.WorkDir, name)
-	if err := WriteModule(dir, c.RepoRoot, n); err != nil {
+	m, err := newModule(filepath.Join(c.WorkDir, name), c.RepoRoot, c.Triggergen, n)
+	if err != nil {
 		return nil, err
 	}
-	gen := []string{filepath.Join(dir, "models", "triggers_gen.go"), filepath.Join(dir, "triggers", "triggers_gen.go")}
-	edit := 0
-	touch := func() error {
-		edit++
-		return os.WriteFile(filepath.Join(dir, "models", "edit.go"), fmt.Appendf(nil, "package models\n\n// edit %d\n", edit), 0o644)
-	}
-	clean := func() error {
-		for _, f := range gen {
-			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
-				return err
-			}
-		}
-		return nil
-	}
-	tg := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "triggergen ./triggers"}
-	build := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "go build ./..."}
-	vet := Result{Models: n, Triggers: n * TriggersPerModel, Tool: "go vet ./..."}
 	for i := 1; i <= runs; i++ {
 		if c.Log != nil {
 			fmt.Fprintf(c.Log, "scale: %s, %d models, run %d/%d\n", name, n, i, runs)
 		}
-		if err := clean(); err != nil {
+		if err := m.run(ctx); err != nil {
 			return nil, err
 		}
-		if err := touch(); err != nil {
-			return nil, err
-		}
-		r, err := Measure(ctx, dir, nil, c.Triggergen, "./triggers")
-		if err != nil {
-			return nil, err
-		}
-		if err := touch(); err != nil {
-			return nil, err
-		}
-		bu, err := Measure(ctx, dir, nil, "go", "build", "./...")
-		if err != nil {
-			return nil, err
-		}
-		if err := touch(); err != nil {
-			return nil, err
-		}
-		v, err := Measure(ctx, dir, nil, "go", "vet", "./...")
-		if err != nil {
-			return nil, err
-		}
-		tg.Runs = append(tg.Runs, r)
-		build.Runs = append(build.Runs, bu)
-		vet.Runs = append(vet.Runs, v)
 	}
-	for i, f := range gen {
+	return m.results()
+}
+
+// module is one synthetic module and what its runs measured.
+type module struct {
+	dir, triggergen string
+	edit            int
+	rs              [3]Result // triggergen, go build, go vet
+}
+
+func newModule(dir, repoRoot, triggergen string, n int) (*module, error) {
+	if err := WriteModule(dir, repoRoot, n); err != nil {
+		return nil, err
+	}
+	m := &module{dir: dir, triggergen: triggergen}
+	for i, tool := range []string{"triggergen ./triggers", "go build ./...", "go vet ./..."} {
+		m.rs[i] = Result{Models: n, Triggers: n * TriggersPerModel, Tool: tool}
+	}
+	return m, nil
+}
+
+// generated are the files triggergen writes.
+func (m *module) generated() []string {
+	return []string{filepath.Join(m.dir, "models", "triggers_gen.go"), filepath.Join(m.dir, "triggers", "triggers_gen.go")}
+}
+
+// run measures each tool once: triggergen on the module without generated
+// files, then go build and go vet, each after an edit of a comment in
+// models, so that no tool can answer from the build cache.
+func (m *module) run(ctx context.Context) error {
+	for _, f := range m.generated() {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	cmds := [][]string{{m.triggergen, "./triggers"}, {"go", "build", "./..."}, {"go", "vet", "./..."}}
+	for i, cmd := range cmds {
+		m.edit++
+		if err := os.WriteFile(filepath.Join(m.dir, "models", "edit.go"), fmt.Appendf(nil, "package models\n\n// edit %d\n", m.edit), 0o644); err != nil {
+			return err
+		}
+		r, err := Measure(ctx, m.dir, nil, cmd[0], cmd[1:]...)
+		if err != nil {
+			return err
+		}
+		m.rs[i].Runs = append(m.rs[i].Runs, r)
+	}
+	return nil
+}
+
+// results returns the three tools' results, with the generated lines.
+func (m *module) results() ([]Result, error) {
+	tg := m.rs[0]
+	for i, f := range m.generated() {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
@@ -302,7 +314,111 @@ func (c Config) measure(ctx context.Context, n, runs int, name string) ([]Result
 			tg.ModelLines = lines
 		}
 	}
-	return []Result{tg, build, vet}, nil
+	return []Result{tg, m.rs[1], m.rs[2]}, nil
+}
+
+// Baseline is an earlier checkout of triggergen to compare with.
+type Baseline struct {
+	RepoRoot   string // its repository
+	Triggergen string // its triggergen binary
+}
+
+// Comparison is one tool on one size, measured on the baseline and on the
+// current tree in the same runs.
+type Comparison struct {
+	Before, After Result
+}
+
+// Ratio returns the median, over the runs, of the after/before ratio of
+// each run's wall time and of its CPU time.
+func (c Comparison) Ratio() (wall, cpu float64) {
+	var ws, cs []float64
+	for i := range min(len(c.Before.Runs), len(c.After.Runs)) {
+		b, a := c.Before.Runs[i], c.After.Runs[i]
+		ws = append(ws, a.Wall.Seconds()/b.Wall.Seconds())
+		cs = append(cs, a.CPU.Seconds()/b.CPU.Seconds())
+	}
+	return median(ws), median(cs)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+// Compare measures the baseline and the current tree interleaved: each run
+// measures every tool on the baseline's module, then on the current one, so
+// that both see the same load, and each ratio is the median of the
+// per-run ratios. One warm-up run of each on a 2-model module fills the
+// build cache first.
+func (c Config) Compare(ctx context.Context, base Baseline) ([]Comparison, error) {
+	var out []Comparison
+	sizes := append([]int{2}, c.Sizes...)
+	for k, n := range sizes {
+		runs := c.Runs
+		if k == 0 {
+			runs = 1 // the warm-up
+		}
+		before, err := newModule(filepath.Join(c.WorkDir, fmt.Sprintf("before%d", n)), base.RepoRoot, base.Triggergen, n)
+		if err != nil {
+			return nil, err
+		}
+		after, err := newModule(filepath.Join(c.WorkDir, fmt.Sprintf("after%d", n)), c.RepoRoot, c.Triggergen, n)
+		if err != nil {
+			return nil, err
+		}
+		for i := 1; i <= runs; i++ {
+			if c.Log != nil {
+				fmt.Fprintf(c.Log, "scale: %d models, run %d/%d, before and after\n", n, i, runs)
+			}
+			if err := before.run(ctx); err != nil {
+				return nil, fmt.Errorf("baseline: %w", err)
+			}
+			if err := after.run(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if k == 0 {
+			continue
+		}
+		bs, err := before.results()
+		if err != nil {
+			return nil, err
+		}
+		as, err := after.results()
+		if err != nil {
+			return nil, err
+		}
+		for i := range bs {
+			out = append(out, Comparison{Before: bs[i], After: as[i]})
+		}
+	}
+	return out, nil
+}
+
+// CompareTable renders comparisons as Markdown.
+func CompareTable(cs []Comparison) string {
+	var b strings.Builder
+	b.WriteString("| models | triggers | command | before: wall (median) | before: CPU | after: wall (median) | after: CPU | after / before: wall | after / before: CPU | peak RSS before → after | lines per model before → after |\n")
+	b.WriteString("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range cs {
+		bm, am := c.Before.Median(), c.After.Median()
+		w, cpu := c.Ratio()
+		lines := ""
+		if c.Before.GeneratedLines > 0 {
+			lines = fmt.Sprintf("%.0f → %.0f", c.Before.LinesPerModel(), c.After.LinesPerModel())
+		}
+		fmt.Fprintf(&b, "| %d | %d | `%s` | %.2f s | %.2f s | %.2f s | %.2f s | %.0f%% | %.0f%% | %.0f → %.0f MiB | %s |\n",
+			c.After.Models, c.After.Triggers, c.After.Tool, bm.Wall.Seconds(), bm.CPU.Seconds(), am.Wall.Seconds(), am.CPU.Seconds(),
+			100*w, 100*cpu, float64(bm.MaxRSS)/(1<<20), float64(am.MaxRSS)/(1<<20), lines)
+	}
+	return b.String()
 }
 
 // Table renders results as Markdown.

@@ -2,11 +2,13 @@ package scale_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triggergen/triggergen/bench/scale"
 )
@@ -52,6 +54,8 @@ func TestSyntheticModuleGenerates(t *testing.T) {
 	main := `package main
 
 import (
+	"math"
+	"time"
 	"example.com/synth/triggers"
 	"github.com/triggergen/triggergen/runtime"
 )
@@ -95,4 +99,63 @@ func TestScaleShort(t *testing.T) {
 		t.Fatalf("results %+v", rs)
 	}
 	t.Logf("\n%s", scale.Table(rs))
+}
+
+// TestCompareShort runs the interleaved comparison with this tree as its
+// own baseline, on 3 models: both sides measure every tool in every run,
+// and the table has a row per tool.
+func TestCompareShort(t *testing.T) {
+	ctx := context.Background()
+	work := t.TempDir()
+	bin, err := scale.BuildTriggergen(ctx, "..", work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := scale.Config{RepoRoot: repoRoot(t), Triggergen: bin, WorkDir: work, Sizes: []int{3}, Runs: 1}
+	cs, err := cfg.Compare(ctx, scale.Baseline{RepoRoot: repoRoot(t), Triggergen: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 3 {
+		t.Fatalf("%d comparisons, want 3 (triggergen, go build, go vet)", len(cs))
+	}
+	for _, c := range cs {
+		if len(c.Before.Runs) != 1 || len(c.After.Runs) != 1 {
+			t.Fatalf("%s: %d runs before, %d after; want 1 each", c.After.Tool, len(c.Before.Runs), len(c.After.Runs))
+		}
+		if w, cpu := c.Ratio(); w <= 0 || cpu <= 0 {
+			t.Fatalf("%s: ratios %v, %v", c.After.Tool, w, cpu)
+		}
+	}
+	if cs[0].Before.ModelLines != cs[0].After.ModelLines || cs[0].After.ModelLines == 0 {
+		t.Fatalf("the same tree generated %d and %d lines", cs[0].Before.ModelLines, cs[0].After.ModelLines)
+	}
+	t.Logf("\n%s", scale.CompareTable(cs))
+}
+
+func TestComparisonRatio(t *testing.T) {
+	run := func(wall, cpu time.Duration) scale.Run { return scale.Run{Wall: wall, CPU: cpu} }
+	tests := []struct {
+		name          string
+		before, after []scale.Run
+		wall, cpu     float64
+	}{
+		{name: "one run", before: []scale.Run{run(10, 20)}, after: []scale.Run{run(5, 5)}, wall: 0.5, cpu: 0.25},
+		{
+			name:   "the median of the per-run ratios, not the ratio of the medians",
+			before: []scale.Run{run(10, 10), run(20, 20), run(40, 40)},
+			after:  []scale.Run{run(9, 9), run(12, 12), run(30, 30)},
+			wall:   0.75, cpu: 0.75,
+		},
+		{name: "an even number of runs", before: []scale.Run{run(10, 10), run(10, 10)}, after: []scale.Run{run(5, 5), run(7, 7)}, wall: 0.6, cpu: 0.6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := scale.Comparison{Before: scale.Result{Runs: tt.before}, After: scale.Result{Runs: tt.after}}
+			wall, cpu := c.Ratio()
+			if math.Abs(wall-tt.wall) > 1e-9 || math.Abs(cpu-tt.cpu) > 1e-9 {
+				t.Fatalf("Ratio() = %v, %v; want %v, %v", wall, cpu, tt.wall, tt.cpu)
+			}
+		})
+	}
 }
