@@ -8,7 +8,10 @@
 // interface (AuditSink, ExecutionRecord).
 //
 // It uses the standard library only, and neither net/http, encoding/json
-// nor database/sql. The rest lives beside it, one package per concern:
+// nor database/sql. Its engine is generic code instantiated once, whatever
+// the number of models: the typed functions convert at its edge (see
+// erase.go), so that a program's build does not compile the engine again
+// for every model. The rest lives beside it, one package per concern:
 // runtime/field (the change tracking generated code shares: changed-field
 // sets), runtime/codec (the JSON codec of the generated EncodeM and DecodeM),
 // runtime/report (status, metrics, health checks, configuration export and
