@@ -85,12 +85,7 @@ func main() {
 // logs the table and asserts nothing about the times.
 func TestScaleShort(t *testing.T) {
 	ctx := context.Background()
-	work := t.TempDir()
-	bin, err := scale.BuildTriggergen(ctx, "..", work)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := scale.Config{RepoRoot: repoRoot(t), Triggergen: bin, WorkDir: work, Sizes: []int{5}, Runs: 1}
+	cfg := shortConfig(t, 5)
 	rs, err := cfg.Measure(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -106,13 +101,8 @@ func TestScaleShort(t *testing.T) {
 // and the table has a row per tool.
 func TestCompareShort(t *testing.T) {
 	ctx := context.Background()
-	work := t.TempDir()
-	bin, err := scale.BuildTriggergen(ctx, "..", work)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := scale.Config{RepoRoot: repoRoot(t), Triggergen: bin, WorkDir: work, Sizes: []int{3}, Runs: 1}
-	cs, err := cfg.Compare(ctx, scale.Baseline{RepoRoot: repoRoot(t), Triggergen: bin})
+	cfg := shortConfig(t, 3)
+	cs, err := cfg.Compare(ctx, scale.Baseline{RepoRoot: cfg.RepoRoot, Triggergen: cfg.Triggergen})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,4 +148,16 @@ func TestComparisonRatio(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shortConfig builds triggergen from this tree and returns a Config of one
+// run on n models in a temporary folder.
+func shortConfig(t *testing.T, n int) scale.Config {
+	t.Helper()
+	work := t.TempDir()
+	bin, err := scale.BuildTriggergen(context.Background(), "..", work)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scale.Config{RepoRoot: repoRoot(t), Triggergen: bin, WorkDir: work, Sizes: []int{n}, Runs: 1}
 }
