@@ -197,6 +197,35 @@ func analyseModel(p *pkgInfo, ts *ast.TypeSpec, doc *ast.CommentGroup, md direct
 	return m
 }
 
+// promotesExported reports whether v is an embedded struct (or pointer to
+// one) without an Equal method that has an exported field of its own, or
+// through its own embedded structs: Go promotes that field, whether or not
+// v's type is exported.
+func promotesExported(v *types.Var) bool { return promotes(v, map[*types.Struct]bool{}) }
+
+func promotes(v *types.Var, seen map[*types.Struct]bool) bool {
+	if !v.Embedded() {
+		return false
+	}
+	t := v.Type()
+	if ptr, isPtr := t.Underlying().(*types.Pointer); isPtr {
+		t = ptr.Elem()
+	} else if hasEqual(t) {
+		return false
+	}
+	st, isStruct := t.Underlying().(*types.Struct)
+	if !isStruct || seen[st] {
+		return false
+	}
+	seen[st] = true
+	for i := range st.NumFields() {
+		if f := st.Field(i); f.Exported() || promotes(f, seen) {
+			return true
+		}
+	}
+	return false
+}
+
 // collectFields walks a struct and the structs it embeds, collecting the
 // tracked fields in declaration order with Go's promotion rules. A field of
 // an embedded struct that Go does not promote (another field or a method
@@ -225,7 +254,9 @@ func collectFields(p *pkgInfo, m *model, st *types.Struct, path []string, top to
 				continue
 			}
 		}
-		if !v.Exported() {
+		// An embedded struct of an unexported type still promotes its
+		// exported fields, so it is walked like an exported one.
+		if !v.Exported() && (isKey || !promotesExported(v)) {
 			if isKey {
 				d.errorf(v.Pos(), "key field %s must be exported", v.Name())
 				ok = false
