@@ -54,8 +54,6 @@ func TestSyntheticModuleGenerates(t *testing.T) {
 	main := `package main
 
 import (
-	"math"
-	"time"
 	"example.com/synth/triggers"
 	"github.com/triggergen/triggergen/runtime"
 )
