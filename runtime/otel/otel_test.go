@@ -19,38 +19,17 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/internal/testmodel"
 	"github.com/triggergen/triggergen/runtime/otel"
 )
 
-// item is the model of the tests, written by hand the way triggergen
-// generates a model, with a JSON codec for durable jobs.
-type item struct {
-	ID    string
-	Price int
-}
+// The tests' model, Item, is testmodel's.
+type (
+	item       = testmodel.Item
+	itemChange = testmodel.ItemChange
+)
 
-type itemChange struct {
-	Event    runtime.Event
-	Old, New *item
-}
-
-type itemBatch struct {
-	Event runtime.Event
-	Items []itemChange
-}
-
-var itemModel = runtime.NewModel(runtime.ModelSpec[item, itemChange, itemBatch]{
-	Name:     "Item",
-	Key:      func(i *item) string { return i.ID },
-	Snapshot: func(i *item) item { return *i },
-	Change:   func(c *itemChange) *runtime.Change[item] { return (*runtime.Change[item])(c) },
-	Batch:    func(b *runtime.Batch[itemChange]) *itemBatch { return (*itemBatch)(b) },
-	Encode: func(dst []byte, i *item) ([]byte, error) {
-		b, err := json.Marshal(i)
-		return append(dst, b...), err
-	},
-	Decode: func(data []byte, i *item) error { return json.Unmarshal(data, i) },
-})
+var itemModel = testmodel.ItemModel
 
 var errBoom = errors.New("boom")
 

@@ -17,33 +17,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/triggergen/triggergen/runtime"
+	"github.com/triggergen/triggergen/runtime/internal/testmodel"
 	"github.com/triggergen/triggergen/runtime/prom"
 )
 
-// item is the model of the tests, written by hand the way triggergen
-// generates a model.
-type item struct {
-	ID    string
-	Price int
-}
+// The tests' model, Item, is testmodel's.
+type (
+	item       = testmodel.Item
+	itemChange = testmodel.ItemChange
+)
 
-type itemChange struct {
-	Event    runtime.Event
-	Old, New *item
-}
-
-type itemBatch struct {
-	Event runtime.Event
-	Items []itemChange
-}
-
-var itemModel = runtime.NewModel(runtime.ModelSpec[item, itemChange, itemBatch]{
-	Name:     "Item",
-	Key:      func(i *item) string { return i.ID },
-	Snapshot: func(i *item) item { return *i },
-	Change:   func(c *itemChange) *runtime.Change[item] { return (*runtime.Change[item])(c) },
-	Batch:    func(b *runtime.Batch[itemChange]) *itemBatch { return (*itemBatch)(b) },
-})
+var itemModel = testmodel.ItemModel
 
 var errBoom = errors.New("boom")
 
