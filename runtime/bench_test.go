@@ -78,6 +78,28 @@ func BenchmarkUpdateNoMatch(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdateNoMatchParallel is BenchmarkUpdateNoMatch with
+// operations on one model running at the same time, which share its plans'
+// counts and the pool of scratch frames.
+func BenchmarkUpdateNoMatchParallel(b *testing.B) {
+	eng, runs := benchEngine(b, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		c, old := benchCard()
+		persist := func(context.Context, *Card) error { return nil } // benchSink is not for goroutines
+		for pb.Next() {
+			if err := UpdateCard(ctx, eng, &old, c, persist); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	if *runs != 0 {
+		b.Fatalf("%d trigger runs, want 0", *runs)
+	}
+}
+
 func BenchmarkUpdateTwoMatch(b *testing.B) {
 	eng, runs := benchEngine(b, 2)
 	c, old := benchCard()

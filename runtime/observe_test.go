@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,4 +230,68 @@ func TestSkippedAcrossToggles(t *testing.T) {
 	assert.Equal(t, int64(0), stats(t, eng, "ok").Skipped)
 	assert.Equal(t, int64(10), stats(t, eng, "ok").Executions)
 	assert.Equal(t, int64(7), stats(t, eng, "later").Executions)
+}
+
+// TestSkippedExactUnderConcurrency checks Skipped, and that each operation
+// sees its own change (the engine reuses scratch frames), with concurrent
+// operations, an operation nested in a trigger of the same model, failed
+// persists (the after list never reached) and failed before triggers.
+func TestSkippedExactUnderConcurrency(t *testing.T) {
+	eng := newEngine(t, runtime.Config{})
+	mine := func(c *CardChange) bool { return c.New.Quality == c.Old.Quality+1 && c.New.ID == c.Old.ID }
+	on(t, eng, runtime.Trigger[CardChange]{Name: "check", Events: []runtime.Event{runtime.BeforeUpdate},
+		Conditions: []runtime.Condition[CardChange]{cond("not its own change", func(c *CardChange) bool { return !mine(c) })},
+		Actions:    acts(func(context.Context, *CardChange) error { return errors.New("saw another change") })})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "never", Events: []runtime.Event{runtime.AfterUpdate},
+		Conditions: []runtime.Condition[CardChange]{cond("quality < -1000", func(c *CardChange) bool { return c.New.Quality < -1000 })},
+		Actions:    acts(noop)})
+	on(t, eng, runtime.Trigger[CardChange]{Name: "nest", Events: []runtime.Event{runtime.AfterUpdate},
+		Conditions: []runtime.Condition[CardChange]{cond("quality == 5", func(c *CardChange) bool { return c.New.Quality == 5 })},
+		Actions: acts(func(ctx context.Context, c *CardChange) error {
+			n := &Card{ID: c.New.ID + "-n", Quality: 1}
+			old := Card{ID: n.ID}
+			return UpdateCard(ctx, eng, &old, n, nil)
+		})})
+	const workers, each = 4, 200
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				c := &Card{ID: fmt.Sprint("c", w, "-", i), Quality: i%7 + 1}
+				old := SnapshotCard(c)
+				old.Quality--
+				assert.NoError(t, UpdateCard(context.Background(), eng, &old, c, nil))
+			}
+		})
+	}
+	wg.Wait()
+	ops := int64(workers * each)
+	var nested int64 // the operations with quality 5 run one nested operation each
+	for i := range each {
+		if i%7+1 == 5 {
+			nested += workers
+		}
+	}
+	assert.Equal(t, ops+nested, stats(t, eng, "check").Skipped)
+	assert.Equal(t, ops+nested, stats(t, eng, "never").Skipped)
+	assert.Equal(t, ops, stats(t, eng, "nest").Skipped, "every operation but those with quality 5, and every nested one")
+	assert.Equal(t, nested, stats(t, eng, "nest").Executions)
+
+	// A failed persist: the after list is not reached, so not skipped.
+	fail := func(context.Context, *Card) error { return errors.New("down") }
+	c := &Card{ID: "p", Quality: 2}
+	old := Card{ID: "p", Quality: 1}
+	require.Error(t, UpdateCard(context.Background(), eng, &old, c, fail))
+	assert.Equal(t, ops+nested+1, stats(t, eng, "check").Skipped)
+	assert.Equal(t, ops+nested, stats(t, eng, "never").Skipped)
+	// A failed before trigger: neither is the after list.
+	old.Quality = 7
+	require.Error(t, UpdateCard(context.Background(), eng, &old, c, nil))
+	assert.Equal(t, ops+nested+1, stats(t, eng, "check").Skipped)
+	assert.Equal(t, int64(1), stats(t, eng, "check").Failures)
+	assert.Equal(t, ops+nested, stats(t, eng, "never").Skipped)
+	old.Quality = 1
+	require.NoError(t, UpdateCard(context.Background(), eng, &old, c, nil))
+	assert.Equal(t, ops+nested+2, stats(t, eng, "check").Skipped)
+	assert.Equal(t, ops+nested+1, stats(t, eng, "never").Skipped)
 }
