@@ -190,7 +190,7 @@ func single[M, C, B any](ctx context.Context, eng *Engine, model *core[M, C, B],
 // appended to errs.
 func runList[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, stop bool, errs []error) ([]error, error) {
 	if n != nil {
-		n.runs.Add(1)
+		n.addRun()
 	}
 	slow := o.debug || o.vals.skip != nil
 	for i := 0; i < len(es); {

@@ -259,7 +259,7 @@ func detach(origin, live context.Context, timeout time.Duration) (context.Contex
 // counts the list's skips (nil: each skip is counted on its trigger).
 func deferAll[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(context.Context, C) bool, n *planCounts, errs []error) []error {
 	if n != nil {
-		n.runs.Add(1)
+		n.addRun()
 	}
 	st, ctx := o.st, o.ctx
 	for i := 0; i < len(es); i++ {
