@@ -99,7 +99,7 @@ type core[M, C, B any] struct {
 	batch func(ev Event, items []C) B
 	// encode and decode are the model's codec (nil without one, and
 	// noCodec says why): durable queues store changes with them.
-	encode  func(M) ([]byte, error)
+	encode  func(dst []byte, m M) ([]byte, error) // appends to dst
 	decode  func([]byte) (M, error)
 	noCodec string
 	// last caches the model's state in the engine used last, so that the
@@ -162,8 +162,7 @@ func NewModel[M, C, B any](spec ModelSpec[M, C, B]) *Model[M, C, B] {
 		noCodec: spec.NoCodec,
 	}
 	if spec.Encode != nil && spec.Decode != nil {
-		encode := castFunc[func([]byte, ptr) ([]byte, error)](spec.Encode)
-		m.core.encode = func(v ptr) ([]byte, error) { return encode(nil, v) }
+		m.core.encode = castFunc[func([]byte, ptr) ([]byte, error)](spec.Encode)
 		m.core.decode = func(data []byte) (ptr, error) {
 			v := new(M)
 			return ptr(v), spec.Decode(data, v)

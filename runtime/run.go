@@ -301,10 +301,10 @@ func deferAll[M, C, B any](o *opState[M, C, B], es []*entry[M, C, B], ts []func(
 			return nil
 		}
 		encode := func(j *Job) (err error) {
-			if j.Old, err = st.core.encode(old); err != nil {
+			if j.Old, err = st.core.encode(nil, old); err != nil {
 				return err
 			}
-			j.New, err = st.core.encode(cur)
+			j.New, err = st.core.encode(nil, cur)
 			return err
 		}
 		errs = append(errs, schedule(st, ctx, e, ev, key, depth, work, encode))
@@ -347,10 +347,10 @@ func deferBatch[M, C, B any](st *modelState[M, C, B], ctx context.Context, depth
 			it := &j.Items[i]
 			it.Event = coreEventName(st.core, evs[i])
 			var err error
-			if it.Old, err = st.core.encode(olds[i]); err != nil {
+			if it.Old, err = st.core.encode(nil, olds[i]); err != nil {
 				return err
 			}
-			if it.New, err = st.core.encode(news[i]); err != nil {
+			if it.New, err = st.core.encode(nil, news[i]); err != nil {
 				return err
 			}
 		}
